@@ -1,0 +1,150 @@
+"""Command line: ``python -m course_utils COMMAND``.
+
+Commands:
+  release [--check]        regenerate notebooks/ from solutions/ (or only check they are in sync)
+  check NOTEBOOK           run a notebook in a fresh kernel and print the per-exercise table
+  test [--backend B]       run the test suite (both Keras backends by default)
+  bench [...]              run solution notebooks, write benchmarks/results.json and results.md
+  nb2py NOTEBOOK SCRIPT    notebook -> percent-format script (for editing)
+  py2nb SCRIPT NOTEBOOK    percent-format script -> notebook
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _cmd_release(args) -> int:
+    from .release import release_all, stale_notebooks
+
+    if args.check:
+        stale = stale_notebooks()
+        if stale:
+            print("Student notebooks out of date (run `python -m course_utils release`):")
+            for name in stale:
+                print(f"  notebooks/{name}")
+            return 1
+        print("notebooks/ is in sync with solutions/.")
+        return 0
+    written = release_all()
+    for path in written:
+        print(f"wrote {path.relative_to(path.parent.parent)}")
+    print(f"{len(written)} notebook(s) regenerated; the others were already in sync.")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from .execute import check_notebook, format_table
+
+    path = Path(args.notebook)
+    if not path.exists():
+        print(f"No such notebook: {path}", file=sys.stderr)
+        return 2
+    results = check_notebook(path, timeout=args.timeout)
+    if not results:
+        print(f"{path} has no graded test cells.")
+        return 0
+    print(format_table(results, title=f"{path.name}"))
+    return 0 if all(r.status == "passed" for r in results) else 1
+
+
+def _cmd_test(args) -> int:
+    from .config import BACKENDS
+
+    backends = BACKENDS if args.backend == "both" else (args.backend,)
+    root = Path(__file__).resolve().parent.parent
+    status = 0
+    for backend in backends:
+        env = dict(os.environ, KERAS_BACKEND=backend, COURSE_FAST="1")
+        print(f"\n=== tests on the {backend} backend (fast mode) ===", flush=True)
+        cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
+        code = subprocess.call(cmd, cwd=root, env=env)
+        status = status or code
+    return status
+
+
+def _cmd_bench(args) -> int:
+    from .bench import run_benchmark
+
+    return run_benchmark(notebooks=args.notebooks, backends=args.backends, modes=args.modes,
+                         timeout=args.timeout, extra=args.extra)
+
+
+def _cmd_nb2py(args) -> int:
+    from .notebooks import notebook_to_script, read_notebook
+
+    Path(args.script).write_text(notebook_to_script(read_notebook(args.notebook)), encoding="utf-8")
+    return 0
+
+
+def _cmd_py2nb(args) -> int:
+    from .notebooks import script_to_notebook, write_notebook
+
+    try:
+        nb = script_to_notebook(Path(args.script).read_text(encoding="utf-8"))
+    except ValueError as err:
+        print(f"{args.script}: {err}", file=sys.stderr)
+        return 2
+    write_notebook(nb, args.notebook)
+    return 0
+
+
+def _cmd_grade(args) -> int:
+    from .grade import main as grade_main
+
+    return grade_main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("release", help="regenerate the student notebooks from solutions/")
+    p.add_argument("--check", action="store_true", help="only check that notebooks/ is in sync")
+    p.set_defaults(func=_cmd_release)
+
+    p = sub.add_parser("check", help="run a notebook and print its per-exercise table")
+    p.add_argument("notebook")
+    p.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("test", help="run the test suite on both Keras backends (fast mode)")
+    p.add_argument("--backend", choices=["both", "tensorflow", "torch"], default="both")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+    p.set_defaults(func=_cmd_test)
+
+    p = sub.add_parser("bench", help="benchmark the solution notebooks")
+    p.add_argument("--notebooks", nargs="*", default=None, help="prefixes such as 00 01 (default: all)")
+    p.add_argument("--backends", nargs="*", default=["tensorflow", "torch"])
+    p.add_argument("--modes", nargs="*", default=["full", "fast"], choices=["full", "fast"])
+    p.add_argument("--timeout", type=int, default=1800, help="seconds per notebook")
+    p.add_argument("--extra", nargs="*", default=[], help="extra benchmark scripts in benchmarks/ to run")
+    p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("nb2py", help="notebook -> percent-format script")
+    p.add_argument("notebook")
+    p.add_argument("script")
+    p.set_defaults(func=_cmd_nb2py)
+
+    p = sub.add_parser("py2nb", help="percent-format script -> notebook")
+    p.add_argument("script")
+    p.add_argument("notebook")
+    p.set_defaults(func=_cmd_py2nb)
+
+    if (Path(__file__).parent / "grade.py").exists():
+        from .grade import add_arguments
+
+        p = sub.add_parser("grade", help="grade a folder of submissions")
+        add_arguments(p)
+        p.set_defaults(func=_cmd_grade)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The course's configuration, read once from the environment.
+
+Three settings, and no others, change how the course runs:
+
+* ``KERAS_BACKEND``: ``tensorflow`` (default) or ``torch``.
+* ``COURSE_FAST``: ``1`` for fast mode (small subsets, few epochs), for tests.
+  Fast mode changes sizes only, never logic.
+* ``COURSE_DATA_DIR``: where downloaded datasets are cached or pre-placed
+  (default ``~/.course_cnn_data``).
+
+``COURSE_REPORT_FILE`` is set by the benchmark runner only: metrics passed to
+:func:`course_utils.report` are appended there as JSON lines.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Config", "get_config", "is_fast", "by_mode", "data_dir", "BACKENDS"]
+
+BACKENDS = ("tensorflow", "torch")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings in force (immutable)."""
+
+    backend: str
+    fast: bool
+    data_dir: Path
+    report_file: Path | None
+
+
+def _read_environment() -> Config:
+    backend = os.environ.get("KERAS_BACKEND", "").strip().lower() or "tensorflow"
+    if backend not in BACKENDS:
+        raise ValueError(
+            f"KERAS_BACKEND must be one of {BACKENDS}, got {backend!r}. "
+            "Set it before starting Jupyter, e.g. `KERAS_BACKEND=torch jupyter lab`."
+        )
+    # Keras reads the variable when it is first imported: make the default explicit.
+    os.environ["KERAS_BACKEND"] = backend
+
+    fast_text = os.environ.get("COURSE_FAST", "").strip().lower()
+    if fast_text not in _TRUE | _FALSE:
+        raise ValueError(f"COURSE_FAST must be 1 or 0, got {fast_text!r}.")
+
+    data = os.environ.get("COURSE_DATA_DIR", "").strip()
+    data_path = Path(data).expanduser() if data else Path.home() / ".course_cnn_data"
+
+    report = os.environ.get("COURSE_REPORT_FILE", "").strip()
+    return Config(
+        backend=backend,
+        fast=fast_text in _TRUE,
+        data_dir=data_path.resolve(),
+        report_file=Path(report) if report else None,
+    )
+
+
+_CONFIG: Config | None = None
+
+
+def get_config() -> Config:
+    """Return the configuration, reading the environment on the first call only."""
+    global _CONFIG
+    if _CONFIG is None:
+        _CONFIG = _read_environment()
+    return _CONFIG
+
+
+def is_fast() -> bool:
+    """True in fast mode (``COURSE_FAST=1``)."""
+    return get_config().fast
+
+
+def by_mode(full, fast):
+    """Return ``full`` normally and ``fast`` in fast mode.
+
+    Use it for sizes only (epochs, subset sizes, image counts)::
+
+        epochs = cu.by_mode(full=20, fast=2)
+    """
+    return fast if is_fast() else full
+
+
+def data_dir() -> Path:
+    """The folder where datasets are cached or pre-placed (``COURSE_DATA_DIR``)."""
+    return get_config().data_dir

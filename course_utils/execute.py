@@ -1,0 +1,115 @@
+"""Execute a notebook in a fresh kernel and score its graded cells."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .notebooks import cell_kind, read_notebook
+
+__all__ = ["CellResult", "execute_notebook", "score_cells", "format_table"]
+
+
+@dataclass
+class CellResult:
+    """The outcome of one graded cell."""
+
+    grade_id: str
+    points: int
+    earned: int
+    status: str  # passed | failed | error | not run
+    message: str = ""
+
+
+def execute_notebook(nb, *, cwd: str | Path | None = None, timeout: int = 600, env: dict | None = None,
+                     kernel_name: str = "python3"):
+    """Run every cell of ``nb`` in a fresh kernel, continuing past errors; returns the executed copy.
+
+    Args:
+        nb: a notebook node (not modified).
+        cwd: working directory of the kernel (default: the current one).
+        timeout: seconds allowed per cell.
+        env: extra environment variables for the kernel.
+    """
+    import copy
+
+    from nbclient import NotebookClient
+
+    nb = copy.deepcopy(nb)
+    kernel_env = dict(os.environ)
+    kernel_env.update(env or {})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        allow_errors=True,
+        resources={"metadata": {"path": str(cwd or os.getcwd())}},
+    )
+    try:
+        client.execute(env=kernel_env)
+    except Exception as err:  # noqa: BLE001 - a dead kernel or a timeout ends the run; report it
+        nb.metadata["course_execution_error"] = f"{type(err).__name__}: {str(err).strip()[:300]}"
+    return nb
+
+
+def _error_text(cell) -> str | None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            value = out.get("evalue", "").strip()
+            first = next((ln for ln in value.splitlines() if ln.strip()), "")
+            rest = [ln.strip() for ln in value.splitlines()[1:] if ln.strip()]
+            text = f"{out.get('ename', 'Error')}: {first}"
+            if rest:
+                text += " | " + " | ".join(rest[:3])
+            return text
+    return None
+
+
+def score_cells(executed_nb) -> list[CellResult]:
+    """Score the graded test cells of an executed notebook (points from the nbgrader metadata)."""
+    results = []
+    for cell in executed_nb.cells:
+        if cell_kind(cell) != "tests":
+            continue
+        meta = cell.metadata["nbgrader"]
+        points = int(meta.get("points", 0))
+        ran = cell.get("execution_count") is not None or bool(cell.get("outputs"))
+        error = _error_text(cell)
+        if error is None and ran:
+            results.append(CellResult(meta["grade_id"], points, points, "passed"))
+        elif error is None:
+            results.append(CellResult(meta["grade_id"], points, 0, "not run", "the cell did not run"))
+        elif error.startswith("AssertionError"):
+            results.append(CellResult(meta["grade_id"], points, 0, "failed", error))
+        else:
+            results.append(CellResult(meta["grade_id"], points, 0, "error", error))
+    return results
+
+
+def format_table(results: list[CellResult], title: str = "") -> str:
+    """A plain-text table: grade_id, points earned/possible, status, first line of the failure."""
+    width = max([len(r.grade_id) for r in results] + [8])
+    lines = [title] if title else []
+    lines.append(f"{'grade_id':<{width}}  points  status   message")
+    lines.append("-" * (width + 40))
+    for r in results:
+        msg = r.message if len(r.message) <= 100 else r.message[:97] + "..."
+        lines.append(f"{r.grade_id:<{width}}  {r.earned:>2}/{r.points:<3}  {r.status:<7}  {msg}")
+    earned = sum(r.earned for r in results)
+    possible = sum(r.points for r in results)
+    lines.append("-" * (width + 40))
+    lines.append(f"{'total':<{width}}  {earned:>2}/{possible:<3}")
+    return "\n".join(lines)
+
+
+def check_notebook(path: str | Path, *, timeout: int = 600) -> list[CellResult]:
+    """Execute the notebook at ``path`` (in its own folder) and score its graded cells."""
+    path = Path(path)
+    executed = execute_notebook(read_notebook(path), cwd=path.parent, timeout=timeout)
+    results = score_cells(executed)
+    crash = executed.metadata.get("course_execution_error")
+    if crash:
+        for r in results:
+            if r.status == "not run":
+                r.message = f"execution stopped: {crash}"
+    return results

@@ -1,0 +1,191 @@
+"""Checks for exercise test cells: a short pass line, or a failure that teaches.
+
+Every check raises :class:`AssertionError` on failure with a message that names
+what was checked, what was expected, what came back (value, shape or dtype) and,
+when given, a hint. Test cells call one or more checks and end with
+:func:`passed`::
+
+    cu.grading.check_array(zero_pad(x, 2), expected, name="zero_pad(x, 2)",
+                           hint="pad axes 1 and 2 only, never the batch or channel axis")
+    cu.grading.passed("zero_pad")
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = [
+    "check_array",
+    "check_shape",
+    "check_equal",
+    "check_close",
+    "check_true",
+    "check_raises",
+    "check_implemented",
+    "passed",
+    "to_numpy",
+]
+
+
+def _fail(name: str, lines: list[str], hint: str | None) -> None:
+    text = [f"{name}:"] + [f"    {line}" for line in lines]
+    if hint:
+        text.append(f"    Hint: {hint}")
+    raise AssertionError("\n".join(text))
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=4, suppress=True, threshold=40, edgeitems=3):
+            text = np.array2string(value, separator=", ")
+    else:
+        text = repr(value)
+    text = " ".join(text.split()) if "\n" in text and len(text) > limit else text
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    """Convert a NumPy array, a backend tensor (TensorFlow or PyTorch) or a list to NumPy."""
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach"):  # torch tensor
+        return value.detach().cpu().numpy()
+    if hasattr(value, "numpy"):  # tf tensor / variable
+        return np.asarray(value.numpy())
+    return np.asarray(value)
+
+
+def check_implemented(value: Any, name: str) -> None:
+    """Fail with a clear message when a function returned ``None`` (unfinished exercise)."""
+    if value is None:
+        _fail(name, ["returned None."], "finish the function and make sure it ends with `return`.")
+
+
+def check_shape(value: Any, expected_shape: tuple, *, name: str, hint: str | None = None) -> None:
+    """Check that ``value`` (array or tensor) has ``expected_shape``; ``None`` matches any size."""
+    check_implemented(value, name)
+    shape = tuple(to_numpy(value).shape) if not hasattr(value, "shape") else tuple(value.shape)
+    expected_shape = tuple(expected_shape)
+    ok = len(shape) == len(expected_shape) and all(
+        e is None or int(s) == int(e) for s, e in zip(shape, expected_shape)
+    )
+    if not ok:
+        _fail(name, [f"expected shape {expected_shape}", f"got shape      {shape}"], hint)
+
+
+def check_array(
+    value: Any,
+    expected: Any,
+    *,
+    name: str,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    check_dtype: str | None = None,
+    hint: str | None = None,
+) -> None:
+    """Check an array against an expected array: type, shape, optional dtype kind, then values.
+
+    Args:
+        value: what the learner's code returned (NumPy array, tensor or list).
+        expected: the reference array.
+        name: what was called, e.g. ``"conv_forward(A, W, b, stride=2, pad=1)"``.
+        atol, rtol: tolerances as in :func:`numpy.allclose`.
+        check_dtype: ``"float"``, ``"int"`` or ``"bool"`` to also check the dtype kind.
+        hint: one sentence on the most likely mistake.
+    """
+    check_implemented(value, name)
+    try:
+        got = to_numpy(value)
+    except Exception:  # noqa: BLE001 - any failure to convert is the learner's to see
+        _fail(name, [f"expected an array, got {type(value).__name__}"], hint)
+    exp = np.asarray(expected)
+    if got.dtype == object:
+        _fail(name, [f"expected a numeric array, got an object array: {_short(got)}"], hint)
+    if got.shape != exp.shape:
+        _fail(name, [f"expected shape {exp.shape}", f"got shape      {got.shape}"], hint)
+    kinds = {"float": "f", "int": "iu", "bool": "b"}
+    if check_dtype is not None and got.dtype.kind not in kinds[check_dtype]:
+        _fail(name, [f"expected a {check_dtype} array, got dtype {got.dtype}"], hint)
+    if exp.dtype.kind == "b" or got.dtype.kind == "b":
+        same = np.array_equal(got, exp)
+        if not same:
+            _fail(name, ["values differ", f"expected {_short(exp)}", f"got      {_short(got)}"], hint)
+        return
+    gotf = got.astype(np.float64)
+    expf = exp.astype(np.float64)
+    if not np.all(np.isfinite(gotf) == np.isfinite(expf)):
+        _fail(name, ["contains NaN or inf where the expected values are finite",
+                     f"got {_short(got)}"], hint)
+    if not np.allclose(gotf, expf, atol=atol, rtol=rtol, equal_nan=True):
+        diff = np.abs(gotf - expf)
+        where = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.size else ()
+        lines = [
+            f"values differ (max abs difference {np.nanmax(diff):.3g} at index {tuple(int(i) for i in where)}, "
+            f"tolerance atol={atol:g}, rtol={rtol:g})",
+            f"expected {_short(exp)}",
+            f"got      {_short(got)}",
+        ]
+        _fail(name, lines, hint)
+
+
+def check_close(value: Any, expected: float, *, name: str, atol: float = 1e-6, rtol: float = 1e-5,
+                hint: str | None = None) -> None:
+    """Check one number against an expected number within tolerances."""
+    check_implemented(value, name)
+    try:
+        got = float(to_numpy(value).reshape(()))
+    except Exception:  # noqa: BLE001
+        _fail(name, [f"expected a single number, got {_short(value)} ({type(value).__name__})"], hint)
+    if not math.isclose(got, float(expected), rel_tol=rtol, abs_tol=atol):
+        _fail(name, [f"expected {expected!r}", f"got      {got!r} (tolerance atol={atol:g}, rtol={rtol:g})"], hint)
+
+
+def check_equal(value: Any, expected: Any, *, name: str, hint: str | None = None) -> None:
+    """Check exact equality (numbers, strings, tuples, lists, dicts)."""
+    if isinstance(expected, np.ndarray) or isinstance(value, np.ndarray):
+        check_array(value, expected, name=name, atol=0, rtol=0, hint=hint)
+        return
+    if expected is not None:
+        check_implemented(value, name)
+    if type(expected) is int and isinstance(value, (np.integer,)):
+        value = int(value)
+    if value != expected:
+        lines = [f"expected {_short(expected)}", f"got      {_short(value)}"]
+        if type(value) is not type(expected) and not (
+            isinstance(value, numbers_like) and isinstance(expected, numbers_like)
+        ):
+            lines.append(f"(expected type {type(expected).__name__}, got {type(value).__name__})")
+        _fail(name, lines, hint)
+
+
+numbers_like = (int, float, np.integer, np.floating)
+
+
+def check_true(condition: Any, message: str, *, name: str, hint: str | None = None) -> None:
+    """Fail with ``message`` unless ``condition`` is true."""
+    if not bool(condition):
+        _fail(name, [message], hint)
+
+
+def check_raises(function: Callable[[], Any], exception: type[BaseException] | tuple, *,
+                 name: str, hint: str | None = None) -> None:
+    """Check that calling ``function()`` raises ``exception`` (e.g. ValueError on bad input)."""
+    try:
+        function()
+    except exception:
+        return
+    except NotImplementedError:
+        _fail(name, ["is not implemented yet (raised NotImplementedError)."], hint)
+    except Exception as err:  # noqa: BLE001
+        expected = getattr(exception, "__name__", str(exception))
+        _fail(name, [f"expected {expected}, got {type(err).__name__}: {err}"], hint)
+    expected = getattr(exception, "__name__", str(exception))
+    _fail(name, [f"expected {expected} to be raised, but nothing was raised"], hint)
+
+
+def passed(what: str, points: int | None = None) -> None:
+    """Print the one-line success message at the end of a test cell."""
+    extra = f" ({points} point{'s' if points != 1 else ''})" if points is not None else ""
+    print(f"✔ {what}: all checks passed{extra}.")

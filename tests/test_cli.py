@@ -1,0 +1,45 @@
+"""The command line end to end on the start-here notebook: blank fails, a correct answer passes."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from course_utils.notebooks import cell_kind, read_notebook, write_notebook
+from course_utils.release import project_root
+
+ROOT = project_root()
+START = ROOT / "notebooks" / "00_start_here.ipynb"
+
+
+def _answer(tmp_path, body: str):
+    nb = read_notebook(START)
+    for cell in nb.cells:
+        if cell_kind(cell) == "solution":
+            cell.source = cell.source.replace("# YOUR CODE HERE\n    raise NotImplementedError()", body)
+    path = tmp_path / "00_start_here.ipynb"
+    write_notebook(nb, path)
+    return path
+
+
+def _check(path):
+    return subprocess.run([sys.executable, "-m", "course_utils", "check", str(path), "--timeout", "120"],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_check_table_blank_wrong_and_correct(tmp_path):
+    blank = _check(START)
+    assert blank.returncode == 1
+    assert "test_conv_output_size" in blank.stdout and "0/2" in blank.stdout and "NotImplementedError" in blank.stdout
+
+    wrong = _check(_answer(tmp_path, "return (n + 2 * p - f) / s + 1"))
+    assert wrong.returncode == 1 and "failed" in wrong.stdout and "expected 3" in wrong.stdout
+
+    right = _check(_answer(tmp_path, "return int((n + 2 * p - f) / s) + 1"))
+    assert right.returncode == 0, right.stdout + right.stderr
+    assert "2/2" in right.stdout and "passed" in right.stdout
+
+
+def test_release_check_command_passes_on_the_repository():
+    out = subprocess.run([sys.executable, "-m", "course_utils", "release", "--check"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -1,0 +1,63 @@
+"""Modes and configuration are read once, validated, and never parsed by notebooks."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from course_utils import config
+from course_utils.release import project_root, solution_paths
+
+
+def _read(monkeypatch, **env):
+    for key in ("KERAS_BACKEND", "COURSE_FAST", "COURSE_DATA_DIR", "COURSE_REPORT_FILE"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return config._read_environment()
+
+
+def test_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = _read(monkeypatch)
+    assert cfg.backend == "tensorflow" and cfg.fast is False and cfg.report_file is None
+    assert cfg.data_dir == (tmp_path / ".course_cnn_data").resolve()
+    assert project_root() not in cfg.data_dir.parents, "the default data folder must not be inside the repo"
+
+
+def test_values(monkeypatch, tmp_path):
+    cfg = _read(monkeypatch, KERAS_BACKEND="torch", COURSE_FAST="1", COURSE_DATA_DIR=str(tmp_path))
+    assert (cfg.backend, cfg.fast, cfg.data_dir) == ("torch", True, tmp_path.resolve())
+
+
+def test_bad_values_give_clear_errors(monkeypatch):
+    with pytest.raises(ValueError, match="KERAS_BACKEND must be one of"):
+        _read(monkeypatch, KERAS_BACKEND="jax")
+    with pytest.raises(ValueError, match="COURSE_FAST must be 1 or 0"):
+        _read(monkeypatch, COURSE_FAST="maybe")
+
+
+def test_by_mode_follows_the_mode():
+    expected = "small" if config.is_fast() else "big"
+    assert config.by_mode(full="big", fast="small") == expected
+
+
+def test_notebooks_do_not_read_environment_variables():
+    from course_utils.notebooks import read_notebook
+
+    for path in solution_paths():
+        text = "\n".join(c.source for c in read_notebook(path).cells if c.cell_type == "code")
+        for needle in ("os.environ", "getenv", "COURSE_FAST", "COURSE_DATA_DIR"):
+            assert needle not in text, f"{path.name} reads {needle}: use course_utils instead"
+
+
+def test_report_writes_json_lines(tmp_path):
+    report = tmp_path / "r.jsonl"
+    code = "import course_utils as cu; cu.report('acc', 0.5); cu.report('n', 3, unit='s')"
+    env = {"COURSE_REPORT_FILE": str(report), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "[report] acc = 0.5" in out.stdout
+    rows = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [(r["name"], r["value"]) for r in rows] == [("acc", 0.5), ("n", 3)]
