@@ -17,17 +17,24 @@ from .config import by_mode, data_dir, get_config, is_fast
 get_config()  # validate the environment and set KERAS_BACKEND before keras is imported
 
 from . import data, grading, plots  # noqa: E402
+from . import faces  # noqa: E402
+from . import models  # noqa: E402
+from . import boxes, scenes  # noqa: E402
 from .session import report, setup  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
+    "boxes",
     "by_mode",
     "data",
     "data_dir",
+    "faces",
     "get_config",
     "grading",
     "is_fast",
+    "models",
     "plots",
     "report",
+    "scenes",
     "setup",
 ]

@@ -3,6 +3,7 @@
 * :func:`image_grid`: a grid of images with optional labels.
 * :func:`training_curves`: loss and metric curves from a Keras ``History`` or a dict.
 * :func:`confusion_matrix`: a labelled confusion matrix.
+* :func:`colorize_labels`: a per-pixel label map as an RGB image (composes with :func:`image_grid`).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["image_grid", "training_curves", "confusion_matrix", "history_dict"]
+__all__ = ["image_grid", "training_curves", "confusion_matrix", "history_dict", "colorize_labels"]
 
 
 def _as_images(images) -> np.ndarray:
@@ -157,3 +158,31 @@ def confusion_matrix(y_true, y_pred, *, class_names: Sequence | None = None, nor
                         fontsize=7, color="white" if val > 0.6 * top else "black")
     ax.confusion = counts
     return ax
+
+
+def colorize_labels(label_maps, n_classes: int, *, background: int | None = 0, cmap: str = "tab20"):
+    """Colour per-pixel label maps: one fixed colour per class, the background black.
+
+    Args:
+        label_maps: integer array (H, W) or (m, H, W) with values in 0..n_classes-1.
+        n_classes: number of classes (the colours do not depend on which classes are present).
+        background: class drawn in black (``None``: colour it like the others).
+        cmap: matplotlib colour map the class colours come from.
+
+    Returns:
+        float32 RGB array (H, W, 3) or (m, H, W, 3) in [0, 1]; the input is not modified.
+    """
+    import matplotlib
+
+    labels = np.asarray(label_maps)
+    if labels.ndim not in (2, 3) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"`label_maps` must be an integer array (H, W) or (m, H, W), got {labels.dtype} {labels.shape}"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"`label_maps` values must be in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}")
+    colours = np.asarray(matplotlib.colormaps[cmap](np.linspace(0, 1, max(n_classes, 2)))[:n_classes, :3],
+                         dtype=np.float32)
+    if background is not None:
+        colours[background] = 0.0
+    return colours[labels]

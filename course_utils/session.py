@@ -6,7 +6,7 @@ import numbers
 import platform
 import time
 
-from .config import Config, get_config
+from .config import get_config
 
 __all__ = ["setup", "report", "environment_summary"]
 
@@ -36,7 +36,7 @@ def environment_summary() -> dict:
     return info
 
 
-def setup(seed: int = 0, *, verbose: bool = True) -> Config:
+def setup(seed: int = 0, *, verbose: bool = True) -> None:
     """Seed every random generator, set the course's plot style, print one banner line.
 
     This is the only function in the course that changes global settings.
@@ -45,8 +45,7 @@ def setup(seed: int = 0, *, verbose: bool = True) -> Config:
         seed: seed for Python, NumPy and the Keras backend.
         verbose: print the environment banner.
 
-    Returns:
-        The :class:`~course_utils.config.Config` in force.
+    The settings in force are available from :func:`course_utils.get_config`.
     """
     import keras
     import matplotlib.pyplot as plt
@@ -70,7 +69,6 @@ def setup(seed: int = 0, *, verbose: bool = True) -> Config:
             f"Keras {info['keras']} on {info['backend']} | mode: {mode} | "
             f"seed {seed} | data: {info['data_dir']}"
         )
-    return cfg
 
 
 def _plain(value):

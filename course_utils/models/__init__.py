@@ -1,0 +1,16 @@
+"""Model tools for the course: a parameter and multiply-add counter (notebook 05),
+the pretrained EfficientNet-Lite0 and its ImageNet helpers (notebook 04)."""
+from __future__ import annotations
+
+from .efficientnet import efficientnet_lite0, efficientnet_lite0_torch
+from .imagenet import decode_predictions, imagenet_labels, preprocess_imagenet
+from .profile import profile
+
+__all__ = [
+    "decode_predictions",
+    "efficientnet_lite0",
+    "efficientnet_lite0_torch",
+    "imagenet_labels",
+    "preprocess_imagenet",
+    "profile",
+]
