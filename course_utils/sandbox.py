@@ -1,0 +1,235 @@
+"""Process limits for a grading kernel: memory, file size, network, file system, user id.
+
+This file is run as a *script* (``python course_utils/sandbox.py SPEC_JSON -- KERNEL_ARGV``)
+by the grader's kernel manager, so that it imports only the standard library. It sets the
+limits in its own process and then ``exec``s the kernel, which inherits them:
+
+* ``RLIMIT_AS`` (memory), ``RLIMIT_FSIZE`` (largest file written), ``RLIMIT_CORE`` = 0,
+  ``RLIMIT_NPROC`` (processes per sandbox user, when running as root).
+* When started as root (Linux): a private mount and network namespace. The network
+  namespace has no interface but a down loopback: no network at all (the kernel talks to
+  the grader through Unix sockets in its own folder). In the mount namespace, an empty
+  tmpfs covers every ``hide`` path (solutions/, .git/, the submissions and the grading
+  output, the grader's home, /tmp, /var/tmp, /dev/shm); the ``keep`` paths (the kernel's own
+  folder, the Python installation, course_utils, the data folder) are bound back read-only,
+  except the kernel's folder. Then the process drops to a fresh, unprivileged user id
+  (one per submission) with ``PR_SET_NO_NEW_PRIVS``, so it can neither write the course
+  files nor signal another student's kernel, and the grader can kill everything that user
+  started.
+* Not root: an unprivileged user + network namespace where the kernel allows it
+  (``unshare -rn``); otherwise no network isolation (reported in the summary).
+
+What was achieved is written as JSON to ``SPEC["report"]`` before the kernel starts.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import sys
+
+__all__ = ["apply", "probe", "kill_user", "kill_marked"]
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+PR_SET_NO_NEW_PRIVS = 38
+_NEVER_HIDE = {"/", "/proc", "/dev", "/sys", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/run"}
+
+
+def _libc():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    return libc
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(libc, source, target, fstype, flags, data=None) -> None:
+    enc = (lambda s: s.encode() if isinstance(s, str) else s)
+    _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def _isolate_as_root(spec: dict, report: dict) -> None:
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
+    report["network"] = "none (private network namespace)"
+    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
+    keep = [p for p in spec.get("keep", []) if os.path.exists(p)]
+    writable = set(spec.get("writable", []))
+    fds = {p: os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in keep if os.path.isdir(p)}
+    hidden = []
+    for path in spec.get("hide", []):
+        if not os.path.isdir(path) or os.path.islink(path) or path in _NEVER_HIDE:
+            continue
+        mode = "1777" if path in ("/tmp", "/var/tmp", "/dev/shm") else "755"
+        _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size=256m,mode={mode}")
+        hidden.append(path)
+    for path, fd in fds.items():
+        if not any(path == h or path.startswith(h.rstrip("/") + "/") for h in hidden):
+            os.close(fd)
+            continue
+        os.makedirs(path, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        if path not in writable:
+            _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+        os.close(fd)
+    report["hidden"] = hidden
+    uid = int(spec["uid"])
+    for path in spec.get("chown", []):
+        if os.path.exists(path):
+            os.chown(path, uid, uid)
+    nproc = int(spec.get("nproc", 256))
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+    report["uid"] = uid
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
+def _isolate_unprivileged(report: dict) -> None:
+    libc = _libc()
+    uid, gid = os.getuid(), os.getgid()
+    try:
+        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNET), "unshare")
+        with open("/proc/self/setgroups", "w") as f:
+            f.write("deny")
+        with open("/proc/self/uid_map", "w") as f:
+            f.write(f"{uid} {uid} 1")
+        with open("/proc/self/gid_map", "w") as f:
+            f.write(f"{gid} {gid} 1")
+        report["network"] = "none (user + network namespace)"
+    except OSError as err:
+        report["network"] = f"NOT isolated ({err})"
+    report["files"] = "NOT isolated (run the grader as root for a private mount namespace and user id)"
+
+
+def apply(spec: dict) -> dict:
+    """Apply the limits in ``spec`` to the current process; return what was achieved."""
+    report = {"memory_mb": None, "network": "not requested", "files": "not requested"}
+    mem = spec.get("memory_mb")
+    if mem:
+        limit = int(mem) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        report["memory_mb"] = int(mem)
+    fsize = int(spec.get("fsize_mb", 512)) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if spec.get("isolate", True) and sys.platform.startswith("linux"):
+        if os.geteuid() == 0 and spec.get("uid"):
+            try:
+                _isolate_as_root(spec, report)
+                report["files"] = "private mount namespace, unprivileged user id"
+            except OSError as err:  # e.g. a container without CAP_SYS_ADMIN
+                report["network"] = report.get("network", "NOT isolated")
+                report["files"] = f"NOT isolated ({err})"
+        else:
+            _isolate_unprivileged(report)
+    return report
+
+
+def probe(timeout: float = 30) -> dict:
+    """Start the launcher on ``true`` with a root-style spec; return what it could isolate."""
+    import random
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cu-probe-") as tmp:
+        report = os.path.join(tmp, "report.json")
+        os.chmod(tmp, 0o777)
+        spec = {"memory_mb": None, "isolate": True, "uid": 1_000_000 + random.randrange(10**9),
+                "hide": ["/tmp"], "keep": [tmp], "writable": [tmp], "chown": [tmp], "report": report}
+        try:
+            subprocess.run([sys.executable, "-S", os.path.abspath(__file__), json.dumps(spec), "--", "true"],
+                           timeout=timeout, check=False, capture_output=True)
+            with open(report) as f:
+                return json.load(f)
+        except (OSError, ValueError, subprocess.SubprocessError) as err:
+            return {"network": f"unknown ({err})", "files": f"unknown ({err})"}
+
+
+def _processes():
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            yield int(name)
+
+
+def kill_user(uid: int, rounds: int = 5) -> int:
+    """SIGKILL every process of ``uid`` (a sandbox user id); returns how many were found."""
+    import signal
+
+    found = 0
+    for _ in range(rounds):
+        pids = []
+        for pid in _processes():
+            try:
+                if os.stat(f"/proc/{pid}").st_uid == uid:
+                    pids.append(pid)
+            except OSError:
+                continue
+        if not pids:
+            break
+        found += len(pids)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return found
+
+
+def kill_marked(token: str, rounds: int = 5) -> int:
+    """SIGKILL every process whose environment contains ``token`` (non-root fallback)."""
+    import signal
+
+    needle = token.encode()
+    found = 0
+    me = os.getpid()
+    for _ in range(rounds):
+        pids = []
+        for pid in _processes():
+            if pid == me:
+                continue
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if needle in f.read():
+                        pids.append(pid)
+            except OSError:
+                continue
+        if not pids:
+            break
+        found += len(pids)
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    return found
+
+
+def main(argv: list[str]) -> None:
+    """``sandbox.py SPEC_JSON -- KERNEL_ARGV...``: apply the limits, then exec the kernel."""
+    if len(argv) < 3 or argv[1] != "--":
+        raise SystemExit("usage: sandbox.py SPEC_JSON -- COMMAND...")
+    spec = json.loads(argv[0])
+    report = apply(spec)
+    if spec.get("report"):
+        try:
+            with open(spec["report"], "w") as f:
+                json.dump(report, f)
+        except OSError:
+            pass
+    if spec.get("cwd"):
+        os.chdir(spec["cwd"])
+    os.execvpe(argv[2], argv[2:], os.environ)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,412 @@
+"""``python -m course_utils grade``: a corpus of broken and hostile submissions, graded as one batch.
+
+The corpus is generated here from the released ``notebooks/00_start_here.ipynb`` (one
+exercise, ``conv_output_size``, 2 points), next to correct submissions. Every hostile one
+must end with no points it did not earn and a status that says why; correct ones get full
+points; nothing outside the grading output changes; no process outlives the batch.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from course_utils import sandbox
+from course_utils.grade import find_submissions, grade_batch, load_assignment, prepare_submission
+from course_utils.notebooks import cell_kind, read_notebook, write_notebook
+from course_utils.release import project_root
+
+ROOT = project_root()
+RELEASED = ROOT / "notebooks" / "00_start_here.ipynb"
+ANSWER = "conv_output_size"
+TEST = "test_conv_output_size"
+SIGNATURE = "def conv_output_size(n, f, p=0, s=1):\n"
+CORRECT = SIGNATURE + "    return (n + 2 * p - f) // s + 1\n"
+WRONG = SIGNATURE + "    return (n - f) // s + 1  # ignores the padding\n"
+
+
+def _with_answer(source: str, mutate=None):
+    nb = read_notebook(RELEASED)
+    for cell in nb.cells:
+        if cell_kind(cell) == "solution":
+            cell.source = source
+    if mutate:
+        mutate(nb)
+    return nb
+
+
+def _cells(nb, kind):
+    return [c for c in nb.cells if cell_kind(c) == kind]
+
+
+def _snapshot(*folders: Path) -> dict:
+    out = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else [folder]:
+            if path.is_file() and "__pycache__" not in path.parts:
+                out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+class _Listener:
+    """A TCP server on 127.0.0.1 that records whether anyone connected (network isolation)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+                self.connections += 1
+                conn.close()
+            except OSError:
+                continue
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        self.sock.close()
+
+
+def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
+    """name -> (notebook node or raw text, expected points, allowed statuses).
+
+    Without the root sandbox (see README) the submissions that read, write or delete files
+    outside their folder, use the network or kill every process of their user are left out:
+    they would succeed, and ``kill(-1)`` would end the test run itself.
+    """
+    grading_py = ROOT / "course_utils" / "grading.py"
+
+    def delete_answer(nb):
+        nb.cells = [c for c in nb.cells if cell_kind(c) != "solution"]
+
+    def rename_answer(nb):
+        _cells(nb, "solution")[0].metadata["nbgrader"]["grade_id"] = "my_answer"
+
+    def strip_metadata(nb):
+        for c in nb.cells:
+            c.metadata.pop("nbgrader", None)
+
+    def other_assignment(nb):
+        for c in nb.cells:
+            meta = c.metadata.get("nbgrader")
+            if meta:
+                meta["grade_id"] = meta["grade_id"].replace("conv_output_size", "conv_forward")
+
+    def edit_test(nb):
+        _cells(nb, "tests")[0].source = "cu.grading.passed('conv_output_size', points=2)"
+
+    def delete_test(nb):
+        nb.cells = [c for c in nb.cells if cell_kind(c) != "tests"]
+
+    def answer_elsewhere(nb):
+        import nbformat
+
+        idx = nb.cells.index(_cells(nb, "solution")[0])
+        nb.cells.insert(idx + 1, nbformat.v4.new_code_cell(CORRECT))
+
+    def duplicate_id(nb):
+        first = _cells(nb, "solution")[0]
+        second = copy.deepcopy(first)
+        second.source = CORRECT
+        second.id = "dup-cell"
+        nb.cells.insert(nb.cells.index(first) + 1, second)
+
+    hostile = {
+        "invalid_json": ('{"cells": [ this is not json', 0, {"missing"}),
+        "other_assignment": (_with_answer(CORRECT, other_assignment), 0, {"missing"}),
+        "missing_answer": (_with_answer(CORRECT, delete_answer), 0, {"missing"}),
+        "renamed_grade_id": (_with_answer(CORRECT, rename_answer), 0, {"missing"}),
+        "stripped_metadata": (_with_answer(CORRECT, strip_metadata), 0, {"missing"}),
+        "answer_in_new_cell": (_with_answer(SIGNATURE + "    raise NotImplementedError()\n", answer_elsewhere),
+                               0, {"error"}),
+        "blank": (read_notebook(RELEASED), 0, {"error"}),
+        "wrong": (_with_answer(WRONG), 0, {"failed"}),
+        "infinite_loop": (_with_answer("while True:\n    pass\n" + CORRECT), 0, {"timeout"}),
+        "sleep_past_limit": (_with_answer("import time\ntime.sleep(3600)\n" + CORRECT), 0, {"timeout"}),
+        "sys_exit": (_with_answer("import sys\nsys.exit()\n" + CORRECT), 0, {"error"}),
+        "os_exit": (_with_answer("import os\nos._exit(1)\n" + CORRECT), 0, {"error"}),
+        "segfault": (_with_answer("import ctypes\nctypes.string_at(0)\n" + CORRECT), 0, {"error"}),
+        "kill_all": (_with_answer("import os, signal\nos.kill(-1, signal.SIGKILL)\n" + WRONG), 0, {"failed"}),
+        "memory_bomb": (_with_answer("blocks = []\nwhile True:\n    blocks.append(bytes(256 * 2**20))\n"
+                                     + CORRECT), 0, {"error"}),
+        "huge_allocation": (_with_answer("x = bytearray(64 * 2**30)\n" + CORRECT), 0, {"error"}),
+        "huge_output": (_with_answer("for i in range(20000):\n    print('x' * 200)\n" + CORRECT), 2, {"passed"}),
+        "redefine_helpers": (_with_answer(
+            "import course_utils as cu\nimport sys\nfor _n in dir(cu.grading):\n"
+            "    if _n.startswith('check_'):\n        setattr(cu.grading, _n, lambda *a, **k: None)\n"
+            "sys.modules['course_utils.grading'].check_equal = lambda *a, **k: None\n" + WRONG), 0, {"failed"}),
+        "replace_cu": (_with_answer(
+            "class _Fake:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+            "class _Cu:\n    grading = _Fake()\ncu = _Cu()\n" + WRONG), 0, {"failed"}),
+        "redefine_assert": (_with_answer(
+            "import builtins\nbuiltins.AssertionError = type('AssertionError', (BaseException,), {})\n"
+            "AssertionError = None\nget_ipython().showtraceback = lambda *a, **k: None\n"
+            "import sys\nsys.excepthook = lambda *a: None\n" + WRONG), 0, {"failed", "error"}),
+        "rewrite_test_cells": (_with_answer(
+            "def _neuter(lines):\n    return ['pass\\n'] if any('Check that' in l for l in lines) else lines\n"
+            "get_ipython().input_transformers_cleanup.append(_neuter)\n" + WRONG), 0, {"error"}),
+        "edited_visible_test": (_with_answer(WRONG, edit_test), 0, {"tampered"}),
+        "deleted_test": (_with_answer(WRONG, delete_test), 0, {"tampered"}),
+        "duplicate_grade_id": (_with_answer(WRONG, duplicate_id), 0, {"failed"}),
+        "read_hidden_tests": (_with_answer(
+            "import json, pathlib, course_utils\n"
+            "_root = pathlib.Path(course_utils.__file__).resolve().parent.parent\n"
+            "_nb = json.loads((_root / 'solutions' / '00_start_here.ipynb').read_text())\n"
+            "for _c in _nb['cells']:\n"
+            "    if _c.get('metadata', {}).get('nbgrader', {}).get('grade_id') == 'conv_output_size':\n"
+            "        exec(''.join(_c['source']))\n"), 0, {"error", "timeout"}),
+        "write_outside": (_with_answer(
+            "import pathlib\n"
+            f"for _p, _act in [({str(canary)!r}, 'delete'), ({str(canary.parent / 'new.txt')!r}, 'write'),\n"
+            f"                 ({str(grading_py)!r}, 'append'), ('/etc/cu_grade_probe', 'write')]:\n"
+            "    try:\n"
+            "        if _act == 'delete':\n            pathlib.Path(_p).unlink()\n"
+            "        elif _act == 'append':\n            open(_p, 'a').write('\\ncheck_equal = lambda *a, **k: None\\n')\n"
+            "        else:\n            pathlib.Path(_p).write_text('pwned')\n"
+            "    except OSError:\n        pass\n" + WRONG), 0, {"failed"}),
+        "network": (_with_answer(
+            "import socket\n_ok = False\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n    _ok = True\n"
+            "except OSError:\n    pass\n"
+            + SIGNATURE + "    if not _ok:\n        return -1\n    return (n + 2 * p - f) // s + 1\n"),
+            0, {"failed"}),
+        "orphan_process": (_with_answer(
+            "import subprocess, sys\n"
+            f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)  # {marker}'],\n"
+            "                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            + WRONG), 0, {"failed"}),
+    }
+    if not sandboxed:
+        for name in ("read_hidden_tests", "write_outside", "network", "kill_all"):
+            hostile.pop(name)
+    good = {
+        "good_alice": (_with_answer(CORRECT), 2, {"passed"}),
+        "good_bob": (_with_answer(SIGNATURE + "    import math\n    return math.floor((n + 2 * p - f) / s) + 1\n"),
+                     2, {"passed"}),
+        "carol/00_start_here": (_with_answer(CORRECT), 2, {"passed"}),  # per-student folder: id "carol"
+    }
+    return {**hostile, **good}
+
+
+def _orphans(marker: str) -> list[int]:
+    pids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if marker.encode() in Path(f"/proc/{name}/cmdline").read_bytes():
+                    pids.append(int(name))
+            except OSError:
+                pass
+    return pids
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    base = tmp_path_factory.mktemp("grade")
+    subs, out, outside = base / "submissions", base / "out", base / "outside"
+    subs.mkdir()
+    outside.mkdir()
+    canary = outside / "canary.txt"
+    canary.write_text("do not touch")
+    listener = _Listener()
+    marker = f"cu-orphan-{os.getpid()}-{time.time_ns()}"
+    sandboxed = str(sandbox.probe().get("files", "")).startswith("private")
+    corpus = _corpus(canary, listener.port, marker, sandboxed)
+    for name, (content, _, _) in corpus.items():
+        path = subs / f"{name}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content)
+        else:
+            write_notebook(content, path)
+    watched = (ROOT / "course_utils" / "grading.py", ROOT / "solutions" / "00_start_here.ipynb",
+               RELEASED, subs, outside)
+    before = _snapshot(*watched)
+    start = time.monotonic()
+    try:
+        records = grade_batch(subs, "00", out=out, workers=3, timeout_cell=10, timeout_notebook=90,
+                              memory_mb=4096, progress=False)
+    finally:
+        listener.close()
+    seconds = time.monotonic() - start
+    time.sleep(1)
+    return {"records": {r["student"]: r for r in records}, "corpus": corpus, "out": out, "before": before,
+            "after": _snapshot(*watched), "canary": canary, "listener": listener, "marker": marker,
+            "seconds": seconds, "subs": subs, "sandboxed": sandboxed}
+
+
+def test_every_submission_is_graded_with_the_expected_outcome(batch):
+    records = batch["records"]
+    expected_ids = {name.split("/")[0] for name in batch["corpus"]}
+    assert set(records) == expected_ids
+    problems = []
+    for name, (_, points, statuses) in batch["corpus"].items():
+        student = name.split("/")[0]
+        ex = records[student]["exercises"][TEST]
+        if ex["earned"] != points or ex["status"] not in statuses:
+            problems.append(f"{student}: {ex['earned']} points, {ex['status']} ({ex['message'][:150]}); "
+                            f"expected {points}, {sorted(statuses)}")
+    assert not problems, "\n".join(problems)
+    print(f"\nfixture batch: {len(records)} submissions in {batch['seconds']:.1f} s")
+
+
+def test_status_messages_say_why(batch):
+    ex = {s: r["exercises"][TEST] for s, r in batch["records"].items()}
+    assert "not a readable notebook" in ex["invalid_json"]["message"]
+    assert "not a notebook of 00_start_here" in ex["other_assignment"]["message"]
+    assert "grade_id conv_output_size" in ex["missing_answer"]["message"]
+    assert "grade_id conv_output_size" in ex["renamed_grade_id"]["message"]
+    assert "--timeout-cell" in ex["infinite_loop"]["message"]
+    assert "kernel died" in ex["os_exit"]["message"] and "kernel died" in ex["segfault"]["message"]
+    assert "MemoryError" in ex["memory_bomb"]["message"]
+    assert "edited" in ex["edited_visible_test"]["message"]
+    assert "deleted" in ex["deleted_test"]["message"]
+    assert "AssertionError" in ex["wrong"]["message"] and "expected 6" in ex["wrong"]["message"]
+    notes = batch["records"]["renamed_grade_id"]["notes"]
+    assert any("my_answer" in n for n in notes)
+    assert batch["records"]["invalid_json"]["submission"] == "invalid"
+    assert batch["records"]["other_assignment"]["submission"] == "wrong_assignment"
+
+
+def test_nothing_outside_the_output_changed(batch):
+    assert batch["canary"].read_text() == "do not touch"
+    changed = {k for k in set(batch["before"]) | set(batch["after"])
+               if batch["before"].get(k) != batch["after"].get(k)}
+    assert not changed, f"files changed by grading: {sorted(changed)}"
+    assert not Path("/etc/cu_grade_probe").exists()
+
+
+def test_no_process_outlives_the_batch(batch):
+    assert not _orphans(batch["marker"]), "a submission's subprocess survived the grading"
+
+
+def test_sandbox_blocks_network_and_hidden_files_when_root(batch):
+    if not batch["sandboxed"]:
+        pytest.skip("the file-system and network sandbox needs root on Linux (see README)")
+    assert batch["listener"].connections == 0, "a kernel reached 127.0.0.1"
+    ex = batch["records"]["read_hidden_tests"]["exercises"][TEST]
+    assert ex["earned"] == 0 and ("FileNotFoundError" in ex["message"] or "NameError" in ex["message"])
+
+
+def test_reports_csv_json_feedback(batch):
+    out = batch["out"]
+    lines = (out / "grades.csv").read_text().splitlines()
+    assert lines[0] == f"student,{TEST},total,submission"
+    rows = {line.split(",")[0]: line.split(",") for line in lines[1:]}
+    assert rows["good_alice"][1:3] == ["2", "2"] and rows["wrong"][1:3] == ["0", "0"]
+    assert rows["carol"][1] == "2"
+    data = json.loads((out / "grades.json").read_text())
+    assert data["max_total"] == 2
+    assert data["students"]["wrong"]["exercises"][TEST]["status"] == "failed"
+    feedback = (out / "feedback" / "wrong.md").read_text()
+    assert "0 / 2" in feedback and "expected 6" in feedback
+    assert len(list((out / "feedback").glob("*.md"))) == len(batch["records"])
+
+
+def test_huge_output_is_capped(batch):
+    assert (batch["out"] / "grades.json").stat().st_size < 2_000_000
+
+
+def test_student_ids_and_preparation(tmp_path):
+    (tmp_path / "dave").mkdir()
+    write_notebook(_with_answer(CORRECT), tmp_path / "dave" / "00_start_here.ipynb")
+    write_notebook(_with_answer(CORRECT), tmp_path / "dave" / "scratch.ipynb")
+    write_notebook(_with_answer(CORRECT), tmp_path / "erin.ipynb")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    write_notebook(_with_answer(CORRECT), tmp_path / ".ipynb_checkpoints" / "x.ipynb")
+    found = find_submissions(tmp_path, "00")
+    assert [(s, p.name) for s, p in found] == [("dave", "00_start_here.ipynb"), ("erin", "erin.ipynb")]
+    spec = load_assignment("00")
+    prep = prepare_submission(tmp_path / "erin.ipynb", spec)
+    assert prep["status"] == "ok" and not prep["missing"] and not prep["tampered"]
+    test_cell = next(c for c in prep["notebook"].cells if cell_kind(c) == "tests")
+    assert "### BEGIN HIDDEN TESTS" in test_cell.source  # all tests, hidden ones included
+    answer = next(c for c in prep["notebook"].cells if cell_kind(c) == "solution")
+    assert answer.source == CORRECT
+
+
+def test_cli_help_documents_student_ids():
+    out = subprocess.run([sys.executable, "-m", "course_utils", "grade", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, check=True).stdout
+    out = " ".join(out.split())
+    assert "--timeout-cell" in out and "folder's name" in out
+
+
+class TestNbgraderPeer:
+    """nbgrader's own ``generate_assignment`` and ``autograde`` give the same scores as ours.
+
+    A class, so that xdist's ``loadscope`` can run it next to the batch above.
+    """
+
+    SUBMISSIONS = {
+        "correct": CORRECT,
+        "blank": None,
+        "visible_only": SIGNATURE + (  # passes the visible checks, fails the hidden ones
+            "    known = {(6, 3, 0, 1): 4, (7, 3, 0, 2): 3, (6, 3, 1, 1): 6, (8, 3, 0, 2): 3}\n"
+            "    return known.get((n, f, p, s), n)\n"),
+        "wrong": WRONG,
+    }
+
+    def test_scores_equal_nbgraders(self, tmp_path):
+        course = tmp_path / "course"
+        (course / "source" / "ps1").mkdir(parents=True)
+        (course / "nbgrader_config.py").write_text(
+            "c = get_config()\n"
+            "c.CourseDirectory.course_id = 'cnn'\n"
+            f"c.CourseDirectory.root = {str(course)!r}\n"
+            f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
+            "c.ClearSolutions.code_stub = {'python': '# YOUR CODE HERE\\nraise NotImplementedError()'}\n"
+            "c.Execute.timeout = 600\n")
+        source = course / "source" / "ps1" / "00_start_here.ipynb"
+        source.write_bytes((ROOT / "solutions" / "00_start_here.ipynb").read_bytes())
+        env = dict(os.environ)
+
+        def nbgrader(*args):
+            proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course, env=env,
+                                  capture_output=True, text=True, timeout=600)
+            assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+
+        nbgrader("generate_assignment", "ps1")
+        released = read_notebook(course / "release" / "ps1" / "00_start_here.ipynb")
+        ours = tmp_path / "ours"
+        for student, answer in self.SUBMISSIONS.items():
+            nb = copy.deepcopy(released)
+            if answer is not None:
+                for cell in nb.cells:
+                    if cell_kind(cell) == "solution":
+                        cell.source = answer
+            target = course / "submitted" / student / "ps1" / "00_start_here.ipynb"
+            target.parent.mkdir(parents=True)
+            write_notebook(nb, target)
+            (ours / student).mkdir(parents=True)
+            write_notebook(nb, ours / student / "00_start_here.ipynb")
+        nbgrader("autograde", "ps1")
+
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
+            theirs = {s: gb.find_submission("ps1", s).score for s in self.SUBMISSIONS}
+        records = grade_batch(ours, "00", out=tmp_path / "out", workers=2, timeout_cell=60,
+                              timeout_notebook=300, progress=False)
+        mine = {r["student"]: r["total"] for r in records}
+        assert mine == theirs, f"ours {mine} != nbgrader {theirs}"
+        assert theirs["correct"] == 2 and theirs["visible_only"] == 0

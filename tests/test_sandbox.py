@@ -1,0 +1,58 @@
+"""course_utils.sandbox: the limits a grading kernel runs under (fast; no kernel)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from course_utils import sandbox
+
+LAUNCHER = str(Path(sandbox.__file__).resolve())
+
+
+def _launch(spec: dict, code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-S", LAUNCHER, json.dumps(spec), "--", sys.executable, "-S", "-c", code],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_memory_limit_turns_a_bomb_into_memory_error():
+    proc = _launch({"memory_mb": 512, "isolate": False},
+                   "try:\n    x = bytes(2 * 2**30)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')")
+    assert proc.stdout.strip() == "MemoryError", proc.stderr
+
+
+def test_file_size_limit():
+    code = ("import signal, tempfile\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            "f = tempfile.TemporaryFile()\ntry:\n    f.write(b'x' * (3 * 2**20)); f.flush(); print('wrote')\n"
+            "except OSError:\n    print('too big')")
+    proc = _launch({"fsize_mb": 1, "isolate": False}, code)
+    assert proc.stdout.strip() == "too big", proc.stderr
+
+
+def test_report_and_usage(tmp_path):
+    report = tmp_path / "r.json"
+    proc = _launch({"memory_mb": 1024, "isolate": False, "report": str(report)}, "print('hi')")
+    assert proc.stdout.strip() == "hi"
+    assert json.loads(report.read_text())["memory_mb"] == 1024
+    bad = subprocess.run([sys.executable, "-S", LAUNCHER, "{}"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "usage" in bad.stderr
+
+
+def test_kill_marked_ends_marked_processes():
+    token = f"cu-test-{os.getpid()}-{time.time_ns()}"
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env=dict(os.environ, CU_T=token),
+                            start_new_session=True)
+    time.sleep(0.3)
+    assert sandbox.kill_marked(token) >= 1
+    assert proc.wait(timeout=10) != 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0, reason="root sandbox: Linux, root")
+def test_probe_reports_isolation_as_root():
+    report = sandbox.probe()
+    assert report["files"].startswith("private") and "none" in report["network"], report
