@@ -43,11 +43,17 @@ def _cmd_check(args) -> int:
     if not path.exists():
         print(f"No such notebook: {path}", file=sys.stderr)
         return 2
-    results = check_notebook(path, timeout=args.timeout)
+    results, errors = check_notebook(path, timeout=args.timeout)
     if not results:
         print(f"{path} has no graded test cells.")
-        return 0
-    print(format_table(results, title=f"{path.name}"))
+    else:
+        print(format_table(results, title=f"{path.name}"))
+    if errors:
+        print(f"\n{len(errors)} other cell(s) raised an error (cells that use an unfinished exercise fail too):")
+        for line in errors[:20]:
+            print(f"  {line[:160]}")
+    if not results:
+        return 1 if errors else 0
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
@@ -59,6 +65,8 @@ def _cmd_test(args) -> int:
     status = 0
     for backend in backends:
         env = dict(os.environ, KERAS_BACKEND=backend, COURSE_FAST="1")
+        # Tools installed next to this Python (nbgrader's alembic, jupyter) must be found by name.
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         print(f"\n=== tests on the {backend} backend (fast mode) ===", flush=True)
         cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
         code = subprocess.call(cmd, cwd=root, env=env)

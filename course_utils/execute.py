@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .notebooks import cell_kind, read_notebook
 
-__all__ = ["CellResult", "execute_notebook", "score_cells", "format_table"]
+__all__ = ["CellResult", "execute_notebook", "score_cells", "format_table", "other_errors", "check_notebook"]
 
 
 @dataclass
@@ -86,6 +86,17 @@ def score_cells(executed_nb) -> list[CellResult]:
     return results
 
 
+def other_errors(executed_nb) -> list[str]:
+    """``"cell N: Error: message"`` for every cell that is not a graded test cell and raised an error."""
+    found = []
+    for i, cell in enumerate(executed_nb.cells):
+        if cell.cell_type == "code" and cell_kind(cell) != "tests":
+            error = _error_text(cell)
+            if error:
+                found.append(f"cell {i}: {error}")
+    return found
+
+
 def format_table(results: list[CellResult], title: str = "") -> str:
     """A plain-text table: grade_id, points earned/possible, status, first line of the failure."""
     width = max([len(r.grade_id) for r in results] + [8])
@@ -102,8 +113,8 @@ def format_table(results: list[CellResult], title: str = "") -> str:
     return "\n".join(lines)
 
 
-def check_notebook(path: str | Path, *, timeout: int = 600) -> list[CellResult]:
-    """Execute the notebook at ``path`` (in its own folder) and score its graded cells."""
+def check_notebook(path: str | Path, *, timeout: int = 600) -> tuple[list[CellResult], list[str]]:
+    """Execute the notebook at ``path`` (in its own folder); return the graded results and other errors."""
     path = Path(path)
     executed = execute_notebook(read_notebook(path), cwd=path.parent, timeout=timeout)
     results = score_cells(executed)
@@ -112,4 +123,4 @@ def check_notebook(path: str | Path, *, timeout: int = 600) -> list[CellResult]:
         for r in results:
             if r.status == "not run":
                 r.message = f"execution stopped: {crash}"
-    return results
+    return results, other_errors(executed)

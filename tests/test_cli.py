@@ -30,6 +30,7 @@ def test_check_table_blank_wrong_and_correct(tmp_path):
     blank = _check(START)
     assert blank.returncode == 1
     assert "test_conv_output_size" in blank.stdout and "0/2" in blank.stdout and "NotImplementedError" in blank.stdout
+    assert "other cell(s) raised an error" in blank.stdout, "errors outside graded cells are listed too"
 
     wrong = _check(_answer(tmp_path, "return (n + 2 * p - f) / s + 1"))
     assert wrong.returncode == 1 and "failed" in wrong.stdout and "expected 3" in wrong.stdout
@@ -37,6 +38,7 @@ def test_check_table_blank_wrong_and_correct(tmp_path):
     right = _check(_answer(tmp_path, "return int((n + 2 * p - f) / s) + 1"))
     assert right.returncode == 0, right.stdout + right.stderr
     assert "2/2" in right.stdout and "passed" in right.stdout
+    assert "raised an error" not in right.stdout
 
 
 def test_release_check_command_passes_on_the_repository():

@@ -382,6 +382,8 @@ class TestNbgraderPeer:
         source = course / "source" / "ps1" / "00_start_here.ipynb"
         source.write_bytes((ROOT / "solutions" / "00_start_here.ipynb").read_bytes())
         env = dict(os.environ)
+        # nbgrader runs `alembic` by name: put this Python's scripts folder on PATH (CI does not activate the venv).
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
 
         def nbgrader(*args):
             proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course, env=env,
