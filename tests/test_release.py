@@ -1,7 +1,6 @@
 """The student release: in sync with solutions/, and every graded check fails when blank."""
 from __future__ import annotations
 
-import pytest
 
 from course_utils.execute import execute_notebook
 from course_utils.notebooks import cell_kind, read_notebook
