@@ -143,16 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("notebook")
     p.set_defaults(func=_cmd_py2nb)
 
-    if (Path(__file__).parent / "grade.py").exists():
-        from .grade import add_arguments
+    from .grade import add_arguments
 
-        p = sub.add_parser("grade", help="grade a folder of submissions")
-        add_arguments(p)
-        p.set_defaults(func=_cmd_grade)
+    p = sub.add_parser("grade", help="grade a folder of submissions")
+    add_arguments(p)
+    p.set_defaults(func=_cmd_grade)
 
     args = parser.parse_args(argv)
     return args.func(args)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ModuleNotFoundError as err:
+        sys.exit(f"course_utils needs its dependencies ({err.name} is missing in {sys.executable}). "
+                 "Use the course's environment: .venv/bin/python -m course_utils ..., "
+                 "or install it with pip install -e .")

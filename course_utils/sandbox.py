@@ -163,45 +163,35 @@ def _processes():
 
 def kill_user(uid: int, rounds: int = 5) -> int:
     """SIGKILL every process of ``uid`` (a sandbox user id); returns how many were found."""
-    import signal
-
-    found = 0
-    for _ in range(rounds):
-        pids = []
-        for pid in _processes():
-            try:
-                if os.stat(f"/proc/{pid}").st_uid == uid:
-                    pids.append(pid)
-            except OSError:
-                continue
-        if not pids:
-            break
-        found += len(pids)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    return found
+    return _kill_matching(lambda pid: os.stat(f"/proc/{pid}").st_uid == uid, rounds)
 
 
 def kill_marked(token: str, rounds: int = 5) -> int:
     """SIGKILL every process whose environment contains ``token`` (non-root fallback)."""
+    needle = token.encode()
+    me = os.getpid()
+
+    def marked(pid: int) -> bool:
+        if pid == me:
+            return False
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return needle in f.read()
+
+    return _kill_matching(marked, rounds)
+
+
+def _kill_matching(matches, rounds: int) -> int:
+    """SIGKILL the processes for which ``matches(pid)`` is true, repeating until none is left."""
     import signal
 
-    needle = token.encode()
     found = 0
-    me = os.getpid()
     for _ in range(rounds):
         pids = []
         for pid in _processes():
-            if pid == me:
-                continue
             try:
-                with open(f"/proc/{pid}/environ", "rb") as f:
-                    if needle in f.read():
-                        pids.append(pid)
-            except OSError:
+                if matches(pid):
+                    pids.append(pid)
+            except OSError:  # the process ended, or is not ours to read
                 continue
         if not pids:
             break
