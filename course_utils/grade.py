@@ -232,8 +232,9 @@ def _guard_lines(root: str) -> str:
     )
 
 
-def _kernel_env(home: str, token: str) -> dict:
-    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "KERAS_BACKEND", "COURSE_FAST", "COURSE_DATA_DIR",
+def _kernel_env(home: str, token: str, fast: bool = True) -> dict:
+    """The kernel's whole environment: a few safe variables, an empty home, the mode."""
+    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "KERAS_BACKEND", "COURSE_DATA_DIR",
             "MPLBACKEND", "PYTHONHASHSEED", "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS", "VIRTUAL_ENV",
             "TZ", "PYTHONPATH")
     env = {k: os.environ[k] for k in keep if k in os.environ}
@@ -241,7 +242,8 @@ def _kernel_env(home: str, token: str) -> dict:
     env.setdefault("MPLBACKEND", "Agg")
     env.update(HOME=home, TMPDIR=home, USER="student", LOGNAME="student", MPLCONFIGDIR=home,
                IPYTHONDIR=str(Path(home) / ".ipython"), KERAS_HOME=str(Path(home) / ".keras"),
-               JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1", COURSE_GRADE_TOKEN=token)
+               JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1", COURSE_GRADE_TOKEN=token,
+               COURSE_FAST="1" if fast else "0")
     return env
 
 
@@ -295,8 +297,11 @@ def _first_lines(text: str, n: int = 6) -> str:
 
 
 def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: float,
-                     memory_mb: int | None, hide: list[str], isolate: bool = True) -> dict:
+                     memory_mb: int | None, hide: list[str], isolate: bool = True, fast: bool = True) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
+
+    ``fast``: run the kernel in fast mode (``COURSE_FAST=1``): the same graded checks, smaller
+    experiments around them.
 
     Returns ``{"cells": {index: {"status", "error", "stdout", "reply"}}, "crash": str|None,
     "sandbox": dict, "killed": int}``.
@@ -336,7 +341,7 @@ def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: fl
     deadline = start + timeout_notebook
     pid = None
     try:
-        with client.setup_kernel(env=_kernel_env(str(work), token), cwd=str(work)):
+        with client.setup_kernel(env=_kernel_env(str(work), token, fast), cwd=str(work)):
             try:
                 pid = km.provisioner.process.pid if km.provisioner and km.provisioner.process else None
             except Exception:  # noqa: BLE001
@@ -530,7 +535,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                     cell.source = guard + cell.source
             run = run_grading_copy(nb, root=assignment["root"], timeout_cell=opts["timeout_cell"],
                                    timeout_notebook=opts["timeout_notebook"], memory_mb=opts["memory_mb"],
-                                   hide=opts["hide"], isolate=opts["isolate"])
+                                   hide=opts["hide"], isolate=opts["isolate"], fast=opts.get("fast", True))
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
             if run["crash"]:
@@ -614,8 +619,13 @@ def summary(records: list[dict], assignment: dict, seconds: float) -> str:
 def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path | None = None,
                 workers: int = 2, timeout_cell: float = 60, timeout_notebook: float = 600,
                 memory_mb: int | None = 4096, isolate: bool = True, hide: list[str] | None = None,
-                progress: bool = True) -> list[dict]:
-    """Grade every notebook under ``submissions_dir``; write the reports; return the records."""
+                progress: bool = True, fast: bool = True) -> list[dict]:
+    """Grade every notebook under ``submissions_dir``; write the reports; return the records.
+
+    ``fast=True`` (the default) runs the kernels in fast mode: fast mode changes only the sizes of
+    the experiments (data subsets, epochs), never a graded check, so the scores are the same and
+    a class is graded several times faster. ``fast=False`` runs each notebook as a learner would.
+    """
     submissions_dir = Path(submissions_dir).resolve()
     if not submissions_dir.is_dir():
         raise ValueError(f"`SUBMISSIONS_DIR` must be a folder, got {submissions_dir}")
@@ -625,6 +635,7 @@ def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path
     hidden = [str(root / "solutions"), str(root / ".git"), str(submissions_dir), str(out), str(Path.home()),
               "/tmp", "/var/tmp", "/dev/shm", *(hide or [])]
     opts = {"timeout_cell": timeout_cell, "timeout_notebook": timeout_notebook, "memory_mb": memory_mb,
+            "fast": fast,
             "isolate": isolate, "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev")
                                                 else h for h in hidden})}
     subs = find_submissions(submissions_dir, assignment)
@@ -676,6 +687,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="address-space limit of the kernel in MB (default 4096; 0 = none)")
     parser.add_argument("--hide", action="append", default=[], metavar="PATH",
                         help="another folder the kernel must not see (repeatable; root only)")
+    parser.add_argument("--full", action="store_true",
+                        help="run the notebooks in full mode (default: fast mode, COURSE_FAST=1: the same "
+                             "graded checks around smaller experiments)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="no namespaces or user switch (memory and time limits still apply)")
 
@@ -685,7 +699,8 @@ def main(args) -> int:
     try:
         grade_batch(args.submissions, args.assignment, out=args.out, workers=args.workers,
                     timeout_cell=args.timeout_cell, timeout_notebook=args.timeout_notebook,
-                    memory_mb=args.memory_mb or None, isolate=not args.no_sandbox, hide=args.hide)
+                    memory_mb=args.memory_mb or None, isolate=not args.no_sandbox, hide=args.hide,
+                    fast=not args.full)
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2

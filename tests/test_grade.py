@@ -415,3 +415,17 @@ class TestNbgraderPeer:
         mine = {r["student"]: r["total"] for r in records}
         assert mine == theirs, f"ours {mine} != nbgrader {theirs}"
         assert theirs["correct"] == 2 and theirs["visible_only"] == 0
+
+
+def test_kernels_run_in_fast_mode_unless_full(monkeypatch):
+    import argparse
+
+    from course_utils.grade import _kernel_env, add_arguments
+
+    monkeypatch.setenv("COURSE_FAST", "0")  # the grader's own mode does not leak into the kernels
+    assert _kernel_env("/home/x", "token")["COURSE_FAST"] == "1"
+    assert _kernel_env("/home/x", "token", fast=False)["COURSE_FAST"] == "0"
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args(["subs", "--assignment", "01"]).full is False
+    assert parser.parse_args(["subs", "--assignment", "01", "--full"]).full is True
