@@ -535,7 +535,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                     cell.source = guard + cell.source
             run = run_grading_copy(nb, root=assignment["root"], timeout_cell=opts["timeout_cell"],
                                    timeout_notebook=opts["timeout_notebook"], memory_mb=opts["memory_mb"],
-                                   hide=opts["hide"], isolate=opts["isolate"], fast=opts.get("fast", True))
+                                   hide=opts["hide"], isolate=opts["isolate"], fast=opts["fast"])
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
             if run["crash"]:
@@ -635,8 +635,7 @@ def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path
     hidden = [str(root / "solutions"), str(root / ".git"), str(submissions_dir), str(out), str(Path.home()),
               "/tmp", "/var/tmp", "/dev/shm", *(hide or [])]
     opts = {"timeout_cell": timeout_cell, "timeout_notebook": timeout_notebook, "memory_mb": memory_mb,
-            "fast": fast,
-            "isolate": isolate, "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev")
+            "fast": fast, "isolate": isolate, "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev")
                                                 else h for h in hidden})}
     subs = find_submissions(submissions_dir, assignment)
     start = time.monotonic()
