@@ -10,7 +10,9 @@ For every ``.ipynb`` under ``SUBMISSIONS_DIR`` the grader
 2. runs that copy cell by cell in a fresh kernel in its own temporary folder, under a
    per-cell and a per-notebook time limit, a memory limit, no network and a private view of
    the file system (see :mod:`course_utils.sandbox`), and kills every process the kernel
-   started when it is done. The notebook with the hidden tests never touches the disk: the
+   started when it is done. The kernels are forked from one process per batch that has
+   already imported what the notebook imports (see :mod:`course_utils.zygote`), so a
+   submission does not pay ten seconds of TensorFlow and PyTorch imports. The notebook with the hidden tests never touches the disk: the
    kernel receives one cell at a time;
 3. scores each test cell by its own outcome (points from the nbgrader metadata), and writes
    ``grades.csv``, ``grades.json`` and ``feedback/STUDENT.md`` into ``--out``.
@@ -36,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import sandbox
+from . import sandbox, zygote
 from .notebooks import cell_kind, read_notebook
 from .release import project_root, release_notebook, solution_paths
 
@@ -253,9 +255,14 @@ def _make_client_classes():
 
     class SandboxKernelManager(AsyncKernelManager):
         sandbox_spec: dict = {}
+        zygote_socket: str | None = None
 
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = super().format_kernel_cmd(extra_arguments)
+            if self.zygote_socket:  # forked from the pre-imported zygote, sandboxed in the child
+                launcher = str(Path(zygote.__file__).resolve())
+                return [sys.executable, "-S", launcher, "connect", self.zygote_socket,
+                        json.dumps(self.sandbox_spec), "--", *cmd]
             launcher = str(Path(sandbox.__file__).resolve())
             return [sys.executable, "-S", launcher, json.dumps(self.sandbox_spec), "--", *cmd]
 
@@ -297,11 +304,13 @@ def _first_lines(text: str, n: int = 6) -> str:
 
 
 def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: float,
-                     memory_mb: int | None, hide: list[str], isolate: bool = True, fast: bool = True) -> dict:
+                     memory_mb: int | None, hide: list[str], isolate: bool = True, fast: bool = True,
+                     zygote_socket: str | None = None) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
 
     ``fast``: run the kernel in fast mode (``COURSE_FAST=1``): the same graded checks, smaller
-    experiments around them.
+    experiments around them. ``zygote_socket``: fork the kernel from this running zygote
+    (:func:`start_zygote`) instead of starting a new Python.
 
     Returns ``{"cells": {index: {"status", "error", "stdout", "reply"}}, "crash": str|None,
     "sandbox": dict, "killed": int}``.
@@ -325,6 +334,7 @@ def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: fl
             "report": str(kdir / "sandbox.json"), "cwd": str(work)}
     km = KM(kernel_name="python3")
     km.sandbox_spec = spec
+    km.zygote_socket = zygote_socket
     km.transport = "ipc"
     km.ip = str(kdir / "ipc")
     km.connection_file = str(kdir / "conn.json")
@@ -428,6 +438,61 @@ def _recover(client, km, cell, index) -> bool:
         return True
     except Exception:  # noqa: BLE001 - stuck or dead: stop here
         return False
+
+
+def start_zygote(nb, *, fast: bool = True, timeout: float = 300) -> dict | None:
+    """Start the zygote for notebook ``nb``: it imports what ``nb`` imports, then forks kernels.
+
+    Returns ``{"socket", "process", "folder", "modules", "failed"}``, or None where it cannot run
+    (not Linux, or it did not come up within ``timeout`` seconds): the grader then starts a new
+    Python per kernel, as before.
+    """
+    import subprocess
+    import threading
+
+    if not sys.platform.startswith("linux"):
+        return None
+    modules = sorted(set(zygote.notebook_modules(nb)) | {"numpy", "keras", "matplotlib.pyplot",
+                                                        "ipykernel.kernelapp"})
+    folder = Path(tempfile.mkdtemp(prefix="cu-zygote-"))  # 0700: only the grader enters
+    home = folder / "home"
+    home.mkdir()
+    path = str(folder / "zygote.sock")
+    env = _kernel_env(str(home), "zygote", fast)
+    proc = subprocess.Popen([sys.executable, str(Path(zygote.__file__).resolve()), "serve", path,
+                             json.dumps(modules)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, cwd=str(home))
+    ready: list[dict] = []
+
+    def read_ready():
+        line = proc.stdout.readline()
+        try:
+            ready.append(json.loads(line))
+        except ValueError:
+            pass
+
+    reader = threading.Thread(target=read_ready, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not ready or not ready[0].get("ready"):
+        stop_zygote({"process": proc, "folder": str(folder)})
+        return None
+    return {"socket": path, "process": proc, "folder": str(folder), "modules": modules,
+            "failed": ready[0].get("failed", {})}
+
+
+def stop_zygote(z: dict | None) -> None:
+    """Stop a zygote of :func:`start_zygote` (it kills the kernels still running) and remove its folder."""
+    if not z:
+        return
+    proc = z["process"]
+    try:
+        proc.stdin.close()  # end of its stdin: it kills its children and exits
+        proc.wait(timeout=10)
+    except Exception:  # noqa: BLE001
+        proc.kill()
+        proc.wait()
+    shutil.rmtree(z["folder"], ignore_errors=True)
 
 
 def _kill_everything(pid: int | None, uid: int | None, token: str) -> int:
@@ -535,7 +600,8 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                     cell.source = guard + cell.source
             run = run_grading_copy(nb, root=assignment["root"], timeout_cell=opts["timeout_cell"],
                                    timeout_notebook=opts["timeout_notebook"], memory_mb=opts["memory_mb"],
-                                   hide=opts["hide"], isolate=opts["isolate"], fast=opts["fast"])
+                                   hide=opts["hide"], isolate=opts["isolate"], fast=opts["fast"],
+                                   zygote_socket=opts.get("zygote"))
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
             if run["crash"]:
@@ -619,12 +685,14 @@ def summary(records: list[dict], assignment: dict, seconds: float) -> str:
 def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path | None = None,
                 workers: int = 2, timeout_cell: float = 60, timeout_notebook: float = 600,
                 memory_mb: int | None = 4096, isolate: bool = True, hide: list[str] | None = None,
-                progress: bool = True, fast: bool = True) -> list[dict]:
+                progress: bool = True, fast: bool = True, preload: bool = True) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
     ``fast=True`` (the default) runs the kernels in fast mode: fast mode changes only the sizes of
     the experiments (data subsets, epochs), never a graded check, so the scores are the same and
     a class is graded several times faster. ``fast=False`` runs each notebook as a learner would.
+    ``preload=True`` forks every kernel from one zygote that has imported what the notebook
+    imports (:func:`start_zygote`); ``False`` starts a new Python per kernel.
     """
     submissions_dir = Path(submissions_dir).resolve()
     if not submissions_dir.is_dir():
@@ -646,6 +714,26 @@ def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    z = start_zygote(spec["grading"], fast=fast) if preload and subs else None
+    opts["zygote"] = z["socket"] if z else None
+    try:
+        records += _run_pool(subs, spec, opts, workers, ctx, bar)
+    finally:
+        stop_zygote(z)
+    bar.close()
+    records.sort(key=lambda r: r["student"])
+    write_reports(records, spec, out)
+    if progress:
+        print(summary(records, spec, time.monotonic() - start))
+        if preload and subs:
+            print("Kernels: " + (f"forked from a zygote that imported {', '.join(z['modules'])}" if z else
+                                 "a new Python each (the zygote did not start)"))
+        print(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
+    return records
+
+
+def _run_pool(subs, spec, opts, workers, ctx, bar) -> list[dict]:
+    records = []
     with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx) as pool:
         futures = {pool.submit(grade_one, s, str(p), spec, opts): s for s, p in subs}
         for fut in cf.as_completed(futures):
@@ -659,12 +747,6 @@ def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path
                                                               "status": "error", "message": "grader error"}
                                               for t in spec["tests"]}})
             bar.update(1)
-    bar.close()
-    records.sort(key=lambda r: r["student"])
-    write_reports(records, spec, out)
-    if progress:
-        print(summary(records, spec, time.monotonic() - start))
-        print(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
     return records
 
 
@@ -689,6 +771,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--full", action="store_true",
                         help="run the notebooks in full mode (default: fast mode, COURSE_FAST=1: the same "
                              "graded checks around smaller experiments)")
+    parser.add_argument("--no-preload", action="store_true",
+                        help="start a new Python for every kernel instead of forking it from one that has "
+                             "already imported the notebook's libraries (slower; for debugging)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="no namespaces or user switch (memory and time limits still apply)")
 
@@ -699,7 +784,7 @@ def main(args) -> int:
         grade_batch(args.submissions, args.assignment, out=args.out, workers=args.workers,
                     timeout_cell=args.timeout_cell, timeout_notebook=args.timeout_notebook,
                     memory_mb=args.memory_mb or None, isolate=not args.no_sandbox, hide=args.hide,
-                    fast=not args.full)
+                    fast=not args.full, preload=not args.no_preload)
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2

@@ -299,6 +299,92 @@ def test_no_process_outlives_the_batch(batch):
     assert not _orphans(batch["marker"]), "a submission's subprocess survived the grading"
 
 
+def test_kernels_are_forked_from_the_zygote(batch):
+    forked = [r["student"] for r in batch["records"].values()
+              if r.get("sandbox", {}).get("started") == "forked from the grading zygote"]
+    assert "good_alice" in forked and "wrong" in forked, f"kernels forked from the zygote: {forked}"
+
+
+def test_notebook_modules_lists_what_the_notebook_imports():
+    import nbformat.v4 as v4
+
+    from course_utils.zygote import notebook_modules
+
+    nb = v4.new_notebook(cells=[
+        v4.new_code_cell("import numpy as np\nimport os, sys\nfrom skimage import data, color\n%matplotlib inline"),
+        v4.new_code_cell("def f():\n    import keras.layers\n    from . import x\nimport course_utils.widgets"),
+        v4.new_code_cell("import not_a_module_anywhere_42\nthis is not python"),
+        v4.new_code_cell("import scipy.ndimage"),
+        v4.new_markdown_cell("import matplotlib"),
+    ])
+    assert notebook_modules(nb) == ["keras.layers", "numpy", "scipy.ndimage", "skimage", "skimage.color", "skimage.data"]
+    nb.cells[2].source = "import not_a_module_anywhere_42"
+    assert "not_a_module_anywhere_42" in notebook_modules(nb, installed_only=False)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the zygote forks (Linux)")
+def test_killing_the_client_kills_the_forked_process(tmp_path):
+    """The kernel manager kills the client on a timeout: the zygote must kill what it forked."""
+    import signal
+
+    from course_utils import zygote
+    from course_utils.grade import start_zygote, stop_zygote
+    import nbformat.v4 as v4
+
+    z = start_zygote(v4.new_notebook(cells=[v4.new_code_cell("import numpy")]))
+    assert z is not None and "numpy" in z["modules"]
+    pid_file = tmp_path / "pid"
+    cmd = [sys.executable, "-c", f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
+                                 "time.sleep(120)"]
+    client = subprocess.Popen([sys.executable, "-S", zygote.__file__, "connect", z["socket"],
+                               json.dumps({"isolate": False, "memory_mb": 512}), "--", *cmd])
+    try:
+        for _ in range(100):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.1)
+        child = int(pid_file.read_text())
+        assert Path(f"/proc/{child}").exists()
+        limit = [ln for ln in Path(f"/proc/{child}/limits").read_text().splitlines()
+                 if ln.startswith("Max address space")]
+        assert str(512 * 1024 * 1024) in limit[0], limit  # the sandbox applied in the child
+        client.send_signal(signal.SIGKILL)
+        client.wait(10)
+        for _ in range(50):
+            if not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the forked process outlived its killed client")
+    finally:
+        client.kill()
+        stop_zygote(z)
+    assert not Path(z["folder"]).exists()
+
+
+def test_client_without_a_zygote_starts_a_new_python(tmp_path):
+    from course_utils import zygote
+
+    done = subprocess.run([sys.executable, "-S", zygote.__file__, "connect", str(tmp_path / "no.sock"),
+                           json.dumps({"isolate": False, "memory_mb": 512}), "--", sys.executable, "-c",
+                           "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(512 * 1024 * 1024)  # still sandboxed (sandbox.py)
+
+
+def test_grading_without_the_zygote_gives_the_same_scores(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write_notebook(_with_answer(CORRECT), subs / "right.ipynb")
+    write_notebook(_with_answer(WRONG), subs / "wrong.ipynb")
+    records = grade_batch(subs, "00", out=tmp_path / "out", workers=2, timeout_cell=60, timeout_notebook=300,
+                          progress=False, preload=False)
+    by = {r["student"]: r for r in records}
+    assert by["right"]["total"] == 2 and by["wrong"]["total"] == 0
+    assert "started" not in by["right"]["sandbox"]
+
+
 def test_sandbox_blocks_network_and_hidden_files_when_root(batch):
     if not batch["sandboxed"]:
         pytest.skip("the file-system and network sandbox needs root on Linux (see README)")
