@@ -12,8 +12,8 @@ For every ``.ipynb`` under ``SUBMISSIONS_DIR`` the grader
    the file system (see :mod:`course_utils.sandbox`), and kills every process the kernel
    started when it is done. The kernels are forked from one process per batch that has
    already imported what the notebook imports (see :mod:`course_utils.zygote`), so a
-   submission does not pay ten seconds of TensorFlow and PyTorch imports. The notebook with the hidden tests never touches the disk: the
-   kernel receives one cell at a time;
+   submission does not pay ten seconds of TensorFlow and PyTorch imports. The notebook with
+   the hidden tests never touches the disk: the kernel receives one cell at a time;
 3. scores each test cell by its own outcome (points from the nbgrader metadata), and writes
    ``grades.csv``, ``grades.json`` and ``feedback/STUDENT.md`` into ``--out``.
 
@@ -728,6 +728,8 @@ def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path
         if preload and subs:
             print("Kernels: " + (f"forked from a zygote that imported {', '.join(z['modules'])}" if z else
                                  "a new Python each (the zygote did not start)"))
+            for name, why in (z["failed"] if z else {}).items():
+                print(f"  (the zygote could not import {name}: {why}; the kernels import it themselves)")
         print(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
     return records
 

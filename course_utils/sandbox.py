@@ -29,7 +29,7 @@ import os
 import resource
 import sys
 
-__all__ = ["apply", "probe", "kill_user", "kill_marked"]
+__all__ = ["apply", "enter", "probe", "kill_user", "kill_marked"]
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
@@ -135,6 +135,21 @@ def apply(spec: dict) -> dict:
     return report
 
 
+def enter(spec: dict, **note) -> dict:
+    """Apply ``spec`` to this process, write the report (plus ``note``) to ``spec["report"]``, go to ``spec["cwd"]``."""
+    report = apply(spec)
+    report.update(note)
+    if spec.get("report"):
+        try:
+            with open(spec["report"], "w") as f:
+                json.dump(report, f)
+        except OSError:
+            pass
+    if spec.get("cwd"):
+        os.chdir(spec["cwd"])
+    return report
+
+
 def probe(timeout: float = 30) -> dict:
     """Start the launcher on ``true`` with a root-style spec; return what it could isolate."""
     import random
@@ -208,16 +223,7 @@ def main(argv: list[str]) -> None:
     """``sandbox.py SPEC_JSON -- KERNEL_ARGV...``: apply the limits, then exec the kernel."""
     if len(argv) < 3 or argv[1] != "--":
         raise SystemExit("usage: sandbox.py SPEC_JSON -- COMMAND...")
-    spec = json.loads(argv[0])
-    report = apply(spec)
-    if spec.get("report"):
-        try:
-            with open(spec["report"], "w") as f:
-                json.dump(report, f)
-        except OSError:
-            pass
-    if spec.get("cwd"):
-        os.chdir(spec["cwd"])
+    enter(json.loads(argv[0]))
     os.execvpe(argv[2], argv[2:], os.environ)
 
 

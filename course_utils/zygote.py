@@ -141,16 +141,8 @@ def _child(conn: socket.socket, request: dict, fds: list[int], others: list) -> 
         os.environ.update(env)
         import sandbox  # noqa: PLC0415 - imported by the server from this folder
 
-        spec = request.get("spec") or {}
-        report = sandbox.apply(spec)
-        report["started"] = "forked from the grading zygote"
-        if spec.get("report"):
-            try:
-                with open(spec["report"], "w") as f:
-                    json.dump(report, f)
-            except OSError:
-                pass
-        os.chdir(spec.get("cwd") or request["cwd"])
+        os.chdir(request["cwd"])
+        sandbox.enter(request.get("spec") or {}, started="forked from the grading zygote")
         argv = list(request["argv"])
         if len(argv) >= 3 and argv[1:3] == ["-m", "ipykernel_launcher"]:
             sys.argv = ["ipykernel_launcher", *argv[3:]]
