@@ -83,7 +83,8 @@ def training_curves(history, metrics: Sequence[str] = ("loss", "accuracy"), *, t
 
     Args:
         history: a Keras ``History`` or a dict like ``{"loss": [...], "val_loss": [...]}``.
-        metrics: metric names to plot (those absent from the history are skipped).
+        metrics: metric names to plot; a metric is drawn from ``name`` (training) and/or
+            ``val_name`` (validation), whichever the history has, and skipped if it has neither.
         title: optional figure title.
         axes: optional sequence of Axes, one per metric present.
 
@@ -93,7 +94,7 @@ def training_curves(history, metrics: Sequence[str] = ("loss", "accuracy"), *, t
     import matplotlib.pyplot as plt
 
     data = history_dict(history)
-    present = [m for m in metrics if m in data]
+    present = [m for m in metrics if m in data or f"val_{m}" in data]
     if not present:
         raise ValueError(f"none of {list(metrics)} is in the history; it has {sorted(data)}")
     if axes is None:
@@ -103,10 +104,11 @@ def training_curves(history, metrics: Sequence[str] = ("loss", "accuracy"), *, t
         axes = list(np.atleast_1d(axes))
         fig = axes[0].figure
     for ax, metric in zip(axes, present):
-        epochs = np.arange(1, len(data[metric]) + 1)
-        ax.plot(epochs, data[metric], "o-", ms=3, label="training")
+        if metric in data:
+            ax.plot(np.arange(1, len(data[metric]) + 1), data[metric], "o-", ms=3, color="C0", label="training")
         if f"val_{metric}" in data:
-            ax.plot(epochs, data[f"val_{metric}"], "s-", ms=3, label="validation")
+            values = data[f"val_{metric}"]
+            ax.plot(np.arange(1, len(values) + 1), values, "s-", ms=3, color="C1", label="validation")
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.legend()

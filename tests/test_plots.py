@@ -27,6 +27,16 @@ def test_training_curves_from_dict():
         plots.training_curves({"mae": [1.0]}, metrics=("loss",))
 
 
+def test_training_curves_validation_only_metric():
+    """A metric recorded only on the validation data is drawn and labelled as validation."""
+    fig = plots.training_curves({"loss": [1.0, 0.5, 0.4], "val_iou": [0.2, 0.6, 0.7]}, metrics=("loss", "iou"))
+    loss_ax, iou_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.get_lines()] == ["training"]
+    assert [line.get_label() for line in iou_ax.get_lines()] == ["validation"]
+    assert iou_ax.get_lines()[0].get_ydata().tolist() == [0.2, 0.6, 0.7]
+    assert iou_ax.get_ylabel() == "iou"
+
+
 def test_confusion_matrix_counts():
     ax = plots.confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
     assert ax.confusion.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
