@@ -7,6 +7,7 @@ The submissions are the released notebook with the solution's answers filled in,
 three of them with the answer cells left blank (so that failing checks are timed too).
 Writes ``benchmarks/results.json`` key ``"grading_throughput"`` (other keys are kept).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,12 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from course_tools.grade import grade_batch
+from course_tools.notebooks import cell_kind, read_notebook, write_notebook
+from course_tools.release import release_notebook, solution_paths
+from course_utils.config import project_root
 
-from course_utils.grade import grade_batch  # noqa: E402
-from course_utils.notebooks import cell_kind, read_notebook, write_notebook  # noqa: E402
-from course_utils.release import release_notebook, solution_paths  # noqa: E402
+ROOT = project_root()
 
 
 def _default_notebook() -> str:
@@ -36,8 +37,9 @@ def make_submissions(notebook: str, count: int, folder: Path) -> None:
     """``count`` submissions: the released notebook with the solution's answers (every third blank)."""
     solution = read_notebook(next(p for p in solution_paths(ROOT) if p.name.startswith(f"{notebook}_")))
     released = release_notebook(solution)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-               if cell_kind(c) in ("solution", "answer")}
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells if cell_kind(c) in ("solution", "answer")
+    }
     for i in range(count):
         nb = copy.deepcopy(released)
         if i % 3 != 2:
@@ -62,9 +64,15 @@ def main(argv=None) -> int:
         subs.mkdir()
         make_submissions(notebook, args.count, subs)
         start = time.perf_counter()
-        records = grade_batch(subs, notebook, out=Path(tmp) / "out", workers=args.workers,
-                              timeout_cell=args.timeout_cell, timeout_notebook=max(600, args.timeout_cell * 4),
-                              fast=not args.full)
+        records = grade_batch(
+            subs,
+            notebook,
+            out=Path(tmp) / "out",
+            workers=args.workers,
+            timeout_cell=args.timeout_cell,
+            timeout_notebook=max(600, args.timeout_cell * 4),
+            fast=not args.full,
+        )
         wall = time.perf_counter() - start
     expected_full = sum(1 for i in range(args.count) if i % 3 != 2)
     full = sum(1 for r in records if r["total"] == r["max_total"])

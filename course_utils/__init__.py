@@ -7,34 +7,46 @@ Notebooks import the package once and use qualified names::
     (X_train, y_train), (X_test, y_test) = cu.data.load_mnist()
     cu.plots.image_grid(X_train[:16], y_train[:16])
 
-The package holds tools (data, plots, widgets, checks, models, the command line),
-never the answer to an exercise.
+The package holds what a learner calls from a notebook (data, plots, widgets, checks,
+models), never the answer to an exercise. The instructor's and maintainer's tooling
+(grader, release, benchmark, command line) lives apart, in ``course_tools``, which may
+import this package but is never imported by it.
 """
+
 from __future__ import annotations
 
 from .config import by_mode, data_dir, get_config, is_fast
 
 get_config()  # validate the environment and set KERAS_BACKEND before keras is imported
 
-from . import data, grading, plots  # noqa: E402
-from . import faces  # noqa: E402
-from . import models  # noqa: E402
-from . import boxes, scenes  # noqa: E402
+from . import (  # noqa: E402  # noqa: E402
+    boxes,
+    checks,
+    data,
+    faces,  # noqa: E402
+    models,  # noqa: E402
+    plots,
+    scenes,
+    widgets,  # noqa: E402
+)
+from .checks import to_numpy  # noqa: E402
 from .session import report, setup  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
     "boxes",
     "by_mode",
+    "checks",
     "data",
     "data_dir",
     "faces",
     "get_config",
-    "grading",
     "is_fast",
     "models",
     "plots",
     "report",
     "scenes",
     "setup",
+    "to_numpy",
+    "widgets",
 ]

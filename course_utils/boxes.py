@@ -15,17 +15,28 @@ Box formats (pixels, x to the right, y down):
 IoU, non-max suppression and average precision are exercises of notebook 06: they are
 deliberately not here.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = ["draw_boxes", "draw_landmarks", "corners_to_centers", "centers_to_corners", "PALETTE"]
 
 #: Ten distinct colours (matplotlib's tab10), one per class index.
-PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+PALETTE = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+]
 
 
 def _as_boxes(boxes, name: str = "boxes") -> np.ndarray:
@@ -120,8 +131,16 @@ def _colors_for(n: int, colors, labels) -> list[tuple[int, int, int]]:
     return [_color(c) for c in colors]
 
 
-def draw_boxes(image, boxes, labels: Sequence | None = None, scores: Sequence | None = None,
-               colors=None, width: int = 1, *, scale: int = 1) -> np.ndarray:
+def draw_boxes(
+    image,
+    boxes,
+    labels: Sequence | None = None,
+    scores: Sequence | None = None,
+    colors=None,
+    width: int = 1,
+    *,
+    scale: int = 1,
+) -> np.ndarray:
     """Draw boxes (and optional labels and scores) on a copy of an image.
 
     Args:

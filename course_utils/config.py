@@ -11,17 +11,23 @@ Three settings, and no others, change how the course runs:
 ``COURSE_REPORT_FILE`` is set by the benchmark runner only: metrics passed to
 :func:`course_utils.report` are appended there as JSON lines.
 """
+
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Config", "get_config", "is_fast", "by_mode", "data_dir", "BACKENDS"]
+__all__ = ["Config", "get_config", "is_fast", "by_mode", "data_dir", "project_root", "BACKENDS"]
 
 BACKENDS = ("tensorflow", "torch")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+
+
+def project_root() -> Path:
+    """The course folder: the parent of ``course_utils/`` (it holds ``solutions/``, ``notebooks/``, ...)."""
+    return Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)

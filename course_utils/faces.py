@@ -15,6 +15,7 @@ the torch backend each call runs it in a short-lived child Python process starte
 learner's session never imports TensorFlow. The child costs a few seconds per call
 (TensorFlow's start-up): pass several images at once with :func:`detect_faces_batch`.
 """
+
 from __future__ import annotations
 
 import json

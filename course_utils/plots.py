@@ -5,9 +5,10 @@
 * :func:`confusion_matrix`: a labelled confusion matrix.
 * :func:`colorize_labels`: a per-pixel label map as an RGB image (composes with :func:`image_grid`).
 """
+
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -19,14 +20,21 @@ def _as_images(images) -> np.ndarray:
     if arr.ndim == 4 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     if arr.ndim not in (3, 4) or (arr.ndim == 4 and arr.shape[-1] not in (3, 4)):
-        raise ValueError(
-            f"`images` must have shape (m, H, W), (m, H, W, 1) or (m, H, W, 3), got {np.shape(images)}"
-        )
+        raise ValueError(f"`images` must have shape (m, H, W), (m, H, W, 1) or (m, H, W, 3), got {np.shape(images)}")
     return arr
 
 
-def image_grid(images, labels: Sequence | None = None, *, ncols: int = 8, cmap: str = "gray",
-               size: float = 1.3, title: str | None = None, vmin=None, vmax=None):
+def image_grid(
+    images,
+    labels: Sequence | None = None,
+    *,
+    ncols: int = 8,
+    cmap: str = "gray",
+    size: float = 1.3,
+    title: str | None = None,
+    vmin=None,
+    vmax=None,
+):
     """Show images in a grid, each with its label as a title.
 
     Args:
@@ -51,8 +59,7 @@ def image_grid(images, labels: Sequence | None = None, *, ncols: int = 8, cmap: 
         raise ValueError(f"`labels` must have one entry per image ({m}), got {len(labels)}")
     ncols = max(1, min(ncols, m))
     nrows = int(np.ceil(m / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)), squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k >= m:
@@ -77,8 +84,7 @@ def history_dict(history) -> dict[str, list[float]]:
     return {k: [float(v) for v in vals] for k, vals in data.items()}
 
 
-def training_curves(history, metrics: Sequence[str] = ("loss", "accuracy"), *, title: str | None = None,
-                    axes=None):
+def training_curves(history, metrics: Sequence[str] = ("loss", "accuracy"), *, title: str | None = None, axes=None):
     """Plot training (and validation, when present) curves, one panel per metric.
 
     Args:
@@ -118,8 +124,9 @@ def training_curves(history, metrics: Sequence[str] = ("loss", "accuracy"), *, t
     return fig
 
 
-def confusion_matrix(y_true, y_pred, *, class_names: Sequence | None = None, normalize: bool = False,
-                     ax=None, cmap: str = "Blues"):
+def confusion_matrix(
+    y_true, y_pred, *, class_names: Sequence | None = None, normalize: bool = False, ax=None, cmap: str = "Blues"
+):
     """Plot a confusion matrix (rows: true class, columns: predicted class).
 
     Args:
@@ -156,8 +163,15 @@ def confusion_matrix(y_true, y_pred, *, class_names: Sequence | None = None, nor
         for j in range(k):
             val = shown[i, j]
             if val:
-                ax.text(j, i, f"{val:.2f}" if normalize else str(val), ha="center", va="center",
-                        fontsize=7, color="white" if val > 0.6 * top else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{val:.2f}" if normalize else str(val),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if val > 0.6 * top else "black",
+                )
     ax.confusion = counts
     return ax
 
@@ -183,8 +197,9 @@ def colorize_labels(label_maps, n_classes: int, *, background: int | None = 0, c
         )
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         raise ValueError(f"`label_maps` values must be in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}")
-    colours = np.asarray(matplotlib.colormaps[cmap](np.linspace(0, 1, max(n_classes, 2)))[:n_classes, :3],
-                         dtype=np.float32)
+    colours = np.asarray(
+        matplotlib.colormaps[cmap](np.linspace(0, 1, max(n_classes, 2)))[:n_classes, :3], dtype=np.float32
+    )
     if background is not None:
         colours[background] = 0.0
     return colours[labels]

@@ -25,6 +25,7 @@ Conventions:
   ``(n, split, seed, options)`` always gives the same scenes, and different splits give
   different scenes for the same seed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,9 +67,11 @@ class Scenes:
     def __repr__(self) -> str:
         n, h, w = self.images.shape
         counts = [len(b) for b in self.boxes]
-        return (f"Scenes(n={n}, canvas={h}x{w}, split={self.split!r}, "
-                f"digits per scene {min(counts, default=0)}-{max(counts, default=0)}, "
-                f"{sum(counts)} boxes)")
+        return (
+            f"Scenes(n={n}, canvas={h}x{w}, split={self.split!r}, "
+            f"digits per scene {min(counts, default=0)}-{max(counts, default=0)}, "
+            f"{sum(counts)} boxes)"
+        )
 
 
 @lru_cache(maxsize=1)
@@ -141,17 +144,28 @@ def _check_args(n, split, canvas, min_digits, max_digits, scale_range, noise, ma
         raise ValueError(f"need 1 <= min_digits <= max_digits, got {min_digits} and {max_digits}")
     lo, hi = scale_range
     if not 0.2 <= lo <= hi or hi * 28 > canvas:
-        raise ValueError(f"`scale_range` must satisfy 0.2 <= low <= high and high * 28 <= canvas ({canvas}), "
-                         f"got {scale_range}")
+        raise ValueError(
+            f"`scale_range` must satisfy 0.2 <= low <= high and high * 28 <= canvas ({canvas}), got {scale_range}"
+        )
     if noise < 0:
         raise ValueError(f"`noise` must be >= 0, got {noise}")
     if not 0.0 <= max_overlap <= 1.0:
         raise ValueError(f"`max_overlap` must be in [0, 1], got {max_overlap}")
 
 
-def make_scenes(n: int, *, split: str = "train", seed: int = 0, canvas: int = 96, min_digits: int = 1,
-                max_digits: int = 4, scale_range: tuple[float, float] = (0.7, 1.5), max_overlap: float = 0.3,
-                clutter: bool = False, noise: float = 0.0) -> Scenes:
+def make_scenes(
+    n: int,
+    *,
+    split: str = "train",
+    seed: int = 0,
+    canvas: int = 96,
+    min_digits: int = 1,
+    max_digits: int = 4,
+    scale_range: tuple[float, float] = (0.7, 1.5),
+    max_overlap: float = 0.3,
+    clutter: bool = False,
+    noise: float = 0.0,
+) -> Scenes:
     """Make ``n`` scenes of real MNIST digits with exact boxes, labels and label maps.
 
     Args:
@@ -189,11 +203,11 @@ def make_scenes(n: int, *, split: str = "train", seed: int = 0, canvas: int = 96
                 source = digits[rng.integers(len(digits))]
                 size = int(rng.integers(10, 15))
                 r0, c0 = (int(v) for v in rng.integers(4, 28 - size - 4 + 1, size=2))
-                piece = source[r0:r0 + size, c0:c0 + size]
+                piece = source[r0 : r0 + size, c0 : c0 + size]
                 y, x = (int(v) for v in rng.integers(0, canvas - size + 1, size=2))
-                np.maximum(image[y:y + size, x:x + size], piece, out=image[y:y + size, x:x + size])
+                np.maximum(image[y : y + size, x : x + size], piece, out=image[y : y + size, x : x + size])
         boxes, labels, ids = [], [], []
-        for k in range(int(rng.integers(min_digits, max_digits + 1))):
+        for _ in range(int(rng.integers(min_digits, max_digits + 1))):
             index = int(rng.integers(len(digits)))
             size = int(round(28 * rng.uniform(*scale_range)))
             patch = _resize(digits[index], size)

@@ -1,4 +1,5 @@
 """Notebook session set-up (seeds, plot style, environment banner) and metric reports."""
+
 from __future__ import annotations
 
 import json
@@ -65,10 +66,7 @@ def setup(seed: int = 0, *, verbose: bool = True) -> None:
     if verbose:
         info = environment_summary()
         mode = "fast (COURSE_FAST=1: small subsets, few epochs)" if cfg.fast else "full"
-        print(
-            f"Keras {info['keras']} on {info['backend']} | mode: {mode} | "
-            f"seed {seed} | data: {info['data_dir']}"
-        )
+        print(f"Keras {info['keras']} on {info['backend']} | mode: {mode} | seed {seed} | data: {info['data_dir']}")
 
 
 def _plain(value):

@@ -8,16 +8,16 @@
   (``conv_fn``), or by default the Keras backend's own ``keras.ops.conv``.
 
 The playground draws once when it is created, so a notebook executed without a browser
-(nbval, ``python -m course_utils check``) still gets its first view and no error.
+(nbval, ``python -m course_tools check``) still gets its first view and no error.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["kernel_presets", "parse_kernel", "playground_image", "kernel_playground", "KernelPlayground",
-           "IMAGE_NAMES"]
+__all__ = ["kernel_presets", "parse_kernel", "playground_image", "kernel_playground", "KernelPlayground", "IMAGE_NAMES"]
 
 IMAGE_NAMES = ("camera", "coins", "chelsea")
 
@@ -106,8 +106,9 @@ def _keras_conv(A_prev, W, b, stride, pad, dilation=1):
     import keras
 
     A_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    Z = keras.ops.convert_to_numpy(keras.ops.conv(A_pad.astype("float32"), W.astype("float32"),
-                                                  strides=1, padding="valid", dilation_rate=dilation))
+    Z = keras.ops.convert_to_numpy(
+        keras.ops.conv(A_pad.astype("float32"), W.astype("float32"), strides=1, padding="valid", dilation_rate=dilation)
+    )
     return Z[:, ::stride, ::stride, :] + np.reshape(b, (1, 1, 1, -1)), None
 
 
@@ -132,10 +133,12 @@ class KernelPlayground:
         self._images: dict[str, np.ndarray] = {}
         style = {"description_width": "70px"}
         self.image = w.Dropdown(options=list(IMAGE_NAMES), value="camera", description="image", style=style)
-        self.kernel = w.Dropdown(options=list(self.presets) + ["typed"], value="Sobel x (vertical edges)",
-                                 description="kernel", style=style)
-        self.typed = w.Text(value="1 0 -1; 2 0 -2; 1 0 -1", description="typed", style=style,
-                            placeholder="rows separated by ;")
+        self.kernel = w.Dropdown(
+            options=list(self.presets) + ["typed"], value="Sobel x (vertical edges)", description="kernel", style=style
+        )
+        self.typed = w.Text(
+            value="1 0 -1; 2 0 -2; 1 0 -1", description="typed", style=style, placeholder="rows separated by ;"
+        )
         self.stride = w.IntSlider(value=1, min=1, max=4, description="stride s", style=style)
         self.pad = w.IntSlider(value=0, min=0, max=8, description="padding p", style=style)
         self.dilation = w.IntSlider(value=1, min=1, max=6, description="dilation d", style=style)

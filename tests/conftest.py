@@ -1,8 +1,9 @@
 """Test settings: fast mode, the pre-fetched data folder, the backend marker.
 
-The README's test command (``python -m course_utils test``) runs this suite once per
+The README's test command (``python -m course_tools test``) runs this suite once per
 Keras backend. Plain ``pytest`` runs it on the backend in ``KERAS_BACKEND``.
 """
+
 from __future__ import annotations
 
 import os

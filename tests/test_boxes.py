@@ -1,4 +1,5 @@
 """course_utils.boxes: drawing helpers return new RGB uint8 arrays; format converters round-trip."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,14 +38,17 @@ def test_draw_boxes_colours_per_label_and_per_box():
     assert tuple(out[2, 0]) == (0, 255, 0) and tuple(out[12, 10]) == (0, 0, 255)
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: bx.draw_boxes(np.zeros((4, 4, 2)), [[0, 0, 1, 1]]), "`image`"),
-    (lambda: bx.draw_boxes(np.zeros((4, 4)), [0, 0, 1, 1]), "`boxes`"),
-    (lambda: bx.draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], labels=[1, 2]), "`labels`"),
-    (lambda: bx.draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], scale=0), "`scale`"),
-    (lambda: bx.draw_boxes(np.zeros((4, 4), np.int32), [[0, 0, 1, 1]]), "`image`"),
-    (lambda: bx.draw_landmarks(np.zeros((4, 4)), [[1, 2, 3]]), "`points`"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: bx.draw_boxes(np.zeros((4, 4, 2)), [[0, 0, 1, 1]]), "`image`"),
+        (lambda: bx.draw_boxes(np.zeros((4, 4)), [0, 0, 1, 1]), "`boxes`"),
+        (lambda: bx.draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], labels=[1, 2]), "`labels`"),
+        (lambda: bx.draw_boxes(np.zeros((4, 4)), [[0, 0, 1, 1]], scale=0), "`scale`"),
+        (lambda: bx.draw_boxes(np.zeros((4, 4), np.int32), [[0, 0, 1, 1]]), "`image`"),
+        (lambda: bx.draw_landmarks(np.zeros((4, 4)), [[1, 2, 3]]), "`points`"),
+    ],
+)
 def test_bad_inputs_raise_clear_errors(call, words):
     with pytest.raises(ValueError, match=words):
         call()

@@ -1,11 +1,14 @@
 """The command line end to end on the start-here notebook: blank fails, a correct answer passes."""
+
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from course_utils.notebooks import cell_kind, read_notebook, write_notebook
-from course_utils.release import project_root
+import nbformat
+
+from course_tools.notebooks import cell_kind, read_notebook, write_notebook
+from course_utils.config import project_root
 
 ROOT = project_root()
 START = ROOT / "notebooks" / "00_start_here.ipynb"
@@ -22,8 +25,12 @@ def _answer(tmp_path, body: str):
 
 
 def _check(path):
-    return subprocess.run([sys.executable, "-m", "course_utils", "check", str(path), "--timeout", "120"],
-                          capture_output=True, text=True, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "course_tools", "check", str(path), "--timeout", "120"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
 
 
 def test_check_table_blank_wrong_and_correct(tmp_path):
@@ -42,6 +49,29 @@ def test_check_table_blank_wrong_and_correct(tmp_path):
 
 
 def test_release_check_command_passes_on_the_repository():
-    out = subprocess.run([sys.executable, "-m", "course_utils", "release", "--check"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "course_tools", "release", "--check"], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_outputs_command_refuses_a_notebook_with_outputs(tmp_path):
+    nb = read_notebook(START)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
+    dirty = tmp_path / "dirty.ipynb"
+    write_notebook(nb, dirty)
+    out = subprocess.run(
+        [sys.executable, "-m", "course_tools", "outputs", str(START), str(dirty)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert out.returncode == 1 and "dirty.ipynb: cells" in out.stdout and "00_start_here" not in out.stdout
+
+
+def test_the_command_line_lists_its_commands():
+    out = subprocess.run([sys.executable, "-m", "course_tools", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0
+    for command in ("release", "check", "test", "bench", "grade", "outputs"):
+        assert command in out.stdout

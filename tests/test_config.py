@@ -1,4 +1,5 @@
 """Modes and configuration are read once, validated, and never parsed by notebooks."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,9 @@ import sys
 
 import pytest
 
+from course_tools.release import solution_paths
 from course_utils import config
-from course_utils.release import project_root, solution_paths
+from course_utils.config import project_root
 
 
 def _read(monkeypatch, **env):
@@ -45,7 +47,7 @@ def test_by_mode_follows_the_mode():
 
 
 def test_notebooks_do_not_read_environment_variables():
-    from course_utils.notebooks import read_notebook
+    from course_tools.notebooks import read_notebook
 
     for path in solution_paths():
         text = "\n".join(c.source for c in read_notebook(path).cells if c.cell_type == "code")

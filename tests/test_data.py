@@ -1,4 +1,5 @@
 """Data loaders: shapes, determinism, checksums, and one clear message when offline or corrupted."""
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 Under KERAS_BACKEND=torch the detector runs in a TensorFlow child process; under
 tensorflow it runs in this process. Both paths must give the same, sensible answer.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,10 +1,11 @@
-"""``python -m course_utils grade``: a corpus of broken and hostile submissions, graded as one batch.
+"""``python -m course_tools grade``: a corpus of broken and hostile submissions, graded as one batch.
 
 The corpus is generated here from the released ``notebooks/00_start_here.ipynb`` (one
 exercise, ``conv_output_size``, 2 points), next to correct submissions. Every hostile one
 must end with no points it did not earn and a status that says why; correct ones get full
 points; nothing outside the grading output changes; no process outlives the batch.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import sandbox
-from course_utils.grade import find_submissions, grade_batch, load_assignment, prepare_submission
-from course_utils.notebooks import cell_kind, read_notebook, write_notebook
-from course_utils.release import project_root
+from course_tools import sandbox
+from course_tools.grade import find_submissions, grade_batch, load_assignment, prepare_submission
+from course_tools.notebooks import cell_kind, read_notebook, write_notebook
+from course_utils.config import project_root
 
 ROOT = project_root()
 RELEASED = ROOT / "notebooks" / "00_start_here.ipynb"
@@ -93,7 +94,7 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
     outside their folder, use the network or kill every process of their user are left out:
     they would succeed, and ``kill(-1)`` would end the test run itself.
     """
-    grading_py = ROOT / "course_utils" / "grading.py"
+    checks_py = ROOT / "course_utils" / "checks.py"
 
     def delete_answer(nb):
         nb.cells = [c for c in nb.cells if cell_kind(c) != "solution"]
@@ -112,7 +113,7 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
                 meta["grade_id"] = meta["grade_id"].replace("conv_output_size", "conv_forward")
 
     def edit_test(nb):
-        _cells(nb, "tests")[0].source = "cu.grading.passed('conv_output_size', points=2)"
+        _cells(nb, "tests")[0].source = "cu.checks.passed('conv_output_size', points=2)"
 
     def delete_test(nb):
         nb.cells = [c for c in nb.cells if cell_kind(c) != "tests"]
@@ -136,8 +137,11 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
         "missing_answer": (_with_answer(CORRECT, delete_answer), 0, {"missing"}),
         "renamed_grade_id": (_with_answer(CORRECT, rename_answer), 0, {"missing"}),
         "stripped_metadata": (_with_answer(CORRECT, strip_metadata), 0, {"missing"}),
-        "answer_in_new_cell": (_with_answer(SIGNATURE + "    raise NotImplementedError()\n", answer_elsewhere),
-                               0, {"error"}),
+        "answer_in_new_cell": (
+            _with_answer(SIGNATURE + "    raise NotImplementedError()\n", answer_elsewhere),
+            0,
+            {"error"},
+        ),
         "blank": (read_notebook(RELEASED), 0, {"error"}),
         "wrong": (_with_answer(WRONG), 0, {"failed"}),
         "infinite_loop": (_with_answer("while True:\n    pass\n" + CORRECT), 0, {"timeout"}),
@@ -146,62 +150,109 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
         "os_exit": (_with_answer("import os\nos._exit(1)\n" + CORRECT), 0, {"error"}),
         "segfault": (_with_answer("import ctypes\nctypes.string_at(0)\n" + CORRECT), 0, {"error"}),
         "kill_all": (_with_answer("import os, signal\nos.kill(-1, signal.SIGKILL)\n" + WRONG), 0, {"failed"}),
-        "memory_bomb": (_with_answer("blocks = []\nwhile True:\n    blocks.append(bytes(256 * 2**20))\n"
-                                     + CORRECT), 0, {"error"}),
+        "memory_bomb": (
+            _with_answer("blocks = []\nwhile True:\n    blocks.append(bytes(256 * 2**20))\n" + CORRECT),
+            0,
+            {"error"},
+        ),
         "huge_allocation": (_with_answer("x = bytearray(64 * 2**30)\n" + CORRECT), 0, {"error"}),
         "huge_output": (_with_answer("for i in range(20000):\n    print('x' * 200)\n" + CORRECT), 2, {"passed"}),
-        "redefine_helpers": (_with_answer(
-            "import course_utils as cu\nimport sys\nfor _n in dir(cu.grading):\n"
-            "    if _n.startswith('check_'):\n        setattr(cu.grading, _n, lambda *a, **k: None)\n"
-            "sys.modules['course_utils.grading'].check_equal = lambda *a, **k: None\n" + WRONG), 0, {"failed"}),
-        "replace_cu": (_with_answer(
-            "class _Fake:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
-            "class _Cu:\n    grading = _Fake()\ncu = _Cu()\n" + WRONG), 0, {"failed"}),
-        "redefine_assert": (_with_answer(
-            "import builtins\nbuiltins.AssertionError = type('AssertionError', (BaseException,), {})\n"
-            "AssertionError = None\nget_ipython().showtraceback = lambda *a, **k: None\n"
-            "import sys\nsys.excepthook = lambda *a: None\n" + WRONG), 0, {"failed", "error"}),
-        "rewrite_test_cells": (_with_answer(
-            "def _neuter(lines):\n    return ['pass\\n'] if any('Check that' in l for l in lines) else lines\n"
-            "get_ipython().input_transformers_cleanup.append(_neuter)\n" + WRONG), 0, {"error"}),
+        "redefine_helpers": (
+            _with_answer(
+                "import course_utils as cu\nimport sys\nfor _n in dir(cu.checks):\n"
+                "    if _n.startswith('check_'):\n        setattr(cu.checks, _n, lambda *a, **k: None)\n"
+                "sys.modules['course_utils.checks'].check_equal = lambda *a, **k: None\n" + WRONG
+            ),
+            0,
+            {"failed"},
+        ),
+        "replace_cu": (
+            _with_answer(
+                "class _Fake:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+                "class _Cu:\n    checks = _Fake()\ncu = _Cu()\n" + WRONG
+            ),
+            0,
+            {"failed"},
+        ),
+        "redefine_assert": (
+            _with_answer(
+                "import builtins\nbuiltins.AssertionError = type('AssertionError', (BaseException,), {})\n"
+                "AssertionError = None\nget_ipython().showtraceback = lambda *a, **k: None\n"
+                "import sys\nsys.excepthook = lambda *a: None\n" + WRONG
+            ),
+            0,
+            {"failed", "error"},
+        ),
+        "rewrite_test_cells": (
+            _with_answer(
+                "def _neuter(lines):\n    return ['pass\\n'] if any('Check that' in l for l in lines) else lines\n"
+                "get_ipython().input_transformers_cleanup.append(_neuter)\n" + WRONG
+            ),
+            0,
+            {"error"},
+        ),
         "edited_visible_test": (_with_answer(WRONG, edit_test), 0, {"tampered"}),
         "deleted_test": (_with_answer(WRONG, delete_test), 0, {"tampered"}),
         "duplicate_grade_id": (_with_answer(WRONG, duplicate_id), 0, {"failed"}),
-        "read_hidden_tests": (_with_answer(
-            "import json, pathlib, course_utils\n"
-            "_root = pathlib.Path(course_utils.__file__).resolve().parent.parent\n"
-            "_nb = json.loads((_root / 'solutions' / '00_start_here.ipynb').read_text())\n"
-            "for _c in _nb['cells']:\n"
-            "    if _c.get('metadata', {}).get('nbgrader', {}).get('grade_id') == 'conv_output_size':\n"
-            "        exec(''.join(_c['source']))\n"), 0, {"error", "timeout"}),
-        "write_outside": (_with_answer(
-            "import pathlib\n"
-            f"for _p, _act in [({str(canary)!r}, 'delete'), ({str(canary.parent / 'new.txt')!r}, 'write'),\n"
-            f"                 ({str(grading_py)!r}, 'append'), ('/etc/cu_grade_probe', 'write')]:\n"
-            "    try:\n"
-            "        if _act == 'delete':\n            pathlib.Path(_p).unlink()\n"
-            "        elif _act == 'append':\n            open(_p, 'a').write('\\ncheck_equal = lambda *a, **k: None\\n')\n"
-            "        else:\n            pathlib.Path(_p).write_text('pwned')\n"
-            "    except OSError:\n        pass\n" + WRONG), 0, {"failed"}),
-        "network": (_with_answer(
-            "import socket\n_ok = False\ntry:\n"
-            f"    socket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n    _ok = True\n"
-            "except OSError:\n    pass\n"
-            + SIGNATURE + "    if not _ok:\n        return -1\n    return (n + 2 * p - f) // s + 1\n"),
-            0, {"failed"}),
-        "orphan_process": (_with_answer(
-            "import subprocess, sys\n"
-            f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)  # {marker}'],\n"
-            "                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-            + WRONG), 0, {"failed"}),
+        "read_hidden_tests": (
+            _with_answer(
+                "import json, pathlib, course_utils\n"
+                "_root = pathlib.Path(course_utils.__file__).resolve().parent.parent\n"
+                "_nb = json.loads((_root / 'solutions' / '00_start_here.ipynb').read_text())\n"
+                "for _c in _nb['cells']:\n"
+                "    if _c.get('metadata', {}).get('nbgrader', {}).get('grade_id') == 'conv_output_size':\n"
+                "        exec(''.join(_c['source']))\n"
+            ),
+            0,
+            {"error", "timeout"},
+        ),
+        "write_outside": (
+            _with_answer(
+                "import pathlib\n"
+                f"for _p, _act in [({str(canary)!r}, 'delete'), ({str(canary.parent / 'new.txt')!r}, 'write'),\n"
+                f"                 ({str(checks_py)!r}, 'append'), ('/etc/cu_grade_probe', 'write')]:\n"
+                "    try:\n"
+                "        if _act == 'delete':\n            pathlib.Path(_p).unlink()\n"
+                "        elif _act == 'append':\n"
+                "            open(_p, 'a').write('\\ncheck_equal = lambda *a, **k: None\\n')\n"
+                "        else:\n            pathlib.Path(_p).write_text('pwned')\n"
+                "    except OSError:\n        pass\n" + WRONG
+            ),
+            0,
+            {"failed"},
+        ),
+        "network": (
+            _with_answer(
+                "import socket\n_ok = False\ntry:\n"
+                f"    socket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n    _ok = True\n"
+                "except OSError:\n    pass\n"
+                + SIGNATURE
+                + "    if not _ok:\n        return -1\n    return (n + 2 * p - f) // s + 1\n"
+            ),
+            0,
+            {"failed"},
+        ),
+        "orphan_process": (
+            _with_answer(
+                "import subprocess, sys\n"
+                f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)  # {marker}'],\n"
+                "                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+                + WRONG
+            ),
+            0,
+            {"failed"},
+        ),
     }
     if not sandboxed:
         for name in ("read_hidden_tests", "write_outside", "network", "kill_all"):
             hostile.pop(name)
     good = {
         "good_alice": (_with_answer(CORRECT), 2, {"passed"}),
-        "good_bob": (_with_answer(SIGNATURE + "    import math\n    return math.floor((n + 2 * p - f) / s) + 1\n"),
-                     2, {"passed"}),
+        "good_bob": (
+            _with_answer(SIGNATURE + "    import math\n    return math.floor((n + 2 * p - f) / s) + 1\n"),
+            2,
+            {"passed"},
+        ),
         "carol/00_start_here": (_with_answer(CORRECT), 2, {"passed"}),  # per-student folder: id "carol"
     }
     return {**hostile, **good}
@@ -238,20 +289,30 @@ def batch(tmp_path_factory):
             path.write_text(content)
         else:
             write_notebook(content, path)
-    watched = (ROOT / "course_utils" / "grading.py", ROOT / "solutions" / "00_start_here.ipynb",
-               RELEASED, subs, outside)
+    watched = (ROOT / "course_utils" / "checks.py", ROOT / "solutions" / "00_start_here.ipynb", RELEASED, subs, outside)
     before = _snapshot(*watched)
     start = time.monotonic()
     try:
-        records = grade_batch(subs, "00", out=out, workers=3, timeout_cell=10, timeout_notebook=90,
-                              memory_mb=4096, progress=False)
+        records = grade_batch(
+            subs, "00", out=out, workers=3, timeout_cell=10, timeout_notebook=90, memory_mb=4096, progress=False
+        )
     finally:
         listener.close()
     seconds = time.monotonic() - start
     time.sleep(1)
-    return {"records": {r["student"]: r for r in records}, "corpus": corpus, "out": out, "before": before,
-            "after": _snapshot(*watched), "canary": canary, "listener": listener, "marker": marker,
-            "seconds": seconds, "subs": subs, "sandboxed": sandboxed}
+    return {
+        "records": {r["student"]: r for r in records},
+        "corpus": corpus,
+        "out": out,
+        "before": before,
+        "after": _snapshot(*watched),
+        "canary": canary,
+        "listener": listener,
+        "marker": marker,
+        "seconds": seconds,
+        "subs": subs,
+        "sandboxed": sandboxed,
+    }
 
 
 def test_every_submission_is_graded_with_the_expected_outcome(batch):
@@ -263,8 +324,10 @@ def test_every_submission_is_graded_with_the_expected_outcome(batch):
         student = name.split("/")[0]
         ex = records[student]["exercises"][TEST]
         if ex["earned"] != points or ex["status"] not in statuses:
-            problems.append(f"{student}: {ex['earned']} points, {ex['status']} ({ex['message'][:150]}); "
-                            f"expected {points}, {sorted(statuses)}")
+            problems.append(
+                f"{student}: {ex['earned']} points, {ex['status']} ({ex['message'][:150]}); "
+                f"expected {points}, {sorted(statuses)}"
+            )
     assert not problems, "\n".join(problems)
     print(f"\nfixture batch: {len(records)} submissions in {batch['seconds']:.1f} s")
 
@@ -289,8 +352,7 @@ def test_status_messages_say_why(batch):
 
 def test_nothing_outside_the_output_changed(batch):
     assert batch["canary"].read_text() == "do not touch"
-    changed = {k for k in set(batch["before"]) | set(batch["after"])
-               if batch["before"].get(k) != batch["after"].get(k)}
+    changed = {k for k in set(batch["before"]) | set(batch["after"]) if batch["before"].get(k) != batch["after"].get(k)}
     assert not changed, f"files changed by grading: {sorted(changed)}"
     assert not Path("/etc/cu_grade_probe").exists()
 
@@ -300,24 +362,36 @@ def test_no_process_outlives_the_batch(batch):
 
 
 def test_kernels_are_forked_from_the_zygote(batch):
-    forked = [r["student"] for r in batch["records"].values()
-              if r.get("sandbox", {}).get("started") == "forked from the grading zygote"]
+    forked = [
+        r["student"]
+        for r in batch["records"].values()
+        if r.get("sandbox", {}).get("started") == "forked from the grading zygote"
+    ]
     assert "good_alice" in forked and "wrong" in forked, f"kernels forked from the zygote: {forked}"
 
 
 def test_notebook_modules_lists_what_the_notebook_imports():
     import nbformat.v4 as v4
 
-    from course_utils.zygote import notebook_modules
+    from course_tools.zygote import notebook_modules
 
-    nb = v4.new_notebook(cells=[
-        v4.new_code_cell("import numpy as np\nimport os, sys\nfrom skimage import data, color\n%matplotlib inline"),
-        v4.new_code_cell("def f():\n    import keras.layers\n    from . import x\nimport course_utils.widgets"),
-        v4.new_code_cell("import not_a_module_anywhere_42\nthis is not python"),
-        v4.new_code_cell("import scipy.ndimage"),
-        v4.new_markdown_cell("import matplotlib"),
-    ])
-    assert notebook_modules(nb) == ["keras.layers", "numpy", "scipy.ndimage", "skimage", "skimage.color", "skimage.data"]
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_code_cell("import numpy as np\nimport os, sys\nfrom skimage import data, color\n%matplotlib inline"),
+            v4.new_code_cell("def f():\n    import keras.layers\n    from . import x\nimport course_utils.widgets"),
+            v4.new_code_cell("import not_a_module_anywhere_42\nthis is not python"),
+            v4.new_code_cell("import scipy.ndimage"),
+            v4.new_markdown_cell("import matplotlib"),
+        ]
+    )
+    assert notebook_modules(nb) == [
+        "keras.layers",
+        "numpy",
+        "scipy.ndimage",
+        "skimage",
+        "skimage.color",
+        "skimage.data",
+    ]
     nb.cells[2].source = "import not_a_module_anywhere_42"
     assert "not_a_module_anywhere_42" in notebook_modules(nb, installed_only=False)
 
@@ -327,17 +401,31 @@ def test_killing_the_client_kills_the_forked_process(tmp_path):
     """The kernel manager kills the client on a timeout: the zygote must kill what it forked."""
     import signal
 
-    from course_utils import zygote
-    from course_utils.grade import start_zygote, stop_zygote
     import nbformat.v4 as v4
+
+    from course_tools import zygote
+    from course_tools.grade import start_zygote, stop_zygote
 
     z = start_zygote(v4.new_notebook(cells=[v4.new_code_cell("import numpy")]))
     assert z is not None and "numpy" in z["modules"]
     pid_file = tmp_path / "pid"
-    cmd = [sys.executable, "-c", f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
-                                 "time.sleep(120)"]
-    client = subprocess.Popen([sys.executable, "-S", zygote.__file__, "connect", z["socket"],
-                               json.dumps({"isolate": False, "memory_mb": 512}), "--", *cmd])
+    cmd = [
+        sys.executable,
+        "-c",
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)",
+    ]
+    client = subprocess.Popen(
+        [
+            sys.executable,
+            "-S",
+            zygote.__file__,
+            "connect",
+            z["socket"],
+            json.dumps({"isolate": False, "memory_mb": 512}),
+            "--",
+            *cmd,
+        ]
+    )
     try:
         for _ in range(100):
             if pid_file.exists() and pid_file.read_text():
@@ -345,8 +433,9 @@ def test_killing_the_client_kills_the_forked_process(tmp_path):
             time.sleep(0.1)
         child = int(pid_file.read_text())
         assert Path(f"/proc/{child}").exists()
-        limit = [ln for ln in Path(f"/proc/{child}/limits").read_text().splitlines()
-                 if ln.startswith("Max address space")]
+        limit = [
+            ln for ln in Path(f"/proc/{child}/limits").read_text().splitlines() if ln.startswith("Max address space")
+        ]
         assert str(512 * 1024 * 1024) in limit[0], limit  # the sandbox applied in the child
         client.send_signal(signal.SIGKILL)
         client.wait(10)
@@ -363,12 +452,25 @@ def test_killing_the_client_kills_the_forked_process(tmp_path):
 
 
 def test_client_without_a_zygote_starts_a_new_python(tmp_path):
-    from course_utils import zygote
+    from course_tools import zygote
 
-    done = subprocess.run([sys.executable, "-S", zygote.__file__, "connect", str(tmp_path / "no.sock"),
-                           json.dumps({"isolate": False, "memory_mb": 512}), "--", sys.executable, "-c",
-                           "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            zygote.__file__,
+            "connect",
+            str(tmp_path / "no.sock"),
+            json.dumps({"isolate": False, "memory_mb": 512}),
+            "--",
+            sys.executable,
+            "-c",
+            "import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(512 * 1024 * 1024)  # still sandboxed (sandbox.py)
 
@@ -378,8 +480,16 @@ def test_grading_without_the_zygote_gives_the_same_scores(tmp_path):
     subs.mkdir()
     write_notebook(_with_answer(CORRECT), subs / "right.ipynb")
     write_notebook(_with_answer(WRONG), subs / "wrong.ipynb")
-    records = grade_batch(subs, "00", out=tmp_path / "out", workers=2, timeout_cell=60, timeout_notebook=300,
-                          progress=False, preload=False)
+    records = grade_batch(
+        subs,
+        "00",
+        out=tmp_path / "out",
+        workers=2,
+        timeout_cell=60,
+        timeout_notebook=300,
+        progress=False,
+        preload=False,
+    )
     by = {r["student"]: r for r in records}
     assert by["right"]["total"] == 2 and by["wrong"]["total"] == 0
     assert "started" not in by["right"]["sandbox"]
@@ -431,8 +541,9 @@ def test_student_ids_and_preparation(tmp_path):
 
 
 def test_cli_help_documents_student_ids():
-    out = subprocess.run([sys.executable, "-m", "course_utils", "grade", "--help"], capture_output=True,
-                         text=True, cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "course_tools", "grade", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
     out = " ".join(out.split())
     assert "--timeout-cell" in out and "folder's name" in out
 
@@ -446,9 +557,11 @@ class TestNbgraderPeer:
     SUBMISSIONS = {
         "correct": CORRECT,
         "blank": None,
-        "visible_only": SIGNATURE + (  # passes the visible checks, fails the hidden ones
+        "visible_only": SIGNATURE
+        + (  # passes the visible checks, fails the hidden ones
             "    known = {(6, 3, 0, 1): 4, (7, 3, 0, 2): 3, (6, 3, 1, 1): 6, (8, 3, 0, 2): 3}\n"
-            "    return known.get((n, f, p, s), n)\n"),
+            "    return known.get((n, f, p, s), n)\n"
+        ),
         "wrong": WRONG,
     }
 
@@ -464,7 +577,8 @@ class TestNbgraderPeer:
             f"c.CourseDirectory.root = {str(course)!r}\n"
             f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
             "c.ClearSolutions.code_stub = {'python': '# YOUR CODE HERE\\nraise NotImplementedError()'}\n"
-            "c.Execute.timeout = 600\n")
+            "c.Execute.timeout = 600\n"
+        )
         source = course / "source" / "ps1" / "00_start_here.ipynb"
         source.write_bytes((ROOT / "solutions" / "00_start_here.ipynb").read_bytes())
         env = dict(os.environ)
@@ -472,8 +586,14 @@ class TestNbgraderPeer:
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
 
         def nbgrader(*args):
-            proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--force"], cwd=course, env=env,
-                                  capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(
+                [sys.executable, "-m", "nbgrader", *args, "--force"],
+                cwd=course,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
 
         nbgrader("generate_assignment", "ps1")
@@ -496,8 +616,9 @@ class TestNbgraderPeer:
 
         with Gradebook(f"sqlite:///{course}/gradebook.db") as gb:
             theirs = {s: gb.find_submission("ps1", s).score for s in self.SUBMISSIONS}
-        records = grade_batch(ours, "00", out=tmp_path / "out", workers=2, timeout_cell=60,
-                              timeout_notebook=300, progress=False)
+        records = grade_batch(
+            ours, "00", out=tmp_path / "out", workers=2, timeout_cell=60, timeout_notebook=300, progress=False
+        )
         mine = {r["student"]: r["total"] for r in records}
         assert mine == theirs, f"ours {mine} != nbgrader {theirs}"
         assert theirs["correct"] == 2 and theirs["visible_only"] == 0
@@ -506,7 +627,7 @@ class TestNbgraderPeer:
 def test_kernels_run_in_fast_mode_unless_full(monkeypatch):
     import argparse
 
-    from course_utils.grade import _kernel_env, add_arguments
+    from course_tools.grade import _kernel_env, add_arguments
 
     monkeypatch.setenv("COURSE_FAST", "0")  # the grader's own mode does not leak into the kernels
     assert _kernel_env("/home/x", "token")["COURSE_FAST"] == "1"

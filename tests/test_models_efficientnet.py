@@ -2,6 +2,7 @@
 
 Runs on the Keras backend in ``KERAS_BACKEND`` (the suite runs once per backend).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,7 +43,7 @@ def _torch_logits(torch_model, x):
 
 
 def _keras_logits(keras_model, x):
-    return cu.grading.to_numpy(keras_model(x, training=False))
+    return cu.checks.to_numpy(keras_model(x, training=False))
 
 
 def test_same_logits_as_pytorch_reference(keras_model, torch_model, photos):
@@ -72,8 +73,10 @@ def test_parameter_counts_and_names(keras_model):
 def test_headless_other_size_shares_weights(keras_model):
     base = cu.models.efficientnet_lite0(include_top=False, input_shape=(96, 96, 3))
     assert tuple(base.output.shape[1:]) == (3, 3, 1280)
-    np.testing.assert_array_equal(cu.grading.to_numpy(base.get_layer("top_conv").kernel),
-                                  cu.grading.to_numpy(keras_model.get_layer("top_conv").kernel))
+    np.testing.assert_array_equal(
+        cu.checks.to_numpy(base.get_layer("top_conv").kernel),
+        cu.checks.to_numpy(keras_model.get_layer("top_conv").kernel),
+    )
     with pytest.raises(ValueError, match="include_top"):
         cu.models.efficientnet_lite0(weights=None, input_shape=(96, 96, 3))
     with pytest.raises(ValueError, match="weights"):
@@ -88,8 +91,11 @@ def test_preprocess_imagenet():
     assert out.min() >= -127 / 128 - 1e-6 and out.max() <= 1.0 + 1e-6
     np.testing.assert_allclose(cu.models.preprocess_imagenet(rgb.astype(np.float32) / 255, size=20), out, atol=1e-5)
     # no resizing needed: exactly (x - 127) / 128
-    np.testing.assert_allclose(cu.models.preprocess_imagenet(rgb[:, :20, :20], size=20),
-                               (rgb[:, :20, :20].astype(np.float32) - 127) / 128, atol=1e-5)
+    np.testing.assert_allclose(
+        cu.models.preprocess_imagenet(rgb[:, :20, :20], size=20),
+        (rgb[:, :20, :20].astype(np.float32) - 127) / 128,
+        atol=1e-5,
+    )
     grey = cu.models.preprocess_imagenet(np.full((3, 25, 25), 1.0, np.float32), size=32)
     assert grey.shape == (3, 32, 32, 3)
     np.testing.assert_allclose(grey, 1.0, atol=1e-6)

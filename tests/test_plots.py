@@ -1,4 +1,5 @@
 """Plot helpers return figures/arrays and reject bad input with clear messages."""
+
 from __future__ import annotations
 
 import matplotlib

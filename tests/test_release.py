@@ -1,10 +1,11 @@
 """The student release: in sync with solutions/, and every graded check fails when blank."""
+
 from __future__ import annotations
 
-
-from course_utils.execute import execute_notebook
-from course_utils.notebooks import cell_kind, read_notebook
-from course_utils.release import project_root, release_notebook, solution_paths, stale_notebooks
+from course_tools.execute import execute_notebook
+from course_tools.notebooks import cell_kind, read_notebook
+from course_tools.release import release_notebook, solution_paths, stale_notebooks
+from course_utils.config import project_root
 
 ROOT = project_root()
 RELEASED = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -12,7 +13,7 @@ RELEASED = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 def test_release_is_in_sync():
     stale = stale_notebooks()
-    assert not stale, f"run `python -m course_utils release`; out of date: {stale}"
+    assert not stale, f"run `python -m course_tools release`; out of date: {stale}"
 
 
 def test_every_solution_has_graded_exercises_and_no_outputs():

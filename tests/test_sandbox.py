@@ -1,4 +1,5 @@
-"""course_utils.sandbox: the limits a grading kernel runs under (fast; no kernel)."""
+"""course_tools.sandbox: the limits a grading kernel runs under (fast; no kernel)."""
+
 from __future__ import annotations
 
 import json
@@ -10,26 +11,34 @@ from pathlib import Path
 
 import pytest
 
-from course_utils import sandbox
+from course_tools import sandbox
 
 LAUNCHER = str(Path(sandbox.__file__).resolve())
 
 
 def _launch(spec: dict, code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-S", LAUNCHER, json.dumps(spec), "--", sys.executable, "-S", "-c", code],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-S", LAUNCHER, json.dumps(spec), "--", sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_memory_limit_turns_a_bomb_into_memory_error():
-    proc = _launch({"memory_mb": 512, "isolate": False},
-                   "try:\n    x = bytes(2 * 2**30)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')")
+    proc = _launch(
+        {"memory_mb": 512, "isolate": False},
+        "try:\n    x = bytes(2 * 2**30)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')",
+    )
     assert proc.stdout.strip() == "MemoryError", proc.stderr
 
 
 def test_file_size_limit():
-    code = ("import signal, tempfile\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-            "f = tempfile.TemporaryFile()\ntry:\n    f.write(b'x' * (3 * 2**20)); f.flush(); print('wrote')\n"
-            "except OSError:\n    print('too big')")
+    code = (
+        "import signal, tempfile\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "f = tempfile.TemporaryFile()\ntry:\n    f.write(b'x' * (3 * 2**20)); f.flush(); print('wrote')\n"
+        "except OSError:\n    print('too big')"
+    )
     proc = _launch({"fsize_mb": 1, "isolate": False}, code)
     assert proc.stdout.strip() == "too big", proc.stderr
 
@@ -45,8 +54,9 @@ def test_report_and_usage(tmp_path):
 
 def test_kill_marked_ends_marked_processes():
     token = f"cu-test-{os.getpid()}-{time.time_ns()}"
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], env=dict(os.environ, CU_T=token),
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], env=dict(os.environ, CU_T=token), start_new_session=True
+    )
     time.sleep(0.3)
     assert sandbox.kill_marked(token) >= 1
     assert proc.wait(timeout=10) != 0

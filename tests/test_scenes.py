@@ -1,4 +1,5 @@
 """course_utils.scenes: deterministic MNIST detection/segmentation scenes with exact boxes and masks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,9 +81,9 @@ def test_mask_consistent_with_image_and_boxes(train):
     for i in range(len(train)):
         mask, image = train.masks[i], train.images[i]
         assert (image[mask > 0] >= sc.INK_THRESHOLD).all()
-        assert set(np.unique(mask)) <= {0} | {1 + int(l) for l in train.labels[i]}
+        assert set(np.unique(mask)) <= {0} | {1 + int(label) for label in train.labels[i]}
         covered = np.zeros_like(mask, dtype=bool)
-        for (x1, y1, x2, y2) in train.boxes[i].astype(int):
+        for x1, y1, x2, y2 in train.boxes[i].astype(int):
             covered[y1:y2, x1:x2] = True
         assert not (mask > 0)[~covered].any(), "a digit pixel lies outside every box"
 
@@ -91,20 +92,24 @@ def test_clutter_noise_and_options():
     clean = sc.make_scenes(6, split="val", seed=0, canvas=64, scale_range=(0.5, 1.0), max_digits=2)
     assert clean.images.shape == (6, 64, 64)
     assert all(1 <= len(b) <= 2 for b in clean.boxes)
-    cluttered = sc.make_scenes(6, split="val", seed=0, canvas=64, scale_range=(0.5, 1.0), max_digits=2,
-                               clutter=True, noise=0.05)
+    cluttered = sc.make_scenes(
+        6, split="val", seed=0, canvas=64, scale_range=(0.5, 1.0), max_digits=2, clutter=True, noise=0.05
+    )
     assert 0.0 <= cluttered.images.min() and cluttered.images.max() <= 1.0
     # clutter is background: no label, no box
     assert all(len(b) <= 2 for b in cluttered.boxes)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    (dict(split="dev"), "`split`"),
-    (dict(canvas=16), "`canvas`"),
-    (dict(max_digits=0), "max_digits"),
-    (dict(scale_range=(0.5, 4.0)), "`scale_range`"),
-    (dict(noise=-1.0), "`noise`"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(split="dev"), "`split`"),
+        (dict(canvas=16), "`canvas`"),
+        (dict(max_digits=0), "max_digits"),
+        (dict(scale_range=(0.5, 4.0)), "`scale_range`"),
+        (dict(noise=-1.0), "`noise`"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(kwargs, words):
     with pytest.raises(ValueError, match=words):
         sc.make_scenes(2, **kwargs)

@@ -1,4 +1,5 @@
 """The kernel playground: presets, typed kernels, images, and the first view drawn without a browser."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,14 @@ from course_utils import widgets
 
 def test_presets_are_fresh_3x3_arrays():
     presets = widgets.kernel_presets()
-    for name in ("identity", "box blur", "sharpen", "emboss", "Sobel x (vertical edges)", "Scharr y (horizontal edges)"):
+    for name in (
+        "identity",
+        "box blur",
+        "sharpen",
+        "emboss",
+        "Sobel x (vertical edges)",
+        "Scharr y (horizontal edges)",
+    ):
         assert presets[name].shape == (3, 3)
     assert np.isclose(presets["box blur"].sum(), 1.0)
     np.testing.assert_array_equal(presets["Sobel y (horizontal edges)"], presets["Sobel x (vertical edges)"].T)
@@ -18,8 +26,7 @@ def test_presets_are_fresh_3x3_arrays():
 
 
 def test_parse_kernel_reads_rows_and_fractions():
-    np.testing.assert_array_equal(widgets.parse_kernel("1 0 -1; 2,0,-2\n1 0 -1"),
-                                  [[1, 0, -1], [2, 0, -2], [1, 0, -1]])
+    np.testing.assert_array_equal(widgets.parse_kernel("1 0 -1; 2,0,-2\n1 0 -1"), [[1, 0, -1], [2, 0, -2], [1, 0, -1]])
     assert widgets.parse_kernel("1/9 1/9")[0, 0] == pytest.approx(1 / 9)
     assert widgets.parse_kernel("1 2 3").shape == (1, 3)
 

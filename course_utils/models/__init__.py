@@ -1,5 +1,6 @@
 """Model tools for the course: a parameter and multiply-add counter (notebook 05),
 the pretrained EfficientNet-Lite0 and its ImageNet helpers (notebook 04)."""
+
 from __future__ import annotations
 
 from .efficientnet import efficientnet_lite0, efficientnet_lite0_torch

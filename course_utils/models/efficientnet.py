@@ -30,6 +30,7 @@ dwconv_pad|dwconv|bn|activation|project_conv|project_bn|add}`` (stages 1-7, lett
 ``top_conv``, ``top_bn``, ``top_activation``; with the top: ``avg_pool``, ``top_dropout``,
 ``predictions`` (logits, no softmax).
 """
+
 from __future__ import annotations
 
 import math
@@ -48,7 +49,7 @@ BLOCKS = (
     (4, 5, 2, 6, 112, 192),
     (1, 3, 1, 6, 192, 320),
 )
-_BN_MOMENTUM = 0.99   # Keras convention; PyTorch's momentum is 1 - 0.99 = 0.01
+_BN_MOMENTUM = 0.99  # Keras convention; PyTorch's momentum is 1 - 0.99 = 0.01
 _BN_EPSILON = 1e-3
 _N_CLASSES = 1000
 
@@ -111,8 +112,9 @@ def _conv_bn(x, layers, name, filters, kernel, stride, size, links, prefix, *, d
     return x, size
 
 
-def efficientnet_lite0(weights: str | None = "imagenet", include_top: bool = True,
-                       input_shape: tuple[int, int, int] = (224, 224, 3)):
+def efficientnet_lite0(
+    weights: str | None = "imagenet", include_top: bool = True, input_shape: tuple[int, int, int] = (224, 224, 3)
+):
     """EfficientNet-Lite0 (Tan & Le 2019; Lite: ReLU6, no squeeze-excitation) as a Keras model.
 
     Args:
@@ -151,12 +153,33 @@ def efficientnet_lite0(weights: str | None = "imagenet", include_top: bool = Tru
             b_stride = stride if r == 0 else 1
             t = f"_blocks.{index}."
             if expand != 1:
-                x, size = _conv_bn(x, layers, f"{name}_expand_conv", b_in * expand, 1, 1, size, links,
-                                   (t + "_expand_conv", t + "_bn0"))
-            x, size = _conv_bn(x, layers, f"{name}_dwconv", None, kernel, b_stride, size, links,
-                               (t + "_depthwise_conv", t + "_bn1"), depthwise=True)
-            x, size = _conv_bn(x, layers, f"{name}_project_conv", f_out, 1, 1, size, links,
-                               (t + "_project_conv", t + "_bn2"), act=False)
+                x, size = _conv_bn(
+                    x, layers, f"{name}_expand_conv", b_in * expand, 1, 1, size, links, (t + "_expand_conv", t + "_bn0")
+                )
+            x, size = _conv_bn(
+                x,
+                layers,
+                f"{name}_dwconv",
+                None,
+                kernel,
+                b_stride,
+                size,
+                links,
+                (t + "_depthwise_conv", t + "_bn1"),
+                depthwise=True,
+            )
+            x, size = _conv_bn(
+                x,
+                layers,
+                f"{name}_project_conv",
+                f_out,
+                1,
+                1,
+                size,
+                links,
+                (t + "_project_conv", t + "_bn2"),
+                act=False,
+            )
             if b_stride == 1 and b_in == f_out:
                 x = layers.Add(name=f"{name}_add")([x, block_in])
             index += 1

@@ -11,6 +11,7 @@ deviation 128 for every channel): ``(x - 127) / 128`` for pixel values x in 0..2
 network sees values in about [-1, 1]. The class names are torchvision's list of the 1,000
 ImageNet-1k classes, kept in ``datasets/imagenet_classes.txt`` (see its card).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -69,10 +70,11 @@ def preprocess_imagenet(images, size: int | tuple[int, int] = 224, *, crop: bool
         new_h, new_w = out_h, out_w
     if (new_h, new_w) != (h, w):
         shrink = new_h < h or new_w < w
-        x = resize(x, (m, new_h, new_w, c), order=1, mode="edge", anti_aliasing=shrink,
-                   preserve_range=True).astype(np.float32)
+        x = resize(x, (m, new_h, new_w, c), order=1, mode="edge", anti_aliasing=shrink, preserve_range=True).astype(
+            np.float32
+        )
     top, left = (new_h - out_h) // 2, (new_w - out_w) // 2
-    x = x[:, top:top + out_h, left:left + out_w, :]
+    x = x[:, top : top + out_h, left : left + out_w, :]
     if c == 1:
         x = np.repeat(x, 3, axis=-1)
     x = np.clip(x, 0.0, 1.0)

@@ -31,11 +31,12 @@ Formulas, with output spatial size ``H_out x W_out`` (``D_F x D_F`` in the paper
 
 The 1D and 3D convolutions follow the same formulas.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 __all__ = ["profile", "Profile", "LayerProfile", "format_count"]
 
@@ -138,9 +139,11 @@ class Profile:
             shape = str(tuple(int(d) for d in r.output_shape)) if r.output_shape else "-"
             cells.append(("  " * r.depth + f"{r.name} ({r.kind})", shape, f"{r.params:,}", f"{r.mult_adds:,}"))
         widths = [max(len(c[i]) for c in cells) for i in range(4)]
-        total = (f"total: {self.total_params:,} params ({format_count(self.total_params)}; "
-                 f"{self.total_trainable_params:,} trainable), "
-                 f"{self.total_mult_adds:,} mult-adds ({format_count(self.total_mult_adds)})")
+        total = (
+            f"total: {self.total_params:,} params ({format_count(self.total_params)}; "
+            f"{self.total_trainable_params:,} trainable), "
+            f"{self.total_mult_adds:,} mult-adds ({format_count(self.total_mult_adds)})"
+        )
         width = max(sum(widths) + 6, len(total))
 
         def line(c):
@@ -237,15 +240,18 @@ class _Tracer:
                 inner = args[0] if len(args) == 1 else list(args)
                 out = op._run_through_graph(
                     inner,
-                    operation_fn=lambda inner_op: (
-                        lambda *a, **k: self.call(inner_op, a, k, depth + 1, child)
-                    ),
+                    operation_fn=lambda inner_op: lambda *a, **k: self.call(inner_op, a, k, depth + 1, child),
                 )
-            children = [r for r in self.rows[header_at + 1:] if not r.is_model]
+            children = [r for r in self.rows[header_at + 1 :] if not r.is_model]
             self.rows[header_at] = LayerProfile(
-                name=name, kind=type(op).__name__, output_shape=_shape_of(_first_out(out))[1:],
-                params=sum(r.params for r in children), mult_adds=sum(r.mult_adds for r in children),
-                depth=depth, is_model=True, trainable_params=sum(r.trainable_params for r in children),
+                name=name,
+                kind=type(op).__name__,
+                output_shape=_shape_of(_first_out(out))[1:],
+                params=sum(r.params for r in children),
+                mult_adds=sum(r.mult_adds for r in children),
+                depth=depth,
+                is_model=True,
+                trainable_params=sum(r.trainable_params for r in children),
             )
             return out
         out = op.compute_output_spec(*args, **kwargs)
@@ -254,11 +260,17 @@ class _Tracer:
         params = int(op.count_params()) if first_time and hasattr(op, "count_params") and op.built else 0
         trainable = _prod_sum(getattr(op, "trainable_weights", [])) if first_time else 0
         out_shape = _shape_of(_first_out(out))
-        self.rows.append(LayerProfile(
-            name=name, kind=type(op).__name__ + ("" if first_time else " (shared)"),
-            output_shape=out_shape[1:], params=params,
-            mult_adds=_mult_adds(op, _first_shape(args), out_shape), depth=depth, trainable_params=trainable,
-        ))
+        self.rows.append(
+            LayerProfile(
+                name=name,
+                kind=type(op).__name__ + ("" if first_time else " (shared)"),
+                output_shape=out_shape[1:],
+                params=params,
+                mult_adds=_mult_adds(op, _first_shape(args), out_shape),
+                depth=depth,
+                trainable_params=trainable,
+            )
+        )
         return out
 
 

@@ -1,4 +1,4 @@
-"""Grade a class: ``python -m course_utils grade SUBMISSIONS_DIR --assignment NN``.
+"""Grade a class: ``python -m course_tools grade SUBMISSIONS_DIR --assignment NN``.
 
 For every ``.ipynb`` under ``SUBMISSIONS_DIR`` the grader
 
@@ -9,9 +9,9 @@ For every ``.ipynb`` under ``SUBMISSIONS_DIR`` the grader
    are detected with nbgrader's checksums and reported as ``tampered``;
 2. runs that copy cell by cell in a fresh kernel in its own temporary folder, under a
    per-cell and a per-notebook time limit, a memory limit, no network and a private view of
-   the file system (see :mod:`course_utils.sandbox`), and kills every process the kernel
+   the file system (see :mod:`course_tools.sandbox`), and kills every process the kernel
    started when it is done. The kernels are forked from one process per batch that has
-   already imported what the notebook imports (see :mod:`course_utils.zygote`), so a
+   already imported what the notebook imports (see :mod:`course_tools.zygote`), so a
    submission does not pay ten seconds of TensorFlow and PyTorch imports. The notebook with
    the hidden tests never touches the disk: the kernel receives one cell at a time;
 3. scores each test cell by its own outcome (points from the nbgrader metadata), and writes
@@ -21,6 +21,7 @@ Student id: the file name without ``.ipynb`` (``alice.ipynb`` -> ``alice``); for
 per-student folder, the name of the top folder under SUBMISSIONS_DIR
 (``alice/00_start_here.ipynb`` -> ``alice``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,23 +39,31 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_utils.config import project_root
+
 from . import sandbox, zygote
 from .notebooks import cell_kind, read_notebook
-from .release import project_root, release_notebook, solution_paths
+from .release import nbgrader_stub_config, release_notebook, solution_paths
 
-__all__ = ["add_arguments", "main", "grade_batch", "load_assignment", "find_submissions",
-           "prepare_submission", "STATUSES"]
+__all__ = [
+    "add_arguments",
+    "main",
+    "grade_batch",
+    "load_assignment",
+    "find_submissions",
+    "prepare_submission",
+    "STATUSES",
+]
 
 STATUSES = {
     "passed": "all checks passed; full points",
     "failed": "a check failed (AssertionError); the message says what was expected",
     "error": "the code raised another error, the kernel died (crash, os._exit, out of memory) "
-             "or the check did not report success",
+    "or the check did not report success",
     "timeout": "the cell ran past --timeout-cell, or the notebook past --timeout-notebook",
-    "missing": "no answer cell with this grade_id (deleted, renamed, or not a readable notebook of "
-               "this assignment)",
+    "missing": "no answer cell with this grade_id (deleted, renamed, or not a readable notebook of this assignment)",
     "tampered": "the submitted test cell differs from the released one (nbgrader checksum); graded "
-                "with the original test, so the points are what the answer earns",
+    "with the original test, so the points are what the answer earns",
 }
 _OUTPUT_CAP = 200_000  # characters of output kept per cell
 _PASS_MARK = "all checks passed"
@@ -63,13 +72,11 @@ _PRELOAD = "import course_utils, keras, numpy, matplotlib.pyplot"
 
 # --------------------------------------------------------------------------- the assignment
 
+
 def _clear_solutions(solution_nb):
     from nbgrader.preprocessors import ClearOutput, ClearSolutions
-    from traitlets.config import Config
 
-    cfg = Config()
-    cfg.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-    cfg.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    cfg = nbgrader_stub_config()
     nb = copy.deepcopy(solution_nb)
     for pre in (ClearSolutions(config=cfg), ClearOutput(config=cfg)):
         nb, _ = pre.preprocess(nb, {"language": "python"})
@@ -85,8 +92,10 @@ def load_assignment(assignment: str, root: Path | None = None) -> dict:
     root = root or project_root()
     matches = [p for p in solution_paths(root) if p.name.startswith(f"{assignment}_")]
     if len(matches) != 1:
-        raise ValueError(f"`--assignment {assignment}` must match one solutions/{assignment}_*.ipynb, "
-                         f"found {[p.name for p in matches]}")
+        raise ValueError(
+            f"`--assignment {assignment}` must match one solutions/{assignment}_*.ipynb, "
+            f"found {[p.name for p in matches]}"
+        )
     solution = read_notebook(matches[0])
     released = release_notebook(solution)
     grading = _clear_solutions(solution)
@@ -104,27 +113,50 @@ def load_assignment(assignment: str, root: Path | None = None) -> dict:
             pending.append(gid)
         if kind == "answer":  # a manually graded written answer carries its own points
             meta = cell.metadata["nbgrader"]
-            tests.append({"grade_id": meta["grade_id"], "points": float(meta.get("points", 0)),
-                          "manual": True, "answers": [meta["grade_id"]]})
+            tests.append(
+                {
+                    "grade_id": meta["grade_id"],
+                    "points": float(meta.get("points", 0)),
+                    "manual": True,
+                    "answers": [meta["grade_id"]],
+                }
+            )
             pending.remove(meta["grade_id"])
         elif kind == "tests":
             meta = cell.metadata["nbgrader"]
             owners[meta["grade_id"]] = list(pending)
             pending = []
-            tests.append({"grade_id": meta["grade_id"], "points": float(meta.get("points", 0)),
-                          "manual": False, "answers": owners[meta["grade_id"]],
-                          "marks_pass": "grading.passed(" in cell.source})
+            tests.append(
+                {
+                    "grade_id": meta["grade_id"],
+                    "points": float(meta.get("points", 0)),
+                    "manual": False,
+                    "answers": owners[meta["grade_id"]],
+                    "marks_pass": "checks.passed(" in cell.source,
+                }
+            )
     others = {}
     for path in solution_paths(root):
         if path != matches[0]:
-            ids = {c.metadata["nbgrader"]["grade_id"] for c in read_notebook(path).cells
-                   if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+            ids = {
+                c.metadata["nbgrader"]["grade_id"]
+                for c in read_notebook(path).cells
+                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            }
             others[path.stem] = ids
-    return {"name": matches[0].stem, "grading": grading, "checksums": checksums, "tests": tests,
-            "answers": answers, "others": others, "root": str(root)}
+    return {
+        "name": matches[0].stem,
+        "grading": grading,
+        "checksums": checksums,
+        "tests": tests,
+        "answers": answers,
+        "others": others,
+        "root": str(root),
+    }
 
 
 # --------------------------------------------------------------------------- submissions
+
 
 def find_submissions(folder: str | Path, assignment: str = "") -> list[tuple[str, Path]]:
     """``(student_id, path)`` for every notebook under ``folder`` (checkpoints skipped).
@@ -221,31 +253,53 @@ def prepare_submission(path: str | Path, assignment: dict) -> dict:
 
 # --------------------------------------------------------------------------- execution
 
+
 def _guard_lines(root: str) -> str:
     """Hidden lines run at the top of every test cell: fresh check helpers, whatever the student did."""
-    grading_py = str(Path(root) / "course_utils" / "grading.py")
+    checks_py = str(Path(root) / "course_utils" / "checks.py")
     return (
         "import importlib.util as _cu_u, types as _cu_t, sys as _cu_s\n"
-        f"_cu_p = _cu_u.spec_from_file_location('course_utils.grading', {grading_py!r})\n"
+        f"_cu_p = _cu_u.spec_from_file_location('course_utils.checks', {checks_py!r})\n"
         "_cu_g = _cu_u.module_from_spec(_cu_p); _cu_p.loader.exec_module(_cu_g)\n"
         "cu = _cu_t.ModuleType('course_utils'); cu.__dict__.update(vars(_cu_s.modules['course_utils']))\n"
-        "cu.grading = _cu_g\n"
+        "cu.checks = _cu_g; cu.to_numpy = _cu_g.to_numpy\n"
         "del _cu_u, _cu_t, _cu_s, _cu_p, _cu_g\n"
     )
 
 
 def _kernel_env(home: str, token: str, fast: bool = True) -> dict:
     """The kernel's whole environment: a few safe variables, an empty home, the mode."""
-    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "KERAS_BACKEND", "COURSE_DATA_DIR",
-            "MPLBACKEND", "PYTHONHASHSEED", "TF_CPP_MIN_LOG_LEVEL", "OMP_NUM_THREADS", "VIRTUAL_ENV",
-            "TZ", "PYTHONPATH")
+    keep = (
+        "PATH",
+        "LANG",
+        "LC_ALL",
+        "LC_CTYPE",
+        "KERAS_BACKEND",
+        "COURSE_DATA_DIR",
+        "MPLBACKEND",
+        "PYTHONHASHSEED",
+        "TF_CPP_MIN_LOG_LEVEL",
+        "OMP_NUM_THREADS",
+        "VIRTUAL_ENV",
+        "TZ",
+        "PYTHONPATH",
+    )
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.setdefault("KERAS_BACKEND", "tensorflow")
     env.setdefault("MPLBACKEND", "Agg")
-    env.update(HOME=home, TMPDIR=home, USER="student", LOGNAME="student", MPLCONFIGDIR=home,
-               IPYTHONDIR=str(Path(home) / ".ipython"), KERAS_HOME=str(Path(home) / ".keras"),
-               JUPYTER_PLATFORM_DIRS="1", PYDEVD_DISABLE_FILE_VALIDATION="1", COURSE_GRADE_TOKEN=token,
-               COURSE_FAST="1" if fast else "0")
+    env.update(
+        HOME=home,
+        TMPDIR=home,
+        USER="student",
+        LOGNAME="student",
+        MPLCONFIGDIR=home,
+        IPYTHONDIR=str(Path(home) / ".ipython"),
+        KERAS_HOME=str(Path(home) / ".keras"),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        COURSE_GRADE_TOKEN=token,
+        COURSE_FAST="1" if fast else "0",
+    )
     return env
 
 
@@ -261,8 +315,16 @@ def _make_client_classes():
             cmd = super().format_kernel_cmd(extra_arguments)
             if self.zygote_socket:  # forked from the pre-imported zygote, sandboxed in the child
                 launcher = str(Path(zygote.__file__).resolve())
-                return [sys.executable, "-S", launcher, "connect", self.zygote_socket,
-                        json.dumps(self.sandbox_spec), "--", *cmd]
+                return [
+                    sys.executable,
+                    "-S",
+                    launcher,
+                    "connect",
+                    self.zygote_socket,
+                    json.dumps(self.sandbox_spec),
+                    "--",
+                    *cmd,
+                ]
             launcher = str(Path(sandbox.__file__).resolve())
             return [sys.executable, "-S", launcher, json.dumps(self.sandbox_spec), "--", *cmd]
 
@@ -303,9 +365,18 @@ def _first_lines(text: str, n: int = 6) -> str:
     return "\n".join(lines[:n])[:1200]
 
 
-def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: float,
-                     memory_mb: int | None, hide: list[str], isolate: bool = True, fast: bool = True,
-                     zygote_socket: str | None = None) -> dict:
+def run_grading_copy(
+    nb,
+    *,
+    root: str,
+    timeout_cell: float,
+    timeout_notebook: float,
+    memory_mb: int | None,
+    hide: list[str],
+    isolate: bool = True,
+    fast: bool = True,
+    zygote_socket: str | None = None,
+) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
 
     ``fast``: run the kernel in fast mode (``COURSE_FAST=1``): the same graded checks, smaller
@@ -326,12 +397,27 @@ def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: fl
     token = secrets.token_hex(12)
     as_root = isolate and os.geteuid() == 0 and sys.platform.startswith("linux")
     uid = 1_000_000 + secrets.randbelow(1_000_000_000) if as_root else None
-    keep = sorted({str(kdir), str(Path(root) / "course_utils"), sys.prefix, sys.base_prefix,
-                   os.environ.get("COURSE_DATA_DIR", "") or str(Path.home() / ".course_cnn_data")}
-                  | {p for p in sys.path if p.endswith("site-packages")})
-    spec = {"memory_mb": memory_mb, "isolate": isolate, "uid": uid, "hide": hide, "keep": [k for k in keep if k],
-            "writable": [str(kdir)], "chown": [str(kdir), str(work), str(kdir / "conn.json")],
-            "report": str(kdir / "sandbox.json"), "cwd": str(work)}
+    keep = sorted(
+        {
+            str(kdir),
+            str(Path(root) / "course_utils"),
+            sys.prefix,
+            sys.base_prefix,
+            os.environ.get("COURSE_DATA_DIR", "") or str(Path.home() / ".course_cnn_data"),
+        }
+        | {p for p in sys.path if p.endswith("site-packages")}
+    )
+    spec = {
+        "memory_mb": memory_mb,
+        "isolate": isolate,
+        "uid": uid,
+        "hide": hide,
+        "keep": [k for k in keep if k],
+        "writable": [str(kdir)],
+        "chown": [str(kdir), str(work), str(kdir / "conn.json")],
+        "report": str(kdir / "sandbox.json"),
+        "cwd": str(work),
+    }
     km = KM(kernel_name="python3")
     km.sandbox_spec = spec
     km.zygote_socket = zygote_socket
@@ -339,8 +425,17 @@ def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: fl
     km.ip = str(kdir / "ipc")
     km.connection_file = str(kdir / "conn.json")
     outcome = {"cells": {}, "crash": None, "sandbox": {}, "killed": 0}
-    client = Client(nb, km=km, timeout=int(timeout_cell), allow_errors=True, interrupt_on_timeout=False,
-                    record_timing=False, iopub_timeout=5, shutdown_kernel="immediate", startup_timeout=120)
+    client = Client(
+        nb,
+        km=km,
+        timeout=int(timeout_cell),
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        record_timing=False,
+        iopub_timeout=5,
+        shutdown_kernel="immediate",
+        startup_timeout=120,
+    )
     replies: dict[int, str] = {}
 
     def on_executed(cell, cell_index, execute_reply):
@@ -386,19 +481,31 @@ def run_grading_copy(nb, *, root: str, timeout_cell: float, timeout_notebook: fl
                     client.execute_cell(cell, index)
                     err = _error_of(cell)
                     status = "ok" if err is None and replies.get(index) == "ok" else "error"
-                    outcome["cells"][index] = {"status": status, "error": err, "stdout": _stdout(cell),
-                                               "reply": replies.get(index)}
+                    outcome["cells"][index] = {
+                        "status": status,
+                        "error": err,
+                        "stdout": _stdout(cell),
+                        "reply": replies.get(index),
+                    }
                 except CellTimeoutError:
                     which = "--timeout-cell" if client.timeout >= timeout_cell else "--timeout-notebook"
                     limit = timeout_cell if which == "--timeout-cell" else timeout_notebook
-                    outcome["cells"][index] = {"status": "timeout", "stdout": _stdout(cell),
-                                               "error": ("Timeout", f"the cell ran past {which} {limit:g} s")}
+                    outcome["cells"][index] = {
+                        "status": "timeout",
+                        "stdout": _stdout(cell),
+                        "error": ("Timeout", f"the cell ran past {which} {limit:g} s"),
+                    }
                     if not _recover(client, km, cell, index):
                         stop = ("timeout", "not run: the kernel did not respond after an earlier timeout")
                 except DeadKernelError:
-                    outcome["cells"][index] = {"status": "error", "stdout": _stdout(cell),
-                                               "error": ("KernelDied", "the kernel died while running this "
-                                                         "cell (os._exit, a crash, or out of memory)")}
+                    outcome["cells"][index] = {
+                        "status": "error",
+                        "stdout": _stdout(cell),
+                        "error": (
+                            "KernelDied",
+                            "the kernel died while running this cell (os._exit, a crash, or out of memory)",
+                        ),
+                    }
                     stop = ("error", "not run: the kernel died in an earlier cell")
                     outcome["crash"] = f"kernel died in cell {index}"
     except Exception as err:  # noqa: BLE001 - a kernel that fails to start is reported, not raised
@@ -452,16 +559,20 @@ def start_zygote(nb, *, fast: bool = True, timeout: float = 300) -> dict | None:
 
     if not sys.platform.startswith("linux"):
         return None
-    modules = sorted(set(zygote.notebook_modules(nb)) | {"numpy", "keras", "matplotlib.pyplot",
-                                                        "ipykernel.kernelapp"})
+    modules = sorted(set(zygote.notebook_modules(nb)) | {"numpy", "keras", "matplotlib.pyplot", "ipykernel.kernelapp"})
     folder = Path(tempfile.mkdtemp(prefix="cu-zygote-"))  # 0700: only the grader enters
     home = folder / "home"
     home.mkdir()
     path = str(folder / "zygote.sock")
     env = _kernel_env(str(home), "zygote", fast)
-    proc = subprocess.Popen([sys.executable, str(Path(zygote.__file__).resolve()), "serve", path,
-                             json.dumps(modules)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, cwd=str(home))
+    proc = subprocess.Popen(
+        [sys.executable, "-P", str(Path(zygote.__file__).resolve()), "serve", path, json.dumps(modules)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=str(home),
+    )
     ready: list[dict] = []
 
     def read_ready():
@@ -477,8 +588,13 @@ def start_zygote(nb, *, fast: bool = True, timeout: float = 300) -> dict | None:
     if not ready or not ready[0].get("ready"):
         stop_zygote({"process": proc, "folder": str(folder)})
         return None
-    return {"socket": path, "process": proc, "folder": str(folder), "modules": modules,
-            "failed": ready[0].get("failed", {})}
+    return {
+        "socket": path,
+        "process": proc,
+        "folder": str(folder),
+        "modules": modules,
+        "failed": ready[0].get("failed", {}),
+    }
 
 
 def stop_zygote(z: dict | None) -> None:
@@ -512,6 +628,7 @@ def _kill_everything(pid: int | None, uid: int | None, token: str) -> int:
 
 
 # --------------------------------------------------------------------------- scoring
+
 
 def score(assignment: dict, prep: dict, run: dict | None) -> dict:
     """Per-exercise results: points, earned, status, message."""
@@ -553,8 +670,10 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
             else:
                 res["status"], res["earned"] = "passed", points
         else:
-            ename, evalue = cell_out["error"] or ("Error", "the cell failed without an error message "
-                                                  "(the error display was tampered with)")
+            ename, evalue = cell_out["error"] or (
+                "Error",
+                "the cell failed without an error message (the error display was tampered with)",
+            )
             res["status"] = "failed" if ename == "AssertionError" else "error"
             res["message"] = _first_lines(f"{ename}: {evalue}")
         answer_outs = [(run or {}).get("cells", {}).get(test_index.get(a)) for a in test["answers"]]
@@ -567,11 +686,13 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
             res["message"] = _first_lines(f"answer cell: {what}\ntest: {res['message']}")
         if missing and res["status"] != "passed":
             res["status"] = "missing"
-            res["message"] = (f"no answer cell with grade_id {', '.join(missing)} (deleted or renamed?)"
-                              + (f"; {res['message']}" if res["message"] else ""))
+            res["message"] = f"no answer cell with grade_id {', '.join(missing)} (deleted or renamed?)" + (
+                f"; {res['message']}" if res["message"] else ""
+            )
         if gid in prep["tampered"]:
-            res["message"] = (f"{prep['tampered'][gid]}; graded with the original test: {res['status']}"
-                              + (f" ({res['message']})" if res["message"] else ""))
+            res["message"] = f"{prep['tampered'][gid]}; graded with the original test: {res['status']}" + (
+                f" ({res['message']})" if res["message"] else ""
+            )
             res["status"] = "tampered"
     return results
 
@@ -598,10 +719,17 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
             for cell in nb.cells:
                 if cell_kind(cell) == "tests":
                     cell.source = guard + cell.source
-            run = run_grading_copy(nb, root=assignment["root"], timeout_cell=opts["timeout_cell"],
-                                   timeout_notebook=opts["timeout_notebook"], memory_mb=opts["memory_mb"],
-                                   hide=opts["hide"], isolate=opts["isolate"], fast=opts["fast"],
-                                   zygote_socket=opts.get("zygote"))
+            run = run_grading_copy(
+                nb,
+                root=assignment["root"],
+                timeout_cell=opts["timeout_cell"],
+                timeout_notebook=opts["timeout_notebook"],
+                memory_mb=opts["memory_mb"],
+                hide=opts["hide"],
+                isolate=opts["isolate"],
+                fast=opts["fast"],
+                zygote_socket=opts.get("zygote"),
+            )
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
             if run["crash"]:
@@ -610,8 +738,10 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
     except Exception as err:  # noqa: BLE001 - one broken submission never stops the batch
         record["submission"] = "grader_error"
         record["notes"].append(f"grader error: {type(err).__name__}: {err}")
-        record["exercises"] = {t["grade_id"]: {"points": t["points"], "earned": 0.0, "status": "error",
-                                               "message": "grader error"} for t in assignment["tests"]}
+        record["exercises"] = {
+            t["grade_id"]: {"points": t["points"], "earned": 0.0, "status": "error", "message": "grader error"}
+            for t in assignment["tests"]
+        }
     record["total"] = sum(e["earned"] for e in record["exercises"].values())
     record["max_total"] = sum(t["points"] for t in assignment["tests"] if not t["manual"])
     record["seconds"] = round(time.monotonic() - start, 1)
@@ -619,6 +749,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- reports
+
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
@@ -632,17 +763,25 @@ def write_reports(records: list[dict], assignment: dict, out: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(["student", *ids, "total", "submission"])
         for r in records:
-            writer.writerow([r["student"], *(_num(r["exercises"][g]["earned"]) for g in ids),
-                             _num(r["total"]), r["submission"]])
-    payload = {"assignment": assignment["name"], "max_total": sum(t["points"] for t in assignment["tests"]
-                                                                   if not t["manual"]),
-               "statuses": STATUSES, "students": {r["student"]: r for r in records}}
+            writer.writerow(
+                [r["student"], *(_num(r["exercises"][g]["earned"]) for g in ids), _num(r["total"]), r["submission"]]
+            )
+    payload = {
+        "assignment": assignment["name"],
+        "max_total": sum(t["points"] for t in assignment["tests"] if not t["manual"]),
+        "statuses": STATUSES,
+        "students": {r["student"]: r for r in records},
+    }
     (out / "grades.json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     fb = out / "feedback"
     fb.mkdir(exist_ok=True)
     for r in records:
-        lines = [f"# Feedback: {assignment['name']}, {r['student']}", "",
-                 f"**Total: {_num(r['total'])} / {_num(r['max_total'])}**", ""]
+        lines = [
+            f"# Feedback: {assignment['name']}, {r['student']}",
+            "",
+            f"**Total: {_num(r['total'])} / {_num(r['max_total'])}**",
+            "",
+        ]
         if r["submission"] != "ok":
             lines += [f"Submission: **{r['submission']}**", ""]
         lines += ["| exercise | points | status |", "|---|---:|---|"]
@@ -666,11 +805,12 @@ def summary(records: list[dict], assignment: dict, seconds: float) -> str:
     subs = Counter(r["submission"] for r in records)
     max_total = sum(t["points"] for t in assignment["tests"] if not t["manual"])
     mean = sum(r["total"] for r in records) / len(records) if records else 0.0
-    lines = [f"Graded {len(records)} submission(s) of {assignment['name']} in {seconds:.1f} s.",
-             f"Mean total {mean:.2f} / {_num(max_total)}; full marks: "
-             f"{sum(1 for r in records if r['total'] == max_total)}.",
-             "Exercise results: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
-             "Submissions: " + ", ".join(f"{k} {v}" for k, v in sorted(subs.items()))]
+    lines = [
+        f"Graded {len(records)} submission(s) of {assignment['name']} in {seconds:.1f} s.",
+        f"Mean total {mean:.2f} / {_num(max_total)}; full marks: {sum(1 for r in records if r['total'] == max_total)}.",
+        "Exercise results: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+        "Submissions: " + ", ".join(f"{k} {v}" for k, v in sorted(subs.items())),
+    ]
     sandboxes = {json.dumps(r.get("sandbox", {}).get("network")) for r in records if r.get("sandbox")}
     if sandboxes:
         lines.append("Kernel network: " + ", ".join(sorted(s.strip('"') for s in sandboxes)))
@@ -682,10 +822,22 @@ def summary(records: list[dict], assignment: dict, seconds: float) -> str:
 
 # --------------------------------------------------------------------------- batch and CLI
 
-def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path | None = None,
-                workers: int = 2, timeout_cell: float = 60, timeout_notebook: float = 600,
-                memory_mb: int | None = 4096, isolate: bool = True, hide: list[str] | None = None,
-                progress: bool = True, fast: bool = True, preload: bool = True) -> list[dict]:
+
+def grade_batch(
+    submissions_dir: str | Path,
+    assignment: str,
+    *,
+    out: str | Path | None = None,
+    workers: int = 2,
+    timeout_cell: float = 60,
+    timeout_notebook: float = 600,
+    memory_mb: int | None = 4096,
+    isolate: bool = True,
+    hide: list[str] | None = None,
+    progress: bool = True,
+    fast: bool = True,
+    preload: bool = True,
+) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
     ``fast=True`` (the default) runs the kernels in fast mode: fast mode changes only the sizes of
@@ -700,11 +852,25 @@ def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path
     out = Path(out).resolve() if out else submissions_dir.parent / f"grades_{assignment}"
     spec = load_assignment(assignment)
     root = Path(spec["root"])
-    hidden = [str(root / "solutions"), str(root / ".git"), str(submissions_dir), str(out), str(Path.home()),
-              "/tmp", "/var/tmp", "/dev/shm", *(hide or [])]
-    opts = {"timeout_cell": timeout_cell, "timeout_notebook": timeout_notebook, "memory_mb": memory_mb,
-            "fast": fast, "isolate": isolate, "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev")
-                                                else h for h in hidden})}
+    hidden = [
+        str(root / "solutions"),
+        str(root / ".git"),
+        str(submissions_dir),
+        str(out),
+        str(Path.home()),
+        "/tmp",
+        "/var/tmp",
+        "/dev/shm",
+        *(hide or []),
+    ]
+    opts = {
+        "timeout_cell": timeout_cell,
+        "timeout_notebook": timeout_notebook,
+        "memory_mb": memory_mb,
+        "fast": fast,
+        "isolate": isolate,
+        "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),
+    }
     subs = find_submissions(submissions_dir, assignment)
     start = time.monotonic()
     records = []
@@ -726,8 +892,14 @@ def grade_batch(submissions_dir: str | Path, assignment: str, *, out: str | Path
     if progress:
         print(summary(records, spec, time.monotonic() - start))
         if preload and subs:
-            print("Kernels: " + (f"forked from a zygote that imported {', '.join(z['modules'])}" if z else
-                                 "a new Python each (the zygote did not start)"))
+            print(
+                "Kernels: "
+                + (
+                    f"forked from a zygote that imported {', '.join(z['modules'])}"
+                    if z
+                    else "a new Python each (the zygote did not start)"
+                )
+            )
             for name, why in (z["failed"] if z else {}).items():
                 print(f"  (the zygote could not import {name}: {why}; the kernels import it themselves)")
         print(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
@@ -742,51 +914,92 @@ def _run_pool(subs, spec, opts, workers, ctx, bar) -> list[dict]:
             try:
                 records.append(fut.result())
             except Exception as err:  # noqa: BLE001 - a dead worker process: report, go on
-                records.append({"student": futures[fut], "file": "", "submission": "grader_error",
-                                "notes": [f"grader error: {err}"], "total": 0.0,
-                                "max_total": sum(t["points"] for t in spec["tests"] if not t["manual"]),
-                                "exercises": {t["grade_id"]: {"points": t["points"], "earned": 0.0,
-                                                              "status": "error", "message": "grader error"}
-                                              for t in spec["tests"]}})
+                records.append(
+                    {
+                        "student": futures[fut],
+                        "file": "",
+                        "submission": "grader_error",
+                        "notes": [f"grader error: {err}"],
+                        "total": 0.0,
+                        "max_total": sum(t["points"] for t in spec["tests"] if not t["manual"]),
+                        "exercises": {
+                            t["grade_id"]: {
+                                "points": t["points"],
+                                "earned": 0.0,
+                                "status": "error",
+                                "message": "grader error",
+                            }
+                            for t in spec["tests"]
+                        },
+                    }
+                )
             bar.update(1)
     return records
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``python -m course_utils grade``."""
+    """Arguments of ``python -m course_tools grade``."""
     parser.description = (
         "Grade every .ipynb under SUBMISSIONS_DIR against solutions/NN_*.ipynb (all tests, hidden "
         "ones included) in sandboxed kernels; write grades.csv, grades.json and feedback/*.md. "
         "Student id: the file name without .ipynb (alice.ipynb -> alice), or, for a file inside a "
-        "per-student folder, that folder's name (alice/00_start_here.ipynb -> alice).")
+        "per-student folder, that folder's name (alice/00_start_here.ipynb -> alice)."
+    )
     parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="folder of submitted notebooks")
     parser.add_argument("--assignment", required=True, metavar="NN", help="notebook prefix, e.g. 00 or 01")
     parser.add_argument("--out", default=None, help="output folder (default: grades_NN next to SUBMISSIONS_DIR)")
     parser.add_argument("--workers", type=int, default=2, help="kernels run in parallel (default 2)")
     parser.add_argument("--timeout-cell", type=float, default=60, metavar="S", help="seconds per cell (default 60)")
-    parser.add_argument("--timeout-notebook", type=float, default=600, metavar="S",
-                        help="seconds per notebook (default 600)")
-    parser.add_argument("--memory-mb", type=int, default=4096, metavar="M",
-                        help="address-space limit of the kernel in MB (default 4096; 0 = none)")
-    parser.add_argument("--hide", action="append", default=[], metavar="PATH",
-                        help="another folder the kernel must not see (repeatable; root only)")
-    parser.add_argument("--full", action="store_true",
-                        help="run the notebooks in full mode (default: fast mode, COURSE_FAST=1: the same "
-                             "graded checks around smaller experiments)")
-    parser.add_argument("--no-preload", action="store_true",
-                        help="start a new Python for every kernel instead of forking it from one that has "
-                             "already imported the notebook's libraries (slower; for debugging)")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="no namespaces or user switch (memory and time limits still apply)")
+    parser.add_argument(
+        "--timeout-notebook", type=float, default=600, metavar="S", help="seconds per notebook (default 600)"
+    )
+    parser.add_argument(
+        "--memory-mb",
+        type=int,
+        default=4096,
+        metavar="M",
+        help="address-space limit of the kernel in MB (default 4096; 0 = none)",
+    )
+    parser.add_argument(
+        "--hide",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="another folder the kernel must not see (repeatable; root only)",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="run the notebooks in full mode (default: fast mode, COURSE_FAST=1: the same "
+        "graded checks around smaller experiments)",
+    )
+    parser.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="start a new Python for every kernel instead of forking it from one that has "
+        "already imported the notebook's libraries (slower; for debugging)",
+    )
+    parser.add_argument(
+        "--no-sandbox", action="store_true", help="no namespaces or user switch (memory and time limits still apply)"
+    )
 
 
 def main(args) -> int:
-    """Entry point of ``python -m course_utils grade``."""
+    """Entry point of ``python -m course_tools grade``."""
     try:
-        grade_batch(args.submissions, args.assignment, out=args.out, workers=args.workers,
-                    timeout_cell=args.timeout_cell, timeout_notebook=args.timeout_notebook,
-                    memory_mb=args.memory_mb or None, isolate=not args.no_sandbox, hide=args.hide,
-                    fast=not args.full, preload=not args.no_preload)
+        grade_batch(
+            args.submissions,
+            args.assignment,
+            out=args.out,
+            workers=args.workers,
+            timeout_cell=args.timeout_cell,
+            timeout_notebook=args.timeout_notebook,
+            memory_mb=args.memory_mb or None,
+            isolate=not args.no_sandbox,
+            hide=args.hide,
+            fast=not args.full,
+            preload=not args.no_preload,
+        )
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
 """Execute a notebook in a fresh kernel and score its graded cells."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,9 @@ class CellResult:
     message: str = ""
 
 
-def execute_notebook(nb, *, cwd: str | Path | None = None, timeout: int = 600, env: dict | None = None,
-                     kernel_name: str = "python3"):
+def execute_notebook(
+    nb, *, cwd: str | Path | None = None, timeout: int = 600, env: dict | None = None, kernel_name: str = "python3"
+):
     """Run every cell of ``nb`` in a fresh kernel, continuing past errors; returns the executed copy.
 
     Args:

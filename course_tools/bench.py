@@ -1,11 +1,12 @@
 """Benchmark: run solution notebooks in full and fast mode, record time, memory and metrics.
 
-``python -m course_utils bench`` writes ``benchmarks/results.json`` (merged: entries not
+``python -m course_tools bench`` writes ``benchmarks/results.json`` (merged: entries not
 re-run are kept) and ``benchmarks/results.md`` (a table). Each notebook runs in its own
 child process (and kernel) with ``KERAS_BACKEND``, ``COURSE_FAST`` and
 ``COURSE_REPORT_FILE`` set; metrics are what the notebook passed to
 :func:`course_utils.report`.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from .release import project_root, solution_paths
+from course_utils.config import project_root
+
+from .release import solution_paths
 
 __all__ = ["run_benchmark", "run_one", "write_markdown"]
 
@@ -30,12 +33,17 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
     """Run one notebook in a child process; return wall time, peak memory, metrics and errors."""
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         report_file = Path(tmp) / "report.jsonl"
-        env = dict(os.environ, KERAS_BACKEND=backend, COURSE_FAST="1" if fast else "0",
-                   COURSE_REPORT_FILE=str(report_file), MPLBACKEND="Agg")
+        env = dict(
+            os.environ,
+            KERAS_BACKEND=backend,
+            COURSE_FAST="1" if fast else "0",
+            COURSE_REPORT_FILE=str(report_file),
+            MPLBACKEND="Agg",
+        )
         code = (
             "import sys, json\n"
-            "from course_utils.execute import execute_notebook, score_cells\n"
-            "from course_utils.notebooks import read_notebook\n"
+            "from course_tools.execute import execute_notebook, score_cells\n"
+            "from course_tools.notebooks import read_notebook\n"
             f"nb = execute_notebook(read_notebook({str(notebook)!r}), cwd={tmp!r}, timeout={timeout})\n"
             "errors = [f'cell {i}: ' + o.get('ename', '') + ': ' + o.get('evalue', '')[:200]\n"
             "          for i, c in enumerate(nb.cells) if c.cell_type == 'code'\n"
@@ -47,14 +55,15 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
             "print('BENCH_RESULT ' + json.dumps({'errors': errors, 'peak_kb': peak_kb}))\n"
         )
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=tmp,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
         out, _ = proc.communicate()  # the child waits for its kernel, so its rusage includes it
         wall = time.perf_counter() - start
         errors, usage = ["runner failed"], None
         for line in out.splitlines():
             if line.startswith("BENCH_RESULT "):
-                payload = json.loads(line[len("BENCH_RESULT "):])
+                payload = json.loads(line[len("BENCH_RESULT ") :])
                 errors, usage = payload["errors"], payload["peak_kb"]
         metrics = {}
         if report_file.exists():
@@ -86,7 +95,7 @@ def write_markdown(results: dict, path: Path) -> None:
     lines = [
         "# Benchmark results",
         "",
-        "Written by `python -m course_utils bench`; measured, not estimated. Peak memory is the",
+        "Written by `python -m course_tools bench`; measured, not estimated. Peak memory is the",
         "notebook kernel's maximum resident set size.",
         "",
         "| notebook | backend | mode | wall (s) | peak mem (MB) | ok | metrics | date |",
@@ -113,8 +122,9 @@ def write_markdown(results: dict, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_benchmark(*, notebooks=None, backends=("tensorflow", "torch"), modes=("full", "fast"),
-                  timeout: int = 1800, extra=()) -> int:
+def run_benchmark(
+    *, notebooks=None, backends=("tensorflow", "torch"), modes=("full", "fast"), timeout: int = 1800, extra=()
+) -> int:
     """Run the selected notebooks and merge the results into benchmarks/results.json and .md."""
     root = project_root()
     out_json = root / "benchmarks" / "results.json"

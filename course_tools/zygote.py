@@ -4,13 +4,13 @@ Starting a fresh Python kernel and importing Keras, TensorFlow and PyTorch costs
 seconds per submission, most of the time it takes to grade a short notebook. The grader
 therefore starts one *zygote* per batch::
 
-    python course_utils/zygote.py serve SOCKET MODULES_JSON
+    python -P course_tools/zygote.py serve SOCKET MODULES_JSON
 
 which imports the modules the assignment's notebook imports (no student code, no TensorFlow or
 PyTorch operation, so no thread pool exists yet) and listens on a Unix socket in a folder only
 the grader can enter. The kernel manager then launches, instead of the kernel itself::
 
-    python -S course_utils/zygote.py connect SOCKET SPEC_JSON -- python -m ipykernel_launcher -f CONN
+    python -S course_tools/zygote.py connect SOCKET SPEC_JSON -- python -m ipykernel_launcher -f CONN
 
 This small client passes its environment, working directory and standard streams to the
 zygote, which forks. The forked child starts a new session, applies the sandbox of
@@ -23,6 +23,7 @@ a killed client never leaves a kernel behind.
 
 Only the standard library is imported at the top of this file (the client runs with ``-S``).
 """
+
 from __future__ import annotations
 
 import array
@@ -72,6 +73,7 @@ def _recv(sock: socket.socket, fds: list[int] | None = None) -> dict:
 
 # --------------------------------------------------------------------------- which modules
 
+
 def notebook_modules(nb, installed_only: bool = True) -> list[str]:
     """The modules the code cells of ``nb`` import (``import a.b``, ``from a.b import c``), sorted.
 
@@ -105,6 +107,7 @@ def notebook_modules(nb, installed_only: bool = True) -> list[str]:
 
 # --------------------------------------------------------------------------- the server
 
+
 def _preload(modules: list[str]) -> dict:
     import importlib
 
@@ -118,6 +121,19 @@ def _preload(modules: list[str]) -> dict:
         except BaseException as err:  # noqa: BLE001 - a module that fails here fails in the kernel too
             failed[name] = f"{type(err).__name__}: {err}"
     return failed
+
+
+def _load_sandbox():
+    """``sandbox.py`` from this folder, loaded by path once (this file runs as a script)."""
+    if "sandbox" not in sys.modules:
+        import importlib.util  # noqa: PLC0415
+
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox.py")
+        spec = importlib.util.spec_from_file_location("sandbox", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["sandbox"] = module
+    return sys.modules["sandbox"]
 
 
 def _child(conn: socket.socket, request: dict, fds: list[int], others: list) -> None:
@@ -139,7 +155,7 @@ def _child(conn: socket.socket, request: dict, fds: list[int], others: list) -> 
         env["JPY_PARENT_PID"] = str(os.getppid())
         os.environ.clear()
         os.environ.update(env)
-        import sandbox  # noqa: PLC0415 - imported by the server from this folder
+        sandbox = _load_sandbox()  # loaded by the server before it forked
 
         os.chdir(request["cwd"])
         sandbox.enter(request.get("spec") or {}, started="forked from the grading zygote")
@@ -173,12 +189,10 @@ def _child(conn: socket.socket, request: dict, fds: list[int], others: list) -> 
 
 def serve(path: str, modules: list[str]) -> None:
     """Preload ``modules``, listen on the Unix socket ``path``, fork a kernel per connection."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    # Started with ``python -P``: this folder is not on sys.path, so no course_tools module can
+    # shadow a library the notebook imports.
     failed = _preload(modules)
-    sys.path.insert(0, here)
-    import sandbox  # noqa: F401,PLC0415 - the children need it; import it before forking
-    sys.path.pop(0)
+    _load_sandbox()  # the children need it; load it before forking
     import gc
 
     gc.collect()
@@ -270,6 +284,7 @@ def serve(path: str, modules: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------- the client
+
 
 def connect(path: str, spec: dict, argv: list[str]) -> int:
     """Ask the zygote for a kernel running ``argv`` under ``spec``; wait for it; return its exit code."""

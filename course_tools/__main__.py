@@ -1,13 +1,15 @@
-"""Command line: ``python -m course_utils COMMAND``.
+"""Command line: ``python -m course_tools COMMAND``.
 
 Commands:
-  release [--check]        regenerate notebooks/ from solutions/ (or only check they are in sync)
+  release [--check]        solutions/NN_*.py -> solutions/*.ipynb and notebooks/*.ipynb
+                           (--check: only check that they are in sync)
   check NOTEBOOK           run a notebook in a fresh kernel and print the per-exercise table
   test [--backend B]       run the test suite (both Keras backends by default)
   bench [...]              run solution notebooks, write benchmarks/results.json and results.md
-  nb2py NOTEBOOK SCRIPT    notebook -> percent-format script (for editing)
-  py2nb SCRIPT NOTEBOOK    percent-format script -> notebook
+  grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md)
+  outputs NOTEBOOK ...     fail if a notebook carries outputs (the pre-commit hook)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,15 +25,15 @@ def _cmd_release(args) -> int:
     if args.check:
         stale = stale_notebooks()
         if stale:
-            print("Student notebooks out of date (run `python -m course_utils release`):")
+            print("Generated notebooks out of date with their sources (run `python -m course_tools release`):")
             for name in stale:
-                print(f"  notebooks/{name}")
+                print(f"  {name}")
             return 1
-        print("notebooks/ is in sync with solutions/.")
+        print("solutions/*.ipynb and notebooks/ are in sync with the sources solutions/*.py.")
         return 0
     written = release_all()
     for path in written:
-        print(f"wrote {path.relative_to(path.parent.parent)}")
+        print(f"wrote {path.parent.name}/{path.name}")
     print(f"{len(written)} notebook(s) regenerated; the others were already in sync.")
     return 0
 
@@ -58,10 +60,10 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_test(args) -> int:
-    from .config import BACKENDS
+    from course_utils.config import BACKENDS, project_root
 
     backends = BACKENDS if args.backend == "both" else (args.backend,)
-    root = Path(__file__).resolve().parent.parent
+    root = project_root()
     status = 0
     for backend in backends:
         env = dict(os.environ, KERAS_BACKEND=backend, COURSE_FAST="1")
@@ -77,27 +79,30 @@ def _cmd_test(args) -> int:
 def _cmd_bench(args) -> int:
     from .bench import run_benchmark
 
-    return run_benchmark(notebooks=args.notebooks, backends=args.backends, modes=args.modes,
-                         timeout=args.timeout, extra=args.extra)
+    return run_benchmark(
+        notebooks=args.notebooks, backends=args.backends, modes=args.modes, timeout=args.timeout, extra=args.extra
+    )
 
 
-def _cmd_nb2py(args) -> int:
-    from .notebooks import notebook_to_script, read_notebook
+def _cmd_outputs(args) -> int:
+    from .notebooks import read_notebook
 
-    Path(args.script).write_text(notebook_to_script(read_notebook(args.notebook)), encoding="utf-8")
-    return 0
-
-
-def _cmd_py2nb(args) -> int:
-    from .notebooks import script_to_notebook, write_notebook
-
-    try:
-        nb = script_to_notebook(Path(args.script).read_text(encoding="utf-8"))
-    except ValueError as err:
-        print(f"{args.script}: {err}", file=sys.stderr)
-        return 2
-    write_notebook(nb, args.notebook)
-    return 0
+    status = 0
+    for name in args.notebooks:
+        try:
+            nb = read_notebook(name)
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            status = 1
+            continue
+        cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        if cells:
+            print(
+                f"{name}: cells {cells} carry outputs or execution counts; commit notebooks without them "
+                "(generated ones: python -m course_tools release)"
+            )
+            status = 1
+    return status
 
 
 def _cmd_grade(args) -> int:
@@ -107,11 +112,12 @@ def _cmd_grade(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m course_tools", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", help="regenerate the student notebooks from solutions/")
+    p = sub.add_parser("release", help="generate solutions/*.ipynb and notebooks/ from solutions/*.py")
     p.add_argument("--check", action="store_true", help="only check that notebooks/ is in sync")
     p.set_defaults(func=_cmd_release)
 
@@ -133,15 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--extra", nargs="*", default=[], help="extra benchmark scripts in benchmarks/ to run")
     p.set_defaults(func=_cmd_bench)
 
-    p = sub.add_parser("nb2py", help="notebook -> percent-format script")
-    p.add_argument("notebook")
-    p.add_argument("script")
-    p.set_defaults(func=_cmd_nb2py)
-
-    p = sub.add_parser("py2nb", help="percent-format script -> notebook")
-    p.add_argument("script")
-    p.add_argument("notebook")
-    p.set_defaults(func=_cmd_py2nb)
+    p = sub.add_parser("outputs", help="fail if a notebook carries outputs")
+    p.add_argument("notebooks", nargs="+")
+    p.set_defaults(func=_cmd_outputs)
 
     from .grade import add_arguments
 
@@ -157,6 +157,8 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except ModuleNotFoundError as err:
-        sys.exit(f"course_utils needs its dependencies ({err.name} is missing in {sys.executable}). "
-                 "Use the course's environment: .venv/bin/python -m course_utils ..., "
-                 "or install it with pip install -e .")
+        sys.exit(
+            f"course_tools needs the course's dependencies ({err.name} is missing in {sys.executable}). "
+            "Use the course's environment: .venv/bin/python -m course_tools ..., "
+            "or install it with pip install -e ."
+        )

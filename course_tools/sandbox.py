@@ -1,6 +1,6 @@
 """Process limits for a grading kernel: memory, file size, network, file system, user id.
 
-This file is run as a *script* (``python course_utils/sandbox.py SPEC_JSON -- KERNEL_ARGV``)
+This file is run as a *script* (``python course_tools/sandbox.py SPEC_JSON -- KERNEL_ARGV``)
 by the grader's kernel manager, so that it imports only the standard library. It sets the
 limits in its own process and then ``exec``s the kernel, which inherits them:
 
@@ -21,6 +21,7 @@ limits in its own process and then ``exec``s the kernel, which inherits them:
 
 What was achieved is written as JSON to ``SPEC["report"]`` before the kernel starts.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -52,7 +53,9 @@ def _check(ret: int, what: str) -> None:
 
 
 def _mount(libc, source, target, fstype, flags, data=None) -> None:
-    enc = (lambda s: s.encode() if isinstance(s, str) else s)
+    def enc(s):
+        return s.encode() if isinstance(s, str) else s
+
     _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
@@ -159,11 +162,23 @@ def probe(timeout: float = 30) -> dict:
     with tempfile.TemporaryDirectory(prefix="cu-probe-") as tmp:
         report = os.path.join(tmp, "report.json")
         os.chmod(tmp, 0o777)
-        spec = {"memory_mb": None, "isolate": True, "uid": 1_000_000 + random.randrange(10**9),
-                "hide": ["/tmp"], "keep": [tmp], "writable": [tmp], "chown": [tmp], "report": report}
+        spec = {
+            "memory_mb": None,
+            "isolate": True,
+            "uid": 1_000_000 + random.randrange(10**9),
+            "hide": ["/tmp"],
+            "keep": [tmp],
+            "writable": [tmp],
+            "chown": [tmp],
+            "report": report,
+        }
         try:
-            subprocess.run([sys.executable, "-S", os.path.abspath(__file__), json.dumps(spec), "--", "true"],
-                           timeout=timeout, check=False, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-S", os.path.abspath(__file__), json.dumps(spec), "--", "true"],
+                timeout=timeout,
+                check=False,
+                capture_output=True,
+            )
             with open(report) as f:
                 return json.load(f)
         except (OSError, ValueError, subprocess.SubprocessError) as err:

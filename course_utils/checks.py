@@ -1,18 +1,26 @@
 """Checks for exercise test cells: a short pass line, or a failure that teaches.
 
+Contract with the class grader (``course_tools.grade``): this file is loaded *by path*, afresh,
+at the top of every test cell the grader runs, so that a submission that rebinds
+``cu.checks`` or its functions changes nothing. It must therefore import nothing from the
+course (only the standard library and NumPy) and keep no state between calls;
+``tests/test_checks.py`` enforces it.
+
 Every check raises :class:`AssertionError` on failure with a message that names
 what was checked, what was expected, what came back (value, shape or dtype) and,
 when given, a hint. Test cells call one or more checks and end with
 :func:`passed`::
 
-    cu.grading.check_array(zero_pad(x, 2), expected, name="zero_pad(x, 2)",
+    cu.checks.check_array(zero_pad(x, 2), expected, name="zero_pad(x, 2)",
                            hint="pad axes 1 and 2 only, never the batch or channel axis")
-    cu.grading.passed("zero_pad")
+    cu.checks.passed("zero_pad")
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +34,7 @@ __all__ = [
     "check_implemented",
     "passed",
     "to_numpy",
+    "fill_weights",
 ]
 
 
@@ -68,9 +77,7 @@ def check_shape(value: Any, expected_shape: tuple, *, name: str, hint: str | Non
     check_implemented(value, name)
     shape = tuple(to_numpy(value).shape) if not hasattr(value, "shape") else tuple(value.shape)
     expected_shape = tuple(expected_shape)
-    ok = len(shape) == len(expected_shape) and all(
-        e is None or int(s) == int(e) for s, e in zip(shape, expected_shape)
-    )
+    ok = len(shape) == len(expected_shape) and all(e is None or int(s) == int(e) for s, e in zip(shape, expected_shape))
     if not ok:
         _fail(name, [f"expected shape {expected_shape}", f"got shape      {shape}"], hint)
 
@@ -116,8 +123,7 @@ def check_array(
     gotf = got.astype(np.float64)
     expf = exp.astype(np.float64)
     if not np.all(np.isfinite(gotf) == np.isfinite(expf)):
-        _fail(name, ["contains NaN or inf where the expected values are finite",
-                     f"got {_short(got)}"], hint)
+        _fail(name, ["contains NaN or inf where the expected values are finite", f"got {_short(got)}"], hint)
     if not np.allclose(gotf, expf, atol=atol, rtol=rtol, equal_nan=True):
         diff = np.abs(gotf - expf)
         where = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.size else ()
@@ -130,8 +136,9 @@ def check_array(
         _fail(name, lines, hint)
 
 
-def check_close(value: Any, expected: float, *, name: str, atol: float = 1e-6, rtol: float = 1e-5,
-                hint: str | None = None) -> None:
+def check_close(
+    value: Any, expected: float, *, name: str, atol: float = 1e-6, rtol: float = 1e-5, hint: str | None = None
+) -> None:
     """Check one number against an expected number within tolerances."""
     check_implemented(value, name)
     try:
@@ -169,8 +176,9 @@ def check_true(condition: Any, message: str, *, name: str, hint: str | None = No
         _fail(name, [message], hint)
 
 
-def check_raises(function: Callable[[], Any], exception: type[BaseException] | tuple, *,
-                 name: str, hint: str | None = None) -> None:
+def check_raises(
+    function: Callable[[], Any], exception: type[BaseException] | tuple, *, name: str, hint: str | None = None
+) -> None:
     """Check that calling ``function()`` raises ``exception`` (e.g. ValueError on bad input)."""
     try:
         function()
@@ -189,3 +197,28 @@ def passed(what: str, points: int | None = None) -> None:
     """Print the one-line success message at the end of a test cell."""
     extra = f" ({points} point{'s' if points != 1 else ''})" if points is not None else ""
     print(f"✔ {what}: all checks passed{extra}.")
+
+
+def fill_weights(model) -> None:
+    """Set every weight of a Keras model from a generator keyed by the layer's kind and the
+    weight's shape, so that two models with the same layers get the same numbers.
+
+    Used by checks that compare a learner's block with a reference built the same way.
+    BatchNormalization layers get gamma in [0.5, 1.5], beta ~ N(0, 0.5), moving mean ~ N(0, 0.2)
+    and moving variance in [0.5, 1.5]; every other kernel ~ N(0, 1/sqrt(fan-in)), biases ~ N(0, 0.2).
+    """
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        if type(layer).__name__ == "BatchNormalization":
+            c = weights[0].shape[0]
+            rng = np.random.default_rng([7, c])
+            new = [rng.uniform(0.5, 1.5, c), rng.normal(0, 0.5, c), rng.normal(0, 0.2, c), rng.uniform(0.5, 1.5, c)]
+        else:
+            new = []
+            for j, w in enumerate(weights):
+                rng = np.random.default_rng([11, j] + [int(d) for d in w.shape])
+                scale = 1 / np.sqrt(max(1, int(np.prod(w.shape[:-1]))))
+                new.append(rng.normal(0, scale if w.ndim > 1 else 0.2, w.shape))
+        layer.set_weights([n.astype("float32") for n in new])
