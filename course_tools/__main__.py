@@ -8,6 +8,7 @@ Commands:
   bench [...]              run solution notebooks, write benchmarks/results.json and results.md
   grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md)
   outputs NOTEBOOK ...     fail if a notebook carries outputs (the pre-commit hook)
+  lab [--instructor] ...   start JupyterLab as a learner (nbgrader's menus off) or an instructor
 """
 
 from __future__ import annotations
@@ -105,6 +106,12 @@ def _cmd_outputs(args) -> int:
     return status
 
 
+def _cmd_lab(args) -> int:
+    from .lab import main as lab_main
+
+    return lab_main(args)
+
+
 def _cmd_grade(args) -> int:
     from .grade import main as grade_main
 
@@ -142,6 +149,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("outputs", help="fail if a notebook carries outputs")
     p.add_argument("notebooks", nargs="+")
     p.set_defaults(func=_cmd_outputs)
+
+    p = sub.add_parser("lab", help="start JupyterLab as a learner (default) or an instructor")
+    p.add_argument("--instructor", action="store_true", help="turn nbgrader's menus and server extensions on")
+    p.add_argument("--no-start", action="store_true", help="only set the mode, do not start JupyterLab")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER, help="arguments for jupyter lab (a notebook to open, ...)")
+    p.set_defaults(func=_cmd_lab)
 
     from .grade import add_arguments
 

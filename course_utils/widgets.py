@@ -117,7 +117,8 @@ class KernelPlayground:
 
     Build it with :func:`kernel_playground`. ``self.widget`` is the ipywidgets box,
     ``self.figure`` the last matplotlib Figure drawn, ``self.output`` the last output
-    array (n_H, n_W) and ``self.message`` the last error shown (or ``""``).
+    array (n_H, n_W), ``self.caption`` the text line under the figure (output size and the
+    formula for rows and columns, above the figure) and ``self.message`` the last error shown (or ``""``).
     """
 
     def __init__(self, conv_fn: Callable | None = None, *, size: int = 128, show: bool = True):
@@ -143,11 +144,13 @@ class KernelPlayground:
         self.pad = w.IntSlider(value=0, min=0, max=8, description="padding p", style=style)
         self.dilation = w.IntSlider(value=1, min=1, max=6, description="dilation d", style=style)
         self.out = w.Output()
+        self.caption = w.HTML(value="")
+        self.caption.add_class("course-playground-caption")
         for control in (self.image, self.kernel, self.typed, self.stride, self.pad, self.dilation):
             control.observe(self._on_change, names="value")
         left = w.VBox([self.image, self.kernel, self.typed])
         right = w.VBox([self.stride, self.pad, self.dilation])
-        self.widget = w.VBox([w.HBox([left, right]), self.out])
+        self.widget = w.VBox([w.HBox([left, right]), self.caption, self.out])
         self.update()
 
     def _on_change(self, _change) -> None:
@@ -182,7 +185,7 @@ class KernelPlayground:
         return img, kernel, Z[0, :, :, 0], (s, p, d)
 
     def _formula(self, n: int, f: int, p: int, s: int, d: int, out: int) -> str:
-        span = f"{d}·({f}-1)+1" if d > 1 else f"{f}"
+        span = f"({d}·({f}-1)+1)" if d > 1 else f"{f}"  # the dilated kernel's span, in parentheses
         return f"⌊({n} + 2·{p} - {span}) / {s}⌋ + 1 = {out}"
 
     def update(self) -> None:
@@ -206,7 +209,8 @@ class KernelPlayground:
         lim = max(np.abs(kernel).max(), 1e-12)
         ax_k.imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim)
         for (i, j), val in np.ndenumerate(kernel):
-            ax_k.text(j, i, f"{val:.3g}", ha="center", va="center", fontsize=8)
+            colour = "white" if abs(val) > 0.6 * lim else "black"  # readable on the dark ends of the colour map
+            ax_k.text(j, i, f"{val:.3g}", ha="center", va="center", fontsize=8, color=colour)
         ax_k.set_title(f"kernel {kernel.shape[0]}x{kernel.shape[1]}", fontsize=9)
         ax_out.imshow(out, cmap="gray")
         ax_out.set_title(f"output {out.shape[0]}x{out.shape[1]}", fontsize=9)
@@ -215,7 +219,7 @@ class KernelPlayground:
             ax.set_yticks([])
         rows = self._formula(img.shape[0], kernel.shape[0], p, s, d, out.shape[0])
         cols = self._formula(img.shape[1], kernel.shape[1], p, s, d, out.shape[1])
-        fig.suptitle(f"rows: {rows}     columns: {cols}", fontsize=9)
+        self.caption.value = f"output {out.shape[0]}x{out.shape[1]} &nbsp; rows: {rows} &nbsp; columns: {cols}"
         fig.tight_layout()
         self.figure = fig
         if self.show:
@@ -229,6 +233,7 @@ class KernelPlayground:
         self.message = text
         self.figure = None
         self.output = None
+        self.caption.value = ""
         if self.show:
             with self.out:
                 self.out.clear_output(wait=True)

@@ -973,8 +973,9 @@ print("max |torch - fast| =", float(np.max(np.abs(Z_torch.permute(0, 2, 3, 1).nu
 # ## 11. Playground
 #
 # Pick a photo and a kernel (or choose "typed" and type one, rows separated by `;`), and change stride,
-# padding and dilation. The picture shows the input, the kernel, the output (computed by **your**
-# `conv_forward_fast`) and the output-size formula with the numbers filled in. Things to try:
+# padding and dilation. The line under the controls gives the output size and the output-size formula
+# with the numbers filled in; the picture shows the input, the kernel and the output (computed by
+# **your** `conv_forward_fast`). Things to try:
 #
 # - stride 2 or 3: the output shrinks, and thin edges can vanish between the samples;
 # - padding 4 with a box blur: a dark frame appears (the zeros are averaged in);

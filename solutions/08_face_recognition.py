@@ -1196,15 +1196,21 @@ print(f"identify(a validation person, never enrolled) -> "
 # %%
 import ipywidgets as widgets
 from IPython.display import display
+from matplotlib.figure import Figure
 
 demo_database = {}
 
 
-def demo_view(query_index, out=None):
-    """Draw the query photo next to its closest enrolled photo, with the decision."""
+def demo_view(query_index):
+    """Draw the query photo next to its closest enrolled photo, with the decision.
+
+    The picture is a matplotlib ``Figure`` shown with ``display``, not ``plt.subplots`` and
+    ``plt.show()``: pyplot figures drawn inside a button's callback can come out blank.
+    """
     query = test_embeddings[query_index]
     answer = identify(query, demo_database, tau) if demo_database else "unknown"
-    fig, axes = plt.subplots(1, 2, figsize=(4.5, 2.4))
+    fig = Figure(figsize=(4.5, 2.4))
+    axes = fig.subplots(1, 2)
     axes[0].imshow(X64_test[query_index, ..., 0], cmap="gray")
     axes[0].set_title(f"query ({test_names[query_index]})", fontsize=9)
     if answer != "unknown":
@@ -1212,13 +1218,14 @@ def demo_view(query_index, out=None):
     axes[1].set_title(f"-> {answer}", fontsize=9)
     for ax in axes:
         ax.axis("off")
-    plt.show()
+    display(fig)
 
 
 demo_enrolled = {}
 
 
 def enroll(name, index):
+    name = str(name)  # a plain string, also for the NumPy strings of test_names
     demo_database[name] = test_embeddings[[index]]
     demo_enrolled[name] = index
 

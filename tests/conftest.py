@@ -24,6 +24,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "backend(name): the test needs this Keras backend")
+    config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium (tests/test_browser.py)")
 
 
 def pytest_collection_modifyitems(config, items):

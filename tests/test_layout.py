@@ -18,7 +18,7 @@ from course_utils.config import project_root
 
 ROOT = project_root()
 LEARNER = {"__init__", "boxes", "checks", "config", "data", "faces", "plots", "scenes", "session", "widgets"}
-TOOLS = {"__init__", "__main__", "bench", "execute", "grade", "notebooks", "release", "sandbox", "zygote"}
+TOOLS = {"__init__", "__main__", "bench", "execute", "grade", "lab", "notebooks", "release", "sandbox", "zygote"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -122,3 +122,31 @@ def test_ruff_check_is_clean():
 def test_ruff_format_is_clean():
     out = subprocess.run([_ruff(), "format", "--check", "--no-cache", "."], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, "run `ruff format .`:\n" + out.stdout + out.stderr
+
+
+def test_relative_links_point_to_files_that_exist():
+    """Links a reader follows inside the course (README, docs, notebooks' text) are not broken."""
+    from course_tools.notebooks import read_notebook
+
+    link = re.compile(r"\]\(([^)\s#,]*[./][^)\s#,]*)(?:#[^)]*)?\)")  # a path, not math such as J(C, G)
+    pages = {
+        p: p.read_text(encoding="utf-8")
+        for p in [
+            ROOT / "README.md",
+            ROOT / "CONTRIBUTING.md",
+            ROOT / "CHANGELOG.md",
+            *sorted((ROOT / "docs").glob("*.md")),
+            *sorted((ROOT / "datasets").glob("*.md")),
+        ]
+    }
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        pages[path] = "\n".join(c.source for c in read_notebook(path).cells if c.cell_type == "markdown")
+    broken = [
+        f"{page.relative_to(ROOT)} -> {target}"
+        for page, text in pages.items()
+        for target in link.findall(text)
+        if not re.match(r"[a-z]+:", target) and not (page.parent / target).exists()
+    ]
+    checked = [t for text in pages.values() for t in link.findall(text) if not re.match(r"[a-z]+:", t)]
+    assert len(checked) >= 5, f"the link pattern finds too few links to mean anything: {checked}"
+    assert not broken, f"broken relative links: {broken}"

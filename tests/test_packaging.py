@@ -58,6 +58,7 @@ def test_required_packages_are_listed():
         "pytest",
         "jupytext",
         "ruff",
+        "selenium",
     ]
     missing = [name for name in required if name not in deps]
     assert not missing, f"missing from pyproject.toml: {missing}"

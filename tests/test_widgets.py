@@ -66,7 +66,7 @@ def test_playground_draws_once_on_creation_and_redraws_on_change():
     pg.dilation.value = 2
     assert calls[-1][2:] == (2, 0, 2)
     assert pg.output.shape == (10, 10)
-    assert "⌊(24 + 2·0 - 2·(3-1)+1) / 2⌋ + 1 = 10" in pg.figure._suptitle.get_text()
+    assert pg.caption.value.startswith("output 10x10") and "⌊(24 + 2·0 - (2·(3-1)+1)) / 2⌋ + 1 = 10" in pg.caption.value
 
 
 def test_playground_typed_kernel_and_errors_are_shown_not_raised():
@@ -75,7 +75,7 @@ def test_playground_typed_kernel_and_errors_are_shown_not_raised():
     pg.typed.value = "1 2"
     assert pg.output.shape == (16, 15)
     pg.typed.value = "1 oops"
-    assert "not a number" in pg.message and pg.figure is None
+    assert "not a number" in pg.message and pg.figure is None and pg.caption.value == ""
 
     def unfinished(*args):
         raise NotImplementedError()
