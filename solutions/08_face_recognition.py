@@ -782,8 +782,10 @@ cu.report("verification_auc_logistic", classifier_auc)
 # Two small functions turn an embedding into decisions. We use **squared** distances throughout, as in
 # the triplet loss, so $\tau$ above is a squared distance too.
 #
-# **Worked example.** $f(a) = (1, 0)$, $f(b) = (0.6, 0.8)$: squared distance $0.8$. With $\tau = 0.8$
-# they are the same person (the test is $\le$); with $\tau = 0.5$ they are not.
+# **Worked example.** $f(a) = (1, 0)$, $f(b) = (0, 1)$: squared distance $1^2 + 1^2 = 2$. With $\tau = 2$
+# they are the same person (the test is $\le$); with $\tau = 1$ they are not. (These numbers are exact in
+# binary floating point; with $(0.6, 0.8)$ the squared distance would come out as 0.8000000000000002,
+# just above $\tau = 0.8$.)
 
 # %% [markdown]
 # ### Exercise 4 (1 point)
@@ -812,8 +814,8 @@ def verify(embedding_a, embedding_b, threshold):
 # Try it: the worked example should print `True False`.
 
 # %%
-print(verify(np.array([1.0, 0.0]), np.array([0.6, 0.8]), 0.8),
-      verify(np.array([1.0, 0.0]), np.array([0.6, 0.8]), 0.5))
+print(verify(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 2.0),
+      verify(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 1.0))
 
 # %% nbgrader={"grade": true, "grade_id": "test_verify", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 # Check that verify compares the squared distance with the threshold (<=) and returns a bool.
@@ -1137,6 +1139,9 @@ cu.checks.passed("align_face", points=2)
 # Eileen Collins in `skimage.data.astronaut()` and in a second "photo" made by tilting the first by 15°
 # and darkening it, align both with your `align_face` (grey, 64 × 64, like the Olivetti photos),
 # enroll the first next to the 10 unseen Olivetti people, and ask who the second one is.
+# `min_confidence=0.9` keeps only the detections MTCNN is at least 90 % sure are faces (its score runs
+# from 0 to 1): lower it to find small or turned faces, at the price of false detections on patterns
+# that look like a face.
 
 # %%
 photo = skimage.data.astronaut()

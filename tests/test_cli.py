@@ -7,7 +7,7 @@ import sys
 
 import nbformat
 
-from course_tools.notebooks import cell_kind, read_notebook, write_notebook
+from course_tools.notebooks import STUDENT_CODE_STUB, cell_kind, read_notebook, write_notebook
 from course_utils.config import project_root
 
 ROOT = project_root()
@@ -18,7 +18,8 @@ def _answer(tmp_path, body: str):
     nb = read_notebook(START)
     for cell in nb.cells:
         if cell_kind(cell) == "solution":
-            cell.source = cell.source.replace("# YOUR CODE HERE\n    raise NotImplementedError()", body)
+            stub = "\n".join("    " + line for line in STUDENT_CODE_STUB.splitlines()).lstrip()
+            cell.source = cell.source.replace(stub, body)
     path = tmp_path / "00_start_here.ipynb"
     write_notebook(nb, path)
     return path

@@ -23,7 +23,7 @@ import pytest
 
 from course_tools import sandbox
 from course_tools.grade import find_submissions, grade_batch, load_assignment, prepare_submission
-from course_tools.notebooks import cell_kind, read_notebook, write_notebook
+from course_tools.notebooks import STUDENT_CODE_STUB, cell_kind, read_notebook, write_notebook
 from course_utils.config import project_root
 
 ROOT = project_root()
@@ -576,7 +576,7 @@ class TestNbgraderPeer:
             "c.CourseDirectory.course_id = 'cnn'\n"
             f"c.CourseDirectory.root = {str(course)!r}\n"
             f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
-            "c.ClearSolutions.code_stub = {'python': '# YOUR CODE HERE\\nraise NotImplementedError()'}\n"
+            f"c.ClearSolutions.code_stub = {{'python': {STUDENT_CODE_STUB!r}}}\n"
             "c.Execute.timeout = 600\n"
         )
         source = course / "source" / "ps1" / "00_start_here.ipynb"
