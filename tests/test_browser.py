@@ -236,8 +236,17 @@ def _text(cell: dict) -> str:
     return "".join(parts)
 
 
-def _index(cells_or_nb, needle: str) -> int:
-    return next(i for i, c in enumerate(cells_or_nb) if needle in c["source"])
+def _index(cells, needle: str) -> int:
+    return next(i for i, c in enumerate(cells) if needle in c["source"])
+
+
+def _run_through(driver, lab, name: str, needle: str) -> list[dict]:
+    """Open notebook ``name`` and run its cells up to the one whose code contains ``needle``; no errors allowed."""
+    _open(driver, lab, name)
+    stop = next(i for i, c in enumerate(read_notebook(lab["folder"] / name).cells) if needle in c.source) + 1
+    cells = _run(driver, stop)
+    assert not _errors(cells), f"{name} with the solution's answers raised: {_errors(cells)}"
+    return cells
 
 
 SHOWN_OUTPUT = """
@@ -382,11 +391,7 @@ def _slider_to(driver, label: str, value: int) -> None:
 
 
 def test_kernel_playground_is_a_live_widget(lab, browser):
-    _open(browser, lab, "01_convolution_from_scratch.ipynb")
-    nb = read_notebook(lab["folder"] / "01_convolution_from_scratch.ipynb")
-    stop = _index([{"source": c.source} for c in nb.cells], "kernel_playground(") + 1
-    cells = _run(browser, stop)
-    assert not _errors(cells), f"notebook 01 with the solution's answers raised: {_errors(cells)}"
+    cells = _run_through(browser, lab, "01_convolution_from_scratch.ipynb", "kernel_playground(")
     widget = browser.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output .widget-dropdown select")
     assert len(widget) >= 2, "the playground is not rendered as a widget (no dropdowns): " + (
         _text(cells[-1]) or str(cells[-1]["outputs"])[:300]
@@ -424,11 +429,7 @@ def test_kernel_playground_is_a_live_widget(lab, browser):
 
 
 def test_face_demo_enrolls_and_identifies(lab, browser):
-    _open(browser, lab, "08_face_recognition.ipynb")
-    nb = read_notebook(lab["folder"] / "08_face_recognition.ipynb")
-    stop = _index([{"source": c.source} for c in nb.cells], "enroll_button.on_click") + 1
-    cells = _run(browser, stop)
-    assert not _errors(cells), f"notebook 08 with the solution's answers raised: {_errors(cells)}"
+    _run_through(browser, lab, "08_face_recognition.ipynb", "enroll_button.on_click")
     buttons = {b.text: b for b in browser.find_elements(By.CSS_SELECTOR, ".jp-OutputArea-output button.jupyter-button")}
     assert {"Enroll", "Who is it?"} <= set(buttons), f"the demo's buttons are not rendered: {sorted(buttons)}"
     name = browser.find_element(By.XPATH, "//div[contains(@class,'widget-text')][.//label[contains(., 'name')]]//input")
