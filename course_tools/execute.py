@@ -62,7 +62,7 @@ def _error_text(cell) -> str | None:
             rest = [ln.strip() for ln in value.splitlines()[1:] if ln.strip()]
             text = f"{out.get('ename', 'Error')}: {first}"
             if rest:
-                text += " | " + " | ".join(rest[:3])
+                text += " | " + " | ".join(rest)
             return text
     return None
 
@@ -112,6 +112,9 @@ def format_table(results: list[CellResult], title: str = "") -> str:
     possible = sum(r.points for r in results)
     lines.append("-" * (width + 40))
     lines.append(f"{'total':<{width}}  {earned:>2}/{possible:<3}")
+    long = [r for r in results if r.status != "passed" and r.message and len(r.message) > 100]
+    for r in long:
+        lines += ["", f"{r.grade_id} ({r.status}):", "    " + r.message.replace(" | ", "\n    ")]
     return "\n".join(lines)
 
 

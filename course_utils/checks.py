@@ -18,7 +18,9 @@ when given, a hint. Test cells call one or more checks and end with
 
 from __future__ import annotations
 
+import dis
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -32,10 +34,20 @@ __all__ = [
     "check_true",
     "check_raises",
     "check_implemented",
+    "check_number",
+    "check_uses_none_of",
+    "check_tensor",
     "passed",
     "to_numpy",
     "fill_weights",
+    "LIBRARIES",
 ]
+
+#: What an exercise "with NumPy" must not call: the check compares with one of these.
+LIBRARIES = ("keras", "tensorflow", "torch", "jax", "scipy")
+
+
+numbers_like = (int, float, np.integer, np.floating)
 
 
 def _fail(name: str, lines: list[str], hint: str | None) -> None:
@@ -122,8 +134,22 @@ def check_array(
         return
     gotf = got.astype(np.float64)
     expf = exp.astype(np.float64)
-    if not np.all(np.isfinite(gotf) == np.isfinite(expf)):
-        _fail(name, ["contains NaN or inf where the expected values are finite", f"got {_short(got)}"], hint)
+    finite_got, finite_exp = np.isfinite(gotf), np.isfinite(expf)
+    if not np.array_equal(finite_got, finite_exp):
+        where = tuple(int(i) for i in np.argwhere(finite_got != finite_exp)[0])
+        if finite_exp[where]:
+            first = (
+                f"contains NaN or inf where a finite value is expected (first at index {where}: "
+                f"got {float(gotf[where])})"
+            )
+        else:
+            first = (
+                f"expected NaN or inf at index {where} (expected {float(expf[where])}), but got the finite value "
+                f"{float(gotf[where])}"
+            )
+        _fail(name, [first, f"expected {_short(exp)}", f"got      {_short(got)}"], hint)
+    if np.isnan(expf).any() and not np.array_equal(np.isnan(gotf), np.isnan(expf)):
+        _fail(name, ["NaN and inf are not where expected", f"expected {_short(exp)}", f"got      {_short(got)}"], hint)
     if not np.allclose(gotf, expf, atol=atol, rtol=rtol, equal_nan=True):
         diff = np.abs(gotf - expf)
         where = np.unravel_index(np.nanargmax(diff), diff.shape) if diff.size else ()
@@ -149,6 +175,100 @@ def check_close(
         _fail(name, [f"expected {expected!r}", f"got      {got!r} (tolerance atol={atol:g}, rtol={rtol:g})"], hint)
 
 
+def check_number(value: Any, *, name: str, hint: str | None = None) -> None:
+    """Check that ``value`` is one number (a Python or NumPy scalar, or a 0-d array), not an array of numbers."""
+    check_implemented(value, name)
+    if isinstance(value, (bool, np.bool_)) or not (
+        isinstance(value, numbers_like) or (hasattr(value, "shape") and tuple(value.shape) == ())
+    ):
+        shape = getattr(value, "shape", None)
+        what = f"an array of shape {tuple(shape)}" if shape is not None else f"a {type(value).__name__}"
+        _fail(name, [f"expected one number (a float), got {what}: {_short(value)}"], hint)
+
+
+def check_tensor(value: Any, *, name: str, hint: str | None = None) -> None:
+    """Check that ``value`` is a backend tensor (TensorFlow, PyTorch or JAX), not a NumPy array or number.
+
+    Code that training differentiates must stay on tensors: NumPy cuts the gradient.
+    """
+    check_implemented(value, name)
+    module = type(value).__module__.split(".")[0]
+    if module not in ("tensorflow", "torch", "jax", "jaxlib"):
+        _fail(
+            name,
+            [f"expected a backend tensor (inputs were tensors), got {type(value).__module__}.{type(value).__name__}"],
+            hint or "use keras.ops (ops.sum, ops.square, ...) instead of NumPy, so gradients can flow through it.",
+        )
+
+
+def _uses(
+    function: Callable, forbidden: set[str], path: tuple[str, ...], seen: set[int], named: dict[int, str]
+) -> list[str]:
+    """Where ``function`` (or a function it calls that was written next to it) uses a forbidden name."""
+    if id(function) in seen:
+        return []
+    seen.add(id(function))
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return []
+    found = []
+    names, codes = set(), [code]
+    while codes:
+        c = codes.pop()
+        names.update(c.co_names)
+        codes.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+        for ins in dis.get_instructions(c):
+            if ins.opname == "IMPORT_NAME" and str(ins.argval).split(".")[0] in forbidden:
+                found.append(" -> ".join(path + (f"import {ins.argval}",)))
+    scope = dict(getattr(function, "__globals__", {}))
+    for cell_name, cell in zip(code.co_freevars, function.__closure__ or ()):
+        try:
+            scope[cell_name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            pass
+        names.add(cell_name)
+    for n in sorted(names):
+        if n in forbidden and n in scope and not isinstance(scope[n], types.ModuleType):
+            found.append(" -> ".join(path + (n,)))
+            continue
+        if n not in scope:
+            continue
+        obj = scope[n]
+        if id(obj) in named:
+            found.append(" -> ".join(path + (f"{n} (= {named[id(obj)]})",)))
+            continue
+        module = obj.__name__ if isinstance(obj, types.ModuleType) else getattr(obj, "__module__", None)
+        if not isinstance(module, str) and not isinstance(obj, (type, types.FunctionType)):
+            module = getattr(type(obj), "__module__", None)
+        if isinstance(module, str) and module.split(".")[0] in forbidden:
+            found.append(" -> ".join(path + (f"{n} (from {module.split('.')[0]})",)))
+        elif isinstance(obj, types.FunctionType) and obj.__globals__ is function.__globals__:
+            found.extend(_uses(obj, forbidden, path + (n,), seen, named))
+    return found
+
+
+def check_uses_none_of(function: Callable, forbidden, *, name: str, hint: str | None = None) -> None:
+    """Check that ``function`` does not use the libraries or functions named in ``forbidden``.
+
+    Reads the function's code (not its text): the names it looks up, the modules it imports, and,
+    through every function defined in the notebook that it calls, theirs too. ``forbidden`` holds
+    top-level module names (``"keras"``, ``"scipy"``) and names of notebook functions
+    (``"conv_forward"``). Used where a check compares with a library the exercise asks you not to call.
+    """
+    check_implemented(function, name)
+    if not callable(function):
+        _fail(name, [f"expected a function, got {type(function).__name__}"], hint)
+    scope = getattr(function, "__globals__", {})
+    named = {id(scope[n]): n for n in forbidden if isinstance(scope.get(n), types.FunctionType)}
+    found = _uses(function, set(forbidden), (getattr(function, "__name__", name),), set(), named)
+    if found:
+        _fail(
+            name,
+            ["uses what this exercise asks you to write yourself:"] + [f"  {f}" for f in found],
+            hint or f"write it without {', '.join(sorted(forbidden))}.",
+        )
+
+
 def check_equal(value: Any, expected: Any, *, name: str, hint: str | None = None) -> None:
     """Check exact equality (numbers, strings, tuples, lists, dicts)."""
     if isinstance(expected, np.ndarray) or isinstance(value, np.ndarray):
@@ -165,9 +285,6 @@ def check_equal(value: Any, expected: Any, *, name: str, hint: str | None = None
         ):
             lines.append(f"(expected type {type(expected).__name__}, got {type(value).__name__})")
         _fail(name, lines, hint)
-
-
-numbers_like = (int, float, np.integer, np.floating)
 
 
 def check_true(condition: Any, message: str, *, name: str, hint: str | None = None) -> None:

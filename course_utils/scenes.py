@@ -125,12 +125,14 @@ def _ink_box(patch: np.ndarray) -> tuple[int, int, int, int] | None:
     return c0, r0, c1, r1
 
 
-def _box_iou(a, b) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
+def _pixel_overlap(a, b, canvas: int) -> float:
+    """Intersection over union of two integer pixel boxes, counted pixel by pixel on the canvas."""
+    first = np.zeros((canvas, canvas), bool)
+    second = np.zeros((canvas, canvas), bool)
+    first[a[1] : a[3], a[0] : a[2]] = True
+    second[b[1] : b[3], b[0] : b[2]] = True
+    union = np.count_nonzero(first | second)
+    return np.count_nonzero(first & second) / union if union else 0.0
 
 
 def _check_args(n, split, canvas, min_digits, max_digits, scale_range, noise, max_overlap):
@@ -218,7 +220,7 @@ def make_scenes(
             for _ in range(50):
                 y, x = (int(v) for v in rng.integers(0, canvas - size + 1, size=2))
                 box = (x + ink[0], y + ink[1], x + ink[2], y + ink[3])
-                if all(_box_iou(box, other) <= max_overlap for other in boxes):
+                if all(_pixel_overlap(box, other, canvas) <= max_overlap for other in boxes):
                     placed = True
                     break
             if not placed and boxes:

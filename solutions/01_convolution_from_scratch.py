@@ -291,6 +291,8 @@ print(conv_single_step(a, sobel, np.zeros((1, 1, 1))), conv_single_step(a, sobel
 # Check that conv_single_step multiplies element-wise (no flip, no matrix product), sums, and adds the bias.
 a = np.array([[3, 2, 1], [1, 2, 3], [1, 1, 1]], dtype=float)[:, :, None]
 sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)[:, :, None]
+cu.checks.check_number(conv_single_step(a, sobel, np.zeros((1, 1, 1))), name="conv_single_step(Sobel example, b=0)",
+                        hint="return one number: np.sum(...) + b gives a (1, 1, 1) array when b is one; use float(...).")
 cu.checks.check_close(conv_single_step(a, sobel, np.zeros((1, 1, 1))), 2.0, name="conv_single_step(Sobel example, b=0)",
                        hint="multiply element-wise (a_slice * W) and sum everything; do not flip W.")
 cu.checks.check_close(conv_single_step(a, sobel, np.full((1, 1, 1), 1.5)), 3.5, name="conv_single_step(Sobel example, b=1.5)",
@@ -330,8 +332,10 @@ cu.checks.passed("conv_single_step", points=2)
 #
 # ### Exercise 3 (6 points)
 #
-# Write `conv_forward(A_prev, W, b, stride, pad, dilation=1)`. Loops are fine here (you will vectorise in
-# Exercise 6); you may use `zero_pad` and `conv_single_step`. Steps:
+# Write `conv_forward(A_prev, W, b, stride, pad, dilation=1)` with NumPy. Loops are fine here (you will
+# vectorise in Exercise 6); you may use `zero_pad` and `conv_single_step`. The second check compares your
+# output with Keras' `Conv2D`, so it refuses an answer that calls Keras, TensorFlow, PyTorch, JAX or SciPy
+# (it reads which libraries your function, and the functions it calls, use). Steps:
 #
 # 1. compute $n_H$ and $n_W$ with the formula above (kernels may be non-square: $f_H \times f_W$);
 # 2. pad `A_prev`;
@@ -416,6 +420,14 @@ cu.checks.check_array(Z, 2 * same[None, :, :, None], name="conv_forward(5x5 exam
 Z, cache = conv_forward(A5, W5, np.full((1, 1, 1, 1), 0.5), stride=1, pad=0)
 cu.checks.check_array(Z, same[None, 1:-1, 1:-1, None] + 0.5, name="conv_forward(5x5 example, bias 0.5)",
                        hint="add the filter's bias b[:, :, :, c] to every output value.")
+Z, _ = conv_forward(A5, W5[:1], b0, stride=1, pad=0)  # the first row of K as a 1x3 kernel
+cu.checks.check_array(Z, np.array([[1, 4, 5], [-1, 4, 6], [3, 3, 1], [2, 1, -1], [3, 1, 2]])[None, :, :, None],
+                       name="conv_forward(5x5 example, 1x3 kernel)",
+                       hint="kernels may be non-square: f_H = W.shape[0] for the height, f_W = W.shape[1] for the width.")
+Z, _ = conv_forward(A5, W5[:, :1], b0, stride=1, pad=0)  # the first column of K as a 3x1 kernel
+cu.checks.check_array(Z, np.array([[-2, -3, -2, -2, 0], [1, 1, 1, -1, -1], [-3, -3, -2, -2, -2]])[None, :, :, None],
+                       name="conv_forward(5x5 example, 3x1 kernel)",
+                       hint="kernels may be non-square: f_H = W.shape[0] for the height, f_W = W.shape[1] for the width.")
 cu.checks.check_true(isinstance(cache, tuple) and len(cache) == 4 and cache[3] == {"stride": 1, "pad": 0, "dilation": 1},
                       'cache must be (A_prev, W, b, {"stride": stride, "pad": pad, "dilation": dilation})',
                       name="conv_forward cache")
@@ -426,16 +438,20 @@ cu.checks.check_array(Z, np.array([[[[2.0]]]]), name="conv_forward(3x3 Sobel exa
 Z, _ = conv_forward(A5, W5, b0, stride=3, pad=1)
 cu.checks.check_array(Z, same[None, ::3, ::3, None], name="conv_forward(5x5 example, stride=3, pad=1)",
                        hint="n_H = (5 + 2 - 3) // 3 + 1 = 2.")
-Z, _ = conv_forward(A5, W5[:1], b0, stride=1, pad=0)  # a non-square 1x3 kernel
-expected = np.array([[sum(A5[0, i, j + k, 0] * W5[0, k, 0, 0] for k in range(3)) for j in range(3)] for i in range(5)])
-cu.checks.check_array(Z, expected[None, :, :, None], name="conv_forward(5x5 example, 1x3 kernel)",
-                       hint="use W.shape[0] for the height and W.shape[1] for the width of the kernel.")
+Z, _ = conv_forward(A5, W5[1:, :2], b0, stride=2, pad=1)  # a non-square 2x2 corner, stride and padding
+A5_pad = np.pad(A5[0, :, :, 0], 1)
+expected = np.array([[np.sum(A5_pad[2 * i:2 * i + 2, 2 * j:2 * j + 2] * W5[1:, :2, 0, 0]) for j in range(3)] for i in range(3)])
+cu.checks.check_array(Z, expected[None, :, :, None], name="conv_forward(5x5 example, 2x2 kernel, stride 2, pad 1)")
 ### END HIDDEN TESTS
 cu.checks.passed("conv_forward on the hand examples", points=2)
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_keras", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 # Check that conv_forward matches keras.layers.Conv2D (same weights) over strides, paddings, dilations, channels.
+cu.checks.check_uses_none_of(conv_forward, cu.checks.LIBRARIES + ("conv_forward_fast",), name="conv_forward is your own NumPy code",
+                              hint="write the loops of the steps above; Keras is what the check compares with.")
+
+
 def keras_conv2d(A_prev, W, b, stride, pad, dilation=1, padding="valid"):
     """Keras reference: explicit zero padding, then Conv2D with the given weights (stride 1 when dilated)."""
     A_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0))).astype("float32")
@@ -545,8 +561,9 @@ plt.show()
 #
 # ### Exercise 4 (3 points)
 #
-# Write `pool_forward(A_prev, f, stride, mode="max")` for `mode` `"max"` or `"average"`; any other
-# `mode` raises `ValueError`.
+# Write `pool_forward(A_prev, f, stride, mode="max")` with NumPy for `mode` `"max"` or `"average"`; any
+# other `mode` raises `ValueError`. The check compares with Keras' pooling layers, so it refuses an answer
+# that calls a deep-learning library or SciPy.
 
 # %% nbgrader={"grade": false, "grade_id": "pool_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def pool_forward(A_prev, f, stride, mode="max"):
@@ -602,6 +619,8 @@ P, _ = pool_forward(X4, 2, 2, mode="average")
 cu.checks.check_array(P, np.array([[2, 1.5], [0.25, 1.5]])[None, :, :, None], name='pool_forward(example, 2, 2, "average")',
                        hint="take the mean of each f x f window.")
 cu.checks.check_raises(lambda: pool_forward(X4, 2, 2, mode="median"), ValueError, name='pool_forward(mode="median")')
+cu.checks.check_uses_none_of(pool_forward, cu.checks.LIBRARIES, name="pool_forward is your own NumPy code",
+                              hint="loop over the windows and take np.max or np.mean of each.")
 
 
 def keras_pool(A_prev, f, stride, mode):
@@ -647,7 +666,9 @@ cu.checks.passed("pool_forward", points=3)
 # $\partial L/\partial x \approx (L(x + h) - L(x - h)) / 2h$ for every input number, where
 # $L = \sum Z \cdot dZ$ (so that $\partial L / \partial Z = dZ$) and $Z$ comes from Keras. The check accepts a
 # relative error below $10^{-5}$; the course's own solution gets at most $1.3 \cdot 10^{-9}$ over the checked
-# cases (both backends), so an error anywhere near the limit means something is slightly off.
+# cases (both backends), so an error anywhere near the limit means something is slightly off. Write the
+# backward pass from the formulas above: the check refuses an answer that calls a deep-learning library,
+# SciPy, or `conv_forward` / `conv_forward_fast` (a numerical gradient is a test, not a backward pass).
 
 # %% nbgrader={"grade": false, "grade_id": "conv_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_backward(dZ, cache):
@@ -756,11 +777,15 @@ def check_conv_backward(m, n, n_C_prev, n_C, f, stride, pad, dilation, seed):
                                               "positions, and remove the padding from dA_prev_pad at the end.")
 
 
+cu.checks.check_uses_none_of(conv_backward, cu.checks.LIBRARIES + ("conv_forward", "conv_forward_fast"),
+                              name="conv_backward is your own NumPy code",
+                              hint="use the cache and the three += formulas above; no new forward pass.")
 check_conv_backward(2, 5, 3, 2, 3, stride=1, pad=1, dilation=1, seed=5)
 check_conv_backward(1, 6, 2, 3, 2, stride=2, pad=0, dilation=1, seed=6)
+check_conv_backward(1, 7, 2, 2, 3, stride=1, pad=1, dilation=2, seed=8)
 ### BEGIN HIDDEN TESTS
 check_conv_backward(2, 7, 2, 2, 3, stride=2, pad=2, dilation=1, seed=7)
-check_conv_backward(1, 7, 2, 2, 3, stride=1, pad=1, dilation=2, seed=8)
+check_conv_backward(1, 6, 3, 2, 2, stride=2, pad=1, dilation=3, seed=12)
 check_conv_backward(2, 8, 1, 2, 2, stride=3, pad=1, dilation=2, seed=9)
 ### END HIDDEN TESTS
 cu.checks.passed("conv_backward", points=4)
@@ -827,6 +852,8 @@ print(Z[0, :, :, 0])
 # keras_conv2d: the Keras reference defined by the check of Exercise 3 (run that cell first).
 import sys
 
+cu.checks.check_uses_none_of(conv_forward_fast, cu.checks.LIBRARIES + ("conv_forward",), name="conv_forward_fast is your own NumPy code",
+                              hint="sliding_window_view and one einsum / tensordot; Keras is what the check compares with.")
 rng = np.random.default_rng(10)
 for (n_C_prev, n_C, f, s, p, d) in [(3, 2, 3, 1, 0, 1), (1, 4, 3, 2, 1, 1), (2, 3, 2, 3, 2, 1), (3, 2, 3, 1, 1, 2)]:
     A = rng.normal(size=(2, 7, 6, n_C_prev))

@@ -122,7 +122,8 @@ plt.show()
 # input position `(i, j)` and every input channel, add `x[i, j, c_prev] * w[:, :, c, c_prev]` into the
 # output block whose top-left corner is `(i * stride, j * stride)`, for every output channel `c`.
 # Then crop `pad` pixels from each border. Loops over the input positions are fine; `np.einsum` or
-# `np.tensordot` can do the channel sums.
+# `np.tensordot` can do the channel sums. The check compares with Keras' `Conv2DTranspose`, so it refuses an
+# answer that calls Keras or another deep-learning library (or SciPy).
 
 # %% nbgrader={"grade": false, "grade_id": "conv_transpose_2d", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_transpose_2d(x, w, stride=1, pad=0):
@@ -166,6 +167,9 @@ print(conv_transpose_2d(x_example, w_example, stride=2, pad=1)[0, :, :, 0])
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_transpose_2d", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Check conv_transpose_2d on the worked example and against keras.layers.Conv2DTranspose.
+cu.checks.check_uses_none_of(conv_transpose_2d, cu.checks.LIBRARIES + ("layers", "_keras_transpose"),
+                              name="conv_transpose_2d is your own NumPy code",
+                              hint="place x[i, j, c_prev] * w[:, :, c, c_prev] blocks with NumPy; Keras is the reference.")
 expected_full = np.array([[2, 4, 3, 2, 1], [4, 0, 4, 0, 1], [3, 10, 7, 6, 3], [6, 0, 7, 0, 2], [0, 6, 3, 4, 2]], float)
 cu.checks.check_array(conv_transpose_2d(x_example, w_example, stride=2, pad=0), expected_full.reshape(1, 5, 5, 1),
                        name="conv_transpose_2d(x, w, stride=2, pad=0)",

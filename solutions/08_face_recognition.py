@@ -167,17 +167,27 @@ print(float(cu.to_numpy(triplet_loss(A, P, N, margin=0.2))))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_triplet_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that triplet_loss sums max(d(a,p) - d(a,n) + margin, 0) with squared distances.
+# Check that triplet_loss sums max(d(a,p) - d(a,n) + margin, 0) with squared distances, on tensors too.
+cu.checks.check_number(cu.to_numpy(triplet_loss(A, P, N, margin=0.2)), name="triplet_loss(worked example)",
+                        hint="one number for the whole batch: the sum over the m triplets.")
+cu.checks.check_close(triplet_loss(A, P, N, margin=0.2), 1.4, name="triplet_loss(worked example)", atol=1e-5,
+                       hint="per triplet: max(||a-p||^2 - ||a-n||^2 + margin, 0), then the sum over the batch.")
+cu.checks.check_close(triplet_loss(A[:1], P[:1], N[:1], margin=0.2), 0.0, name="triplet_loss(an easy triplet)",
+                       atol=1e-6, hint="an easy triplet must cost exactly 0: did you forget max(., 0)?")
+# three anchors at 0: d(a,p) = 1, 4, 0.25 and d(a,n) = 4, 1, 0.25; with margin 0.3 the terms are 0, 3.3, 0.3
+a_mix = np.zeros((3, 2), "float32")
+p_mix = np.array([[1, 0], [0, 2], [0.5, 0]], "float32")
+n_mix = np.array([[0, 2], [1, 0], [0, 0.5]], "float32")
+value = triplet_loss(ops.convert_to_tensor(a_mix), ops.convert_to_tensor(p_mix), ops.convert_to_tensor(n_mix), 0.3)
+cu.checks.check_tensor(value, name="triplet_loss(backend tensors)")
+cu.checks.check_close(value, 3.6, name="triplet_loss(three triplets, margin=0.3)", atol=1e-5,
+                       hint="squared distances; the margin is added before max(., 0); the sum, not the mean.")
+### BEGIN HIDDEN TESTS
 def triplet_reference(a, p, n, margin):
     a, p, n = (np.asarray(v, dtype=np.float64) for v in (a, p, n))
     return np.maximum(((a - p) ** 2).sum(-1) - ((a - n) ** 2).sum(-1) + margin, 0).sum()
 
 
-cu.checks.check_close(triplet_loss(A, P, N, margin=0.2), 1.4, name="triplet_loss(worked example)", atol=1e-5,
-                       hint="per triplet: max(||a-p||^2 - ||a-n||^2 + margin, 0), then the sum over the batch.")
-cu.checks.check_close(triplet_loss(A[:1], P[:1], N[:1], margin=0.2), 0.0, name="triplet_loss(an easy triplet)",
-                       atol=1e-6, hint="an easy triplet must cost exactly 0: did you forget max(., 0)?")
-### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(8)
 for m, d, margin in [(5, 3, 0.2), (16, 8, 0.5), (1, 4, 1.0), (7, 2, 0.05)]:
     a, p, n = (rng.normal(size=(m, d)).astype("float32") for _ in range(3))
@@ -267,13 +277,7 @@ print(cu.to_numpy(pairwise_distances(E, squared=True)))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_pairwise_distances", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that pairwise_distances matches a NumPy reference and has no NaN values or gradients.
-def distances_reference(e, squared):
-    e = np.asarray(e, dtype=np.float64)
-    d2 = ((e[:, None, :] - e[None, :, :]) ** 2).sum(-1)
-    return d2 if squared else np.sqrt(d2)
-
-
+# Check that pairwise_distances gives the worked example and has no NaN values or gradients.
 def gradient_of_sum(function, x):
     """d(sum(function(x)))/dx on the active Keras backend (TensorFlow or PyTorch)."""
     if keras.backend.backend() == "torch":
@@ -288,9 +292,10 @@ def gradient_of_sum(function, x):
     return tape.gradient(total, t).numpy()
 
 
-cu.checks.check_array(pairwise_distances(E), distances_reference(E, False), name="pairwise_distances(E)",
+worked = np.array([[0.0, 25, 0], [25, 0, 25], [0, 25, 0]])
+cu.checks.check_array(pairwise_distances(E), np.sqrt(worked), name="pairwise_distances(E)",
                        atol=1e-5, hint="||a||^2 - 2 a.b + ||b||^2, clipped at 0, then the square root.")
-cu.checks.check_array(pairwise_distances(E, squared=True), distances_reference(E, True),
+cu.checks.check_array(pairwise_distances(E, squared=True), worked,
                        name="pairwise_distances(E, squared=True)", atol=1e-4,
                        hint="with squared=True, skip the square root.")
 grad = gradient_of_sum(lambda t: pairwise_distances(t), E)
@@ -298,6 +303,12 @@ cu.checks.check_true(np.all(np.isfinite(grad)), f"the gradient has NaN or inf en
                       name="gradient of pairwise_distances(E) (rows 0 and 2 are equal)",
                       hint="sqrt has an infinite slope at 0: only take the root of entries that are > 0.")
 ### BEGIN HIDDEN TESTS
+def distances_reference(e, squared):
+    e = np.asarray(e, dtype=np.float64)
+    d2 = ((e[:, None, :] - e[None, :, :]) ** 2).sum(-1)
+    return d2 if squared else np.sqrt(d2)
+
+
 rng = np.random.default_rng(9)
 for m, d in [(6, 3), (10, 16), (1, 4)]:
     e = rng.normal(size=(m, d)).astype("float32")
@@ -400,7 +411,27 @@ print(cu.to_numpy(hp), cu.to_numpy(hn))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_batch_hard_triplets", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that batch_hard_triplets returns the farthest positive and the closest negative (squared).
+# Check that batch_hard_triplets returns the farthest positive and the closest negative (squared), on tensors too.
+result = batch_hard_triplets(e_small, np.array([0, 0, 1, 1]))
+cu.checks.check_true(isinstance(result, (tuple, list)) and len(result) == 2,
+                      f"expected a pair (hardest_positive, hardest_negative), got {type(result).__name__}",
+                      name="batch_hard_triplets(worked example)")
+cu.checks.check_array(result[0], [1, 1, 0.25, 0.25], name="hardest_positive (worked example)", atol=1e-5,
+                       hint="the largest squared distance to another photo with the same label.")
+cu.checks.check_array(result[1], [9, 4, 4, 6.25], name="hardest_negative (worked example)", atol=1e-5,
+                       hint="the smallest squared distance to a photo with a different label.")
+# the worked example plus a fifth person alone at 10: no positive (0), closest negative 3.5 -> 42.25
+got = batch_hard_triplets(ops.convert_to_tensor(np.array([[0.0], [1.0], [3.0], [3.5], [10.0]], "float32")),
+                          ops.convert_to_tensor(np.array([0, 0, 1, 1, 2])))
+cu.checks.check_true(isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair of tensors",
+                      name="batch_hard_triplets(backend tensors)")
+cu.checks.check_tensor(got[0], name="hardest_positive(backend tensors)")
+cu.checks.check_tensor(got[1], name="hardest_negative(backend tensors)")
+cu.checks.check_array(got[0], [1, 1, 0.25, 0.25, 0], name="hardest_positive (with a person alone)", atol=1e-5,
+                       hint="an anchor without another photo of its person gets 0; never count the anchor itself.")
+cu.checks.check_array(got[1], [9, 4, 4, 6.25, 42.25], name="hardest_negative (with a person alone)", atol=1e-4,
+                       hint="min over photos of *other* people only: mask out the anchor's own person.")
+### BEGIN HIDDEN TESTS
 def batch_hard_reference(e, y):
     e = np.asarray(e, np.float64); y = np.asarray(y)
     d2 = ((e[:, None] - e[None]) ** 2).sum(-1)
@@ -410,15 +441,6 @@ def batch_hard_reference(e, y):
     return pos, neg
 
 
-result = batch_hard_triplets(e_small, np.array([0, 0, 1, 1]))
-cu.checks.check_true(isinstance(result, (tuple, list)) and len(result) == 2,
-                      f"expected a pair (hardest_positive, hardest_negative), got {type(result).__name__}",
-                      name="batch_hard_triplets(worked example)")
-cu.checks.check_array(result[0], [1, 1, 0.25, 0.25], name="hardest_positive (worked example)", atol=1e-5,
-                       hint="the largest squared distance to another photo with the same label.")
-cu.checks.check_array(result[1], [9, 4, 4, 6.25], name="hardest_negative (worked example)", atol=1e-5,
-                       hint="the smallest squared distance to a photo with a different label.")
-### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(10)
 for m, d, k in [(12, 4, 3), (20, 8, 5), (9, 2, 4)]:
     e = rng.normal(size=(m, d)).astype("float32")

@@ -211,17 +211,22 @@ print(float(cu.to_numpy(compute_content_cost(np.array([1.0, 2, 3, 4]).reshape(1,
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_compute_content_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that compute_content_cost is sum((a_C - a_G)^2) / (4 n_H n_W n_C).
+# Check that compute_content_cost is sum((a_C - a_G)^2) / (4 n_H n_W n_C), on arrays and on backend tensors.
+got = compute_content_cost(np.array([1.0, 2, 3, 4]).reshape(1, 1, 2, 2), np.ones((1, 1, 2, 2)))
+cu.checks.check_number(cu.to_numpy(got), name="compute_content_cost(worked example)", hint="sum over every axis.")
+cu.checks.check_close(got, 0.875, name="compute_content_cost(worked example)",
+                       hint="divide the sum of squared differences by 4 * n_H * n_W * n_C.")
+got = compute_content_cost(ops.convert_to_tensor(np.zeros((1, 2, 3, 2), "float32")),
+                           ops.convert_to_tensor(np.full((1, 2, 3, 2), 2.0, "float32")))
+cu.checks.check_tensor(got, name="compute_content_cost(backend tensors)")
+cu.checks.check_close(got, 1.0, name="compute_content_cost(zeros, twos) of shape (1, 2, 3, 2)",
+                       hint="12 squared differences of 4 make 48, divided by 4 * 2 * 3 * 2 = 48.")
+### BEGIN HIDDEN TESTS
 def _content_ref(a_C, a_G):
     _, h, w, c = a_G.shape
     return np.sum((np.asarray(a_C, np.float64) - a_G) ** 2) / (4 * h * w * c)
 
 
-got = float(cu.to_numpy(compute_content_cost(np.array([1.0, 2, 3, 4]).reshape(1, 1, 2, 2),
-                                                     np.ones((1, 1, 2, 2)))))
-cu.checks.check_close(got, 0.875, name="compute_content_cost(worked example)",
-                       hint="divide the sum of squared differences by 4 * n_H * n_W * n_C.")
-### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(11)
 for shape in [(1, 4, 3, 5), (1, 2, 6, 3), (1, 7, 5, 8)]:
     a_C, a_G = rng.normal(size=shape), rng.normal(size=shape)
@@ -339,6 +344,19 @@ print(float(cu.to_numpy(compute_layer_style_cost(np.ones((1, 2, 2, 3)), np.zeros
 
 # %% nbgrader={"grade": true, "grade_id": "test_compute_layer_style_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Check that compute_layer_style_cost unrolls to (n_C, n_H n_W) and normalises by 4 n_C^2 (n_H n_W)^2.
+got = compute_layer_style_cost(np.ones((1, 2, 2, 3)), np.zeros((1, 2, 2, 3)))
+cu.checks.check_number(cu.to_numpy(got), name="compute_layer_style_cost(ones, zeros)", hint="sum every entry.")
+cu.checks.check_close(got, 0.25, name="compute_layer_style_cost(ones, zeros)",
+                       hint="divide by 4 * n_C**2 * (n_H * n_W)**2.")
+rng = np.random.default_rng(0)
+a_S, a_G = rng.normal(size=(1, 3, 2, 4)), rng.normal(size=(1, 3, 2, 4))
+cu.checks.check_close(compute_layer_style_cost(a_S, a_G), 0.06422812891393198,  # computed once, by the solution
+                       name="compute_layer_style_cost on random (1, 3, 2, 4) (seed 0)", rtol=1e-4,
+                       hint="reshape to (n_H * n_W, n_C) first, then transpose to (n_C, n_H * n_W).")
+got = compute_layer_style_cost(ops.convert_to_tensor(a_S.astype("float32")), ops.convert_to_tensor(a_G.astype("float32")))
+cu.checks.check_tensor(got, name="compute_layer_style_cost(backend tensors)")
+cu.checks.check_close(got, 0.06422812891393198, rtol=1e-3, name="compute_layer_style_cost(backend tensors)")
+### BEGIN HIDDEN TESTS
 def _layer_style_ref(a_S, a_G):
     _, h, w, c = a_G.shape
     S = np.asarray(a_S, np.float64).reshape(h * w, c).T
@@ -346,15 +364,6 @@ def _layer_style_ref(a_S, a_G):
     return np.sum((S @ S.T - G @ G.T) ** 2) / (4 * c ** 2 * (h * w) ** 2)
 
 
-got = float(cu.to_numpy(compute_layer_style_cost(np.ones((1, 2, 2, 3)), np.zeros((1, 2, 2, 3)))))
-cu.checks.check_close(got, 0.25, name="compute_layer_style_cost(ones, zeros)",
-                       hint="divide by 4 * n_C**2 * (n_H * n_W)**2.")
-rng = np.random.default_rng(0)
-a_S, a_G = rng.normal(size=(1, 3, 2, 4)), rng.normal(size=(1, 3, 2, 4))
-cu.checks.check_close(float(cu.to_numpy(compute_layer_style_cost(a_S, a_G))), _layer_style_ref(a_S, a_G),
-                       name="compute_layer_style_cost on random (1, 3, 2, 4)", rtol=1e-4,
-                       hint="reshape to (n_H * n_W, n_C) first, then transpose to (n_C, n_H * n_W).")
-### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(21)
 for shape in [(1, 4, 4, 3), (1, 2, 5, 6), (1, 6, 3, 2)]:
     a_S, a_G = rng.normal(size=shape), rng.normal(size=shape) + 0.5
@@ -415,6 +424,18 @@ print(float(cu.to_numpy(compute_style_cost(_S, _G, [0.2, 0.8]))),
 
 # %% nbgrader={"grade": true, "grade_id": "test_compute_style_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Check that compute_style_cost is the weighted sum of the per-layer style costs.
+rng = np.random.default_rng(5)
+shapes = [(1, 4, 4, 3), (1, 2, 2, 5), (1, 1, 3, 2)]
+S_out = [rng.normal(size=s) for s in shapes]
+G_out = [rng.normal(size=s) for s in shapes]
+# the three layer costs of these activations, computed once by the solution: 0.013684, 0.077423, 0.422972
+cu.checks.check_close(compute_style_cost(S_out, G_out, [0.5, 0.2, 0.3]), 0.14921827745549032, rtol=1e-4,
+                       name="compute_style_cost, 3 layers (seed 5), weights (0.5, 0.2, 0.3)",
+                       hint="sum over layers of weight * compute_layer_style_cost(a_S, a_G).")
+cu.checks.check_close(compute_style_cost(S_out, G_out, [0.0, 0.0, 2.0]), 2 * 0.42297205819633843, rtol=1e-4,
+                       name="compute_style_cost, 3 layers, weights (0, 0, 2)",
+                       hint="each layer's cost is multiplied by its own weight (layer_weights[l] for layer l).")
+### BEGIN HIDDEN TESTS
 def _style_ref(style_outputs, generated_outputs, weights):
     total = 0.0
     for a_S, a_G, w in zip(style_outputs, generated_outputs, weights):
@@ -424,15 +445,9 @@ def _style_ref(style_outputs, generated_outputs, weights):
     return total
 
 
-rng = np.random.default_rng(5)
-shapes = [(1, 4, 4, 3), (1, 2, 2, 5), (1, 1, 3, 2)]
-S_out = [rng.normal(size=s) for s in shapes]
-G_out = [rng.normal(size=s) for s in shapes]
 weights = [0.5, 0.2, 0.3]
 cu.checks.check_close(float(cu.to_numpy(compute_style_cost(S_out, G_out, weights))),
-                       _style_ref(S_out, G_out, weights), rtol=1e-4, name="compute_style_cost, 3 layers",
-                       hint="sum over layers of weight * compute_layer_style_cost(a_S, a_G).")
-### BEGIN HIDDEN TESTS
+                       _style_ref(S_out, G_out, weights), rtol=1e-4, name="compute_style_cost, 3 layers")
 weights = [1.0, 3.0, 0.1]
 cu.checks.check_close(float(cu.to_numpy(compute_style_cost(S_out, G_out, weights))),
                        _style_ref(S_out, G_out, weights), rtol=1e-4, name="compute_style_cost, weights (1, 3, 0.1)",

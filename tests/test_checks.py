@@ -126,3 +126,57 @@ def test_fill_weights_depends_on_layer_kind_and_shape_only():
     assert 0.1 < kernel.std() < 0.5, "kernels ~ N(0, 1/sqrt(fan-in)) with fan-in 18"
     gamma, _, _, variance = a.layers[1].get_weights()
     assert (gamma >= 0.5).all() and (gamma <= 1.5).all() and (variance > 0).all()
+
+
+def test_check_array_nan_messages_say_what_happened():
+    msg = _message(checks.check_array, np.array([1.0, 2.0]), np.array([1.0, np.nan]), name="k")
+    assert "expected NaN or inf at index (1,)" in msg and "finite value 2.0" in msg
+    assert "nan]" in msg.splitlines()[2] and msg.splitlines()[2].strip().startswith("expected"), "expected is shown"
+    msg = _message(checks.check_array, np.array([np.inf, 2.0]), np.array([1.0, 2.0]), name="k")
+    assert "where a finite value is expected (first at index (0,)" in msg and "expected" in msg.splitlines()[2]
+    checks.check_array(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), name="k")
+    msg = _message(checks.check_array, np.array([np.inf, 1.0]), np.array([np.nan, 1.0]), name="k")
+    assert "NaN and inf are not where expected" in msg
+
+
+def test_check_number_refuses_arrays():
+    checks.check_number(2.0, name="n")
+    checks.check_number(np.float32(2.0), name="n")
+    checks.check_number(np.array(2.0), name="n")
+    msg = _message(checks.check_number, np.full((1, 1, 1), 2.0), name="conv_single_step(...)")
+    assert "expected one number" in msg and "shape (1, 1, 1)" in msg
+    assert "got a list" in _message(checks.check_number, [2.0], name="n")
+    assert "got a bool" in _message(checks.check_number, True, name="n")
+
+
+def test_check_uses_none_of_follows_notebook_functions():
+    namespace = {}
+    exec(
+        "import numpy as np\n"
+        "import math\n"
+        "import json as keras\n"
+        "def helper(x):\n    return keras.dumps(x)\n"
+        "def answer(x):\n    return helper(x)\n"
+        "def local_import(x):\n    import scipy.signal\n    return x\n"
+        "def calls_forward(x):\n    return conv_forward(x)\n"
+        "def conv_forward(x):\n    return np.sum(x) + math.pi\n"
+        "def fine(x):\n    return conv_forward(x) * 2\n",
+        namespace,
+    )
+    namespace["keras"].__name__ = "json"  # the module is json whatever its alias: only the real name counts
+    checks.check_uses_none_of(namespace["fine"], ["keras", "scipy"], name="fine")
+    from types import ModuleType
+
+    fake = ModuleType("keras.ops")
+    namespace["keras"] = fake
+    msg = _message(checks.check_uses_none_of, namespace["answer"], ["keras"], name="conv_forward")
+    assert "answer -> helper -> keras (from keras)" in msg
+    msg = _message(checks.check_uses_none_of, namespace["local_import"], ["scipy"], name="f")
+    assert "import scipy.signal" in msg
+    msg = _message(checks.check_uses_none_of, namespace["calls_forward"], ["conv_forward"], name="conv_backward")
+    assert "calls_forward -> conv_forward" in msg
+    conv = type("Conv2D", (), {"__module__": "keras.src.layers"})
+    namespace["layer"] = conv()
+    exec("def with_layer(x):\n    return layer(x)\n", namespace)
+    assert "layer (from keras)" in _message(checks.check_uses_none_of, namespace["with_layer"], ["keras"], name="f")
+    assert "returned None" in _message(checks.check_uses_none_of, None, ["keras"], name="f")

@@ -1,0 +1,40 @@
+"""The mutation suite: wrong answers fail the visible checks with a course message, correct ones pass.
+
+One class per notebook with variants (``tests/mutations/NN_topic.py``), so that xdist's
+``loadscope`` spreads notebooks over workers. Each runs the released notebook once in one kernel
+(see ``tests/mutation_harness.py``) and prints its counts; ``-s`` or the report shows them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mutation_harness import MUTATIONS, run_mutations
+
+
+class _Mutations:
+    stem = None
+
+    def test_mutations(self, tmp_path, record_property, capsys):
+        report = run_mutations(self.stem, tmp_path)
+        table = report.table()
+        record_property("mutations", table)
+        with capsys.disabled():
+            print("\n" + table)
+        problems = report.problems()
+        assert not problems, f"{self.stem}: {len(problems)} problem(s):\n" + "\n".join(problems)
+
+
+for _path in sorted(MUTATIONS.glob("[0-9][0-9]_*.py")):
+    _name = "TestMutations_" + _path.stem
+    globals()[_name] = type(_name, (_Mutations,), {"stem": _path.stem})
+
+
+def test_every_variant_file_names_a_notebook():
+    from course_utils.config import project_root
+
+    stems = {p.stem for p in (project_root() / "notebooks").glob("*.ipynb")}
+    for path in MUTATIONS.glob("*.py"):
+        assert path.stem in stems, f"{path.name} names no released notebook"
+    if not list(MUTATIONS.glob("*.py")):
+        pytest.fail("no mutation variants")
