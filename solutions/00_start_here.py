@@ -129,7 +129,7 @@ print(conv_output_size(6, 3, 0, 1), conv_output_size(8, 3, 0, 2))
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_output_size", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Check that conv_output_size follows floor((n + 2p - f) / s) + 1 and returns an int.
-cases = [((6, 3, 0, 1), 4), ((7, 3, 0, 2), 3), ((6, 3, 1, 1), 6), ((8, 3, 0, 2), 3)]
+cases = [((6, 3, 0, 1), 4), ((7, 3, 0, 2), 3), ((6, 3, 1, 1), 6), ((8, 3, 0, 2), 3), ((9, 2, 0, 2), 4), ((5, 3, 1, 2), 3)]
 for (n, f, p, s), expected in cases:
     cu.checks.check_equal(conv_output_size(n, f, p, s), expected,
                            name=f"conv_output_size({n}, {f}, {p}, {s})",

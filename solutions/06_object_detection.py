@@ -278,16 +278,24 @@ cu.checks.check_close(iou((0, 0, 4, 4), (2, 2, 6, 6)), 1 / 7, name="iou((0,0,4,4
 cu.checks.check_close(iou((0, 0, 2, 2), (3, 0, 5, 2)), 0.0, name="iou((0,0,2,2), (3,0,5,2))",
                        hint="clip a negative width or height of the overlap to 0.")
 cu.checks.check_close(iou((1, 1, 3, 3), (1, 1, 3, 3)), 1.0, name="iou of a box with itself", hint=_hint)
+# both overlaps negative (diagonal apart): a product of two negatives must not count
+cu.checks.check_close(iou((0, 0, 1, 1), (2, 2, 3, 3)), 0.0, name="iou((0,0,1,1), (2,2,3,3))",
+                       hint="clip each side of the overlap to 0 before multiplying.")
+cu.checks.check_close(iou((0, 0, 10, 10), (2, 3, 4, 8)), 0.1, name="iou of a box inside another (area 10 in 100)",
+                       hint=_hint)
+cu.checks.check_close(iou(np.array([0.0, 0.0, 4.0, 2.0]), np.array([2.0, 0.0, 6.0, 2.0])), 1 / 3,
+                       name="iou of NumPy boxes (4 in 8 + 8 - 4)", hint=_hint)
+cu.checks.check_close(iou((0.5, 0.5, 2.5, 1.5), (1.0, 0.0, 2.0, 3.0)), 0.25,
+                       name="iou((0.5,0.5,2.5,1.5), (1,0,2,3)) with fractional corners (1 in 2 + 3 - 1)", hint=_hint)
+cu.checks.check_close(iou((2, 2, 6, 6), (0, 0, 4, 4)), 1 / 7, name="iou((2,2,6,6), (0,0,4,4)): the order of the boxes",
+                       hint="the overlap starts at the larger x1 and y1 and ends at the smaller x2 and y2.")
+cu.checks.check_close(iou((0, 0, 0, 0), (0, 0, 0, 0)), 0.0, name="iou of two empty boxes",
+                       hint="when the union has zero area, return 0.0 (do not divide by zero).")
+cu.checks.check_number(iou((0, 0, 4, 4), (2, 2, 6, 6)), name="iou returns one number")
 ### BEGIN HIDDEN TESTS
 _ref_iou = lambda a, b: (max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))) / (
     (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])
     - max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1])))
-# both overlaps negative (diagonal apart): a product of two negatives must not count
-cu.checks.check_close(iou((0, 0, 1, 1), (2, 2, 3, 3)), 0.0, name="iou((0,0,1,1), (2,2,3,3))",
-                       hint="clip each side of the overlap to 0 before multiplying.")
-cu.checks.check_close(iou((0, 0, 10, 10), (2, 3, 4, 8)), 0.1, name="iou of a box inside another", hint=_hint)
-cu.checks.check_close(iou(np.array([0.0, 0.0, 4.0, 2.0]), np.array([2.0, 0.0, 6.0, 2.0])), 1 / 3,
-                       name="iou of NumPy boxes", hint=_hint)
 _rng = np.random.default_rng(6)
 for _ in range(50):
     _xy = _rng.uniform(0, 10, (2, 2))
@@ -345,6 +353,18 @@ print(iou_matrix(np.array([[0, 0, 4, 4], [2, 2, 6, 6]]), np.array([[2, 2, 6, 6],
 _hint = "broadcast boxes_a[:, None] against boxes_b[None, :]; clip overlaps at 0; union = a + b - intersection."
 cu.checks.check_array(iou_matrix(np.array([[0, 0, 4, 4], [2, 2, 6, 6]]), np.array([[2, 2, 6, 6], [10, 10, 12, 12]])),
                        np.array([[1 / 7, 0], [1, 0]]), name="iou_matrix(2 boxes, 2 boxes)", hint=_hint)
+_three = np.array([[0, 0, 4, 4], [0, 0, 4, 2], [0.5, 0.5, 2.5, 1.5]])
+cu.checks.check_array(iou_matrix(_three, np.array([[2, 2, 6, 6], [1, 0, 2, 3], [0, 0, 1, 1]])),
+                       np.array([[1 / 7, 3 / 16, 1 / 16], [0, 2 / 9, 1 / 8], [0, 0.25, 0.25 / 2.75]]), atol=1e-6,
+                       name="iou_matrix(3 boxes, 3 boxes)", hint=_hint + " Entry [i, j] pairs boxes_a[i] with boxes_b[j].")
+cu.checks.check_shape(iou_matrix(_three, np.zeros((5, 4)) + [0, 0, 1, 1]), (3, 5), name="iou_matrix(3 boxes, 5 boxes)",
+                       hint="the result has one row per box of boxes_a and one column per box of boxes_b.")
+cu.checks.check_array(iou_matrix(np.array([[0, 0, 1, 1]]), np.array([[2, 2, 3, 3]])), np.zeros((1, 1)),
+                       name="iou_matrix of diagonally separated boxes", hint="clip each side of the overlap at 0.")
+cu.checks.check_shape(iou_matrix(np.zeros((0, 4)), _three), (0, 3), name="iou_matrix(no boxes, 3 boxes)",
+                       hint="an empty set gives an empty (0, m) matrix.")
+cu.checks.check_array(iou_matrix(np.zeros((1, 4)), np.zeros((2, 4))), np.zeros((1, 2)),
+                       name="iou_matrix of empty boxes (union 0)", hint="0 where the union is 0, never NaN.")
 ### BEGIN HIDDEN TESTS
 def _ref_iou_matrix(a, b):
     x1 = np.maximum(a[:, None, 0], b[None, :, 0]); y1 = np.maximum(a[:, None, 1], b[None, :, 1])
@@ -359,8 +379,6 @@ cu.checks.check_array(iou_matrix(_a, _b), _ref_iou_matrix(_a, _b), name="iou_mat
                        atol=1e-6, hint=_hint)
 cu.checks.check_array(iou_matrix(_a[:5], _a[:5]).diagonal(), np.ones(5), name="iou_matrix(A, A) diagonal",
                        atol=1e-6, hint=_hint)
-cu.checks.check_array(iou_matrix(np.array([[0, 0, 1, 1]]), np.array([[2, 2, 3, 3]])), np.zeros((1, 1)),
-                       name="iou_matrix of diagonally separated boxes", hint="clip each side of the overlap at 0.")
 cu.checks.check_shape(iou_matrix(np.zeros((0, 4)), _b), (0, 17), name="iou_matrix(no boxes, 17 boxes)",
                        hint="an empty set gives an empty (0, m) matrix.")
 ### END HIDDEN TESTS
@@ -458,18 +476,6 @@ cu.checks.check_equal(_nms_list(_b, np.array([0.9, 0.8, 0.7]), np.array([0, 0, 0
 cu.checks.check_equal(_nms_list(_b, np.array([0.9, 0.8, 0.7]), np.array([0, 1, 0]), 0.5, 0.1),
                        [0, 1, 2], name="non_max_suppression(box 1 of another class)",
                        hint="boxes of different classes never suppress each other: run NMS per class.")
-### BEGIN HIDDEN TESTS
-def _pair_iou(a, b):
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0])); h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    return w * h / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h)
-def _ref_nms(boxes, scores, classes, iou_threshold, score_threshold):
-    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > score_threshold]
-    keep = []
-    for i in order:
-        if all(classes[j] != classes[i] or _pair_iou(boxes[i], boxes[j]) < iou_threshold
-               for j in keep):
-            keep.append(i)
-    return sorted(keep, key=lambda i: (-scores[i], i))
 # no boxes
 cu.checks.check_equal(_nms_list(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int), 0.5, 0.0), [],
                        name="non_max_suppression(no boxes)", hint="return an empty array when there is no box.")
@@ -485,6 +491,27 @@ cu.checks.check_equal(_nms_list(_b2, np.array([0.9, 0.8, 0.7]), np.zeros(3, int)
 cu.checks.check_equal(_nms_list(_b2, np.array([0.9, 0.6, 0.6]), np.zeros(3, int), 0.7, 0.6), [0],
                        name="non_max_suppression(score equal to score_threshold)",
                        hint="keep only boxes with score > score_threshold (strictly greater).")
+# the order of the output: by decreasing score, whatever the class
+cu.checks.check_equal(_nms_list(_b, np.array([0.5, 0.8, 0.9]), np.array([0, 1, 2]), 0.5, 0.1), [2, 1, 0],
+                       name="non_max_suppression(3 classes, scores 0.5, 0.8, 0.9)",
+                       hint="return the kept indices sorted by decreasing score (not grouped by class).")
+# a box suppressed by a box that was itself suppressed must survive (greedy: only kept boxes suppress)
+_chain = np.array([[0, 0, 10, 10], [3, 0, 13, 10], [6, 0, 16, 10]], float)  # IoU(0,1) = IoU(1,2) = 7/13, IoU(0,2) = 1/4
+cu.checks.check_equal(_nms_list(_chain, np.array([0.9, 0.8, 0.7]), np.zeros(3, int), 0.5, 0.0), [0, 2],
+                       name="non_max_suppression(a chain of three boxes)",
+                       hint="only kept boxes suppress others: box 1 is removed by box 0, so it cannot remove box 2.")
+### BEGIN HIDDEN TESTS
+def _pair_iou(a, b):
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0])); h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return w * h / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h)
+def _ref_nms(boxes, scores, classes, iou_threshold, score_threshold):
+    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > score_threshold]
+    keep = []
+    for i in order:
+        if all(classes[j] != classes[i] or _pair_iou(boxes[i], boxes[j]) < iou_threshold
+               for j in keep):
+            keep.append(i)
+    return sorted(keep, key=lambda i: (-scores[i], i))
 # one class, many random boxes; several classes, many random boxes
 _rng = np.random.default_rng(8)
 for _n, _k, _thr in [(60, 1, 0.5), (200, 4, 0.5), (300, 10, 0.3), (150, 3, 0.7)]:
@@ -603,7 +630,8 @@ _t = encode_yolo_targets(np.array([[40, 10, 80, 30]]) / 96, np.array([2]), 3, np
 cu.checks.check_shape(_t, (3, 3, 1, 8), name="encode_yolo_targets(...) shape", hint="(S, S, B, 5 + C)")
 _expected = np.zeros((3, 3, 1, 8)); _expected[0, 1, 0] = [1, 0.875, 0.625, 1.25, 0.625, 0, 0, 1]
 cu.checks.check_array(_t, _expected, name="encode_yolo_targets(worked example)", atol=1e-5, hint=_hint)
-### BEGIN HIDDEN TESTS
+cu.checks.check_true(_t.dtype == np.float32, f"expected a float32 array, got {_t.dtype}", name="encode_yolo_targets dtype",
+                      hint="np.zeros(..., dtype=np.float32): the training loop feeds it to the network as is.")
 # two anchors (tall, wide), three boxes, 4 x 4 grid, 5 classes
 _anchors = np.array([[0.5, 1.5], [1.5, 0.5]])
 _boxes = np.array([[0.30, 0.55, 0.40, 0.95],     # tall, centre (0.35, 0.75): row 3, col 1
@@ -614,13 +642,20 @@ _expected = np.zeros((4, 4, 2, 10))
 _expected[3, 1, 0, :5] = [1, 0.4, 0.0, 0.4, 1.6]; _expected[3, 1, 0, 9] = 1
 _expected[0, 3, 1, :5] = [1, 0.1, 0.4, 1.4, 0.4]; _expected[0, 3, 1, 5] = 1
 _expected[1, 3, 0, :5] = [1, 0.0, 0.5, 0.4, 0.6]; _expected[1, 3, 0, 7] = 1
-cu.checks.check_array(_t, _expected, name="encode_yolo_targets(3 boxes, 2 anchors, S=4)", atol=1e-5, hint=_hint)
+cu.checks.check_array(_t, _expected, name="encode_yolo_targets(3 boxes, 2 anchors, S=4)", atol=1e-5,
+                       hint=_hint + " The tall boxes go to anchor 0 (0.5 x 1.5), the wide one to anchor 1.")
 cu.checks.check_array(encode_yolo_targets(np.zeros((0, 4)), np.zeros(0, int), 4, _anchors, 5), np.zeros((4, 4, 2, 10)),
                        name="encode_yolo_targets(no boxes)", hint="an image without objects has an all-zero target.")
 # a box in the bottom-right cell
 _t = encode_yolo_targets(np.array([[0.8, 0.8, 1.0, 1.0]]), np.array([1]), 5, np.array([[1.0, 1.0]]), 2)
 cu.checks.check_array(_t[4, 4, 0], [1, 0.5, 0.5, 1.0, 1.0, 0, 1], name="encode_yolo_targets(box in the bottom-right cell)",
                        atol=1e-5, hint=_hint)
+### BEGIN HIDDEN TESTS
+# a centre exactly on a cell border belongs to the cell below / to the right (floor)
+_t = encode_yolo_targets(np.array([[0.2, 0.2, 0.3, 0.3]]), np.array([0]), 4, np.array([[1.0, 1.0]]), 2)
+cu.checks.check_array(_t[1, 1, 0], [1, 0.0, 0.0, 0.4, 0.4, 1, 0], name="encode_yolo_targets(centre on a cell border)",
+                       atol=1e-5, hint=_hint)
+cu.checks.check_close(_t.sum(), 1 + 0.8 + 1, name="encode_yolo_targets(centre on a cell border): one slot only", atol=1e-5)
 ### END HIDDEN TESTS
 cu.checks.passed("encode_yolo_targets", points=3)
 
@@ -696,6 +731,22 @@ _shapes = np.concatenate([p * _rng.uniform(0.85, 1.15, (100, 2)) for p in _proto
 _got = kmeans_anchors(_shapes, 3, seed=0)
 cu.checks.check_shape(_got, (3, 2), name="kmeans_anchors(shapes, 3)", hint="return k rows of (w, h)")
 cu.checks.check_array(_got, _protos, name="kmeans_anchors(3 clusters)", rtol=0.1, atol=0.2, hint=_hint)
+# 40 shapes near (2, 2), 40 near (5, 5) and 40 spread over 30..90 pixels: the distance 1 - IoU keeps the two
+# small shapes apart whatever the seed; the Euclidean distance merges them for seed 1 (it splits the big ones).
+# Expected values computed once by the course's solution.
+_rng = np.random.default_rng(1)
+_mixed = np.concatenate([np.array([2.0, 2.0]) * _rng.uniform(0.9, 1.1, (40, 2)),
+                         np.array([5.0, 5.0]) * _rng.uniform(0.9, 1.1, (40, 2)), _rng.uniform(30, 90, (40, 2))])
+_expected = np.array([[2.0066121993276758, 2.0238323204642157], [5.00901738519128, 4.945254599814002],
+                      [58.289203147656835, 63.00547436635185]])
+for _seed in (0, 1):
+    _got = kmeans_anchors(_mixed, 3, seed=_seed)
+    cu.checks.check_array(_got, _expected, name=f"kmeans_anchors(small, medium and spread large shapes, seed={_seed})",
+                           rtol=1e-6, atol=1e-6, hint="use 1 - IoU as the distance (not the Euclidean distance), the "
+                           "initialisation of the docstring, and sort the anchors by increasing area.")
+_areas = np.prod(cu.to_numpy(kmeans_anchors(_shapes, 3, seed=1)), axis=1)
+cu.checks.check_true(np.all(np.diff(_areas) >= 0), f"anchors are not sorted by area: areas {np.round(_areas, 2).tolist()}",
+                      name="kmeans_anchors(shapes, 3, seed=1) is sorted", hint="return centroids[np.argsort(w * h)].")
 ### BEGIN HIDDEN TESTS
 def _ref_kmeans(wh, k, seed, max_iter=100):
     c = wh[np.random.default_rng(seed).choice(len(wh), size=k, replace=False)].copy()

@@ -298,6 +298,7 @@ cu.checks.check_array(pairwise_distances(E), np.sqrt(worked), name="pairwise_dis
 cu.checks.check_array(pairwise_distances(E, squared=True), worked,
                        name="pairwise_distances(E, squared=True)", atol=1e-4,
                        hint="with squared=True, skip the square root.")
+cu.checks.check_tensor(pairwise_distances(ops.convert_to_tensor(E)), name="pairwise_distances(E as a backend tensor)")
 grad = gradient_of_sum(lambda t: pairwise_distances(t), E)
 cu.checks.check_true(np.all(np.isfinite(grad)), f"the gradient has NaN or inf entries: {grad.tolist()}",
                       name="gradient of pairwise_distances(E) (rows 0 and 2 are equal)",
@@ -846,8 +847,12 @@ cu.checks.check_equal(verify(a, b, 0.25), True, name="verify(distance^2 = 0.25, 
                        hint="the test is <=, on the squared distance.")
 cu.checks.check_equal(verify(a, b, 0.3), True, name="verify(distance^2 = 0.25, threshold 0.3)",
                        hint="compare the squared distance (0.25), not the distance (0.5).")
+cu.checks.check_equal(verify(a, b, 0.2), False, name="verify(distance^2 = 0.25, threshold 0.2)",
+                       hint="above the threshold it is not the same person.")
+answer = verify(a, b, 0.3)
+cu.checks.check_true(type(answer) is bool, f"must return a Python bool, got {type(answer).__module__}.{type(answer).__name__}",
+                      name="verify return type", hint="wrap the comparison in bool(...): NumPy comparisons give np.bool_.")
 ### BEGIN HIDDEN TESTS
-cu.checks.check_equal(verify(a, b, 0.2), False, name="verify(distance^2 = 0.25, threshold 0.2)")
 c = np.array([0.0, 0.8])
 cu.checks.check_equal(verify(a, c, 0.7), True, name="verify(distance^2 = 0.64, threshold 0.7)",
                        hint="squared distance 0.64 <= 0.7 (the plain distance 0.8 would say False).")
@@ -914,6 +919,13 @@ cu.checks.check_equal(identify(np.array([0.8, 0.6]), toy_database, 0.5), "bob",
                        hint="a person's distance is the smallest over their enrolled photos.")
 cu.checks.check_equal(identify(np.array([0.8, 0.6]), toy_database, 0.05), "unknown",
                        name="identify(worked example, tau 0.05)", hint="nobody within tau: return 'unknown'.")
+# carol's mean photo is far from the query, but one of her photos matches it exactly
+database = {"dan": np.array([[0.0, 0.9]]), "carol": np.array([[0.0, 1.0], [5.0, 5.0], [-5.0, 5.0]])}
+cu.checks.check_equal(identify(np.array([0.0, 1.0]), database, 0.5), "carol", name="identify(min over photos)",
+                       hint="use the minimum over a person's photos, not the mean.")
+# eve at distance 0.6 from the query: squared distance 0.36
+cu.checks.check_equal(identify(np.zeros(2), {"eve": np.array([[0.6, 0.0]])}, 0.4), "eve",
+                       name="identify(squared distance 0.36, tau 0.4)", hint="tau is a squared distance.")
 ### BEGIN HIDDEN TESTS
 cu.checks.check_equal(identify(np.array([0.8, 0.6]), toy_database, 0.08 + 1e-9), "bob",
                        name="identify(tau just above the best squared distance 0.08)",

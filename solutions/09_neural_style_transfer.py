@@ -155,6 +155,8 @@ print(total_cost(2.0, 3.0, alpha=10, beta=40))
 # Check that total_cost weights the content cost by alpha and the style cost by beta.
 cu.checks.check_close(float(cu.to_numpy(total_cost(2.0, 3.0, alpha=10, beta=40))), 140.0,
                        name="total_cost(2, 3, alpha=10, beta=40)", hint="alpha * J_content + beta * J_style.")
+cu.checks.check_close(float(cu.to_numpy(total_cost(2.0, 3.0, alpha=1.0, beta=1000.0))), 3002.0,
+                       name="total_cost(2, 3, alpha=1, beta=1000)", hint="use the alpha and beta you are given.")
 ### BEGIN HIDDEN TESTS
 for jc, js, a, b in [(0.5, 7.0, 1.0, 1000.0), (3.0, 0.0, 2.0, 5.0), (1.25, 0.75, 4.0, 0.5)]:
     cu.checks.check_close(float(cu.to_numpy(total_cost(jc, js, alpha=a, beta=b))), a * jc + b * js,
@@ -284,6 +286,9 @@ print(cu.to_numpy(gram_matrix(np.array([[1.0, 2, 0], [0, 1, 1]]))))
 A = np.array([[1.0, 2, 0], [0, 1, 1]])
 cu.checks.check_array(cu.to_numpy(gram_matrix(A)), np.array([[5.0, 2], [2, 2]]),
                        name="gram_matrix(worked example)", hint="A times its transpose: (n_C, n_C), not A^T A.")
+GA = gram_matrix(ops.convert_to_tensor(np.array([[1.0, 2, 0], [0, 1, 1]], "float32")))
+cu.checks.check_tensor(GA, name="gram_matrix(a backend tensor)", hint="use ops.matmul and ops.transpose.")
+cu.checks.check_array(GA, np.array([[5.0, 2], [2, 2]]), name="gram_matrix(worked example as a tensor)")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
 for shape in [(3, 10), (5, 4), (1, 7)]:

@@ -38,3 +38,19 @@ def pytest_collection_modifyitems(config, items):
         wanted = item.get_closest_marker("backend")
         if wanted and wanted.args[0] != backend:
             item.add_marker(pytest.mark.skip(reason=f"needs KERAS_BACKEND={wanted.args[0]}"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the mutation suite's counts (tests/test_mutations.py records them per notebook)."""
+    tables = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", [])
+        if name == "mutations"
+    ]
+    if tables:
+        terminalreporter.section("mutation suite")
+        for table in sorted(tables):
+            terminalreporter.write_line(table)

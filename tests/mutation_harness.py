@@ -211,6 +211,8 @@ def run_mutations(stem: str, cwd: Path) -> Report:
             following = [j for j in exercises if j > i]
             end = following[0] if following else len(cells)
             tests = [j for j in range(i + 1, end) if kinds[j] == "tests"]
+            # the cells a learner runs between the answer and its last check (try-it cells, checks)
+            between = [j for j in range(i + 1, (tests[-1] + 1) if tests else i + 1) if cells[j].cell_type == "code"]
             mine = variants.get(grade_id)
             name = _answer_name(answers[grade_id], grade_id)
             todo = []
@@ -231,15 +233,18 @@ def run_mutations(stem: str, cwd: Path) -> Report:
             if todo:
                 error, _ = kernel.run(answers[grade_id] + "\n" + prelude.get(grade_id, ""))
                 assert error is None, f"{stem}: the official answer of {grade_id} or its prelude fails: {error}"
+                for j in between:  # what the try-it cells define, in case a variant's run stops early
+                    if kinds[j] != "tests":
+                        kernel.run(cells[j].source)
             for kind, label, src in todo:
                 outcome = Outcome(grade_id, kind, label, "passed")
                 error, _ = kernel.run(src)
                 if error is not None:
                     outcome.visible = f"(the variant itself fails) {error}"
                 else:
-                    for j in tests:
+                    for j in between:
                         error, ename = kernel.run(cells[j].source)
-                        if error is not None:
+                        if error is not None and kinds[j] == "tests":
                             outcome.visible = error.splitlines()[0][:300]
                             outcome.course_message = ename == "AssertionError"
                             break

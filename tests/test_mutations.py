@@ -2,25 +2,21 @@
 
 One class per notebook with variants (``tests/mutations/NN_topic.py``), so that xdist's
 ``loadscope`` spreads notebooks over workers. Each runs the released notebook once in one kernel
-(see ``tests/mutation_harness.py``) and prints its counts; ``-s`` or the report shows them.
+(see ``tests/mutation_harness.py``); the run's summary prints the counts of every notebook.
 """
 
 from __future__ import annotations
 
 import pytest
-
 from mutation_harness import MUTATIONS, run_mutations
 
 
 class _Mutations:
     stem = None
 
-    def test_mutations(self, tmp_path, record_property, capsys):
+    def test_mutations(self, tmp_path, record_property):
         report = run_mutations(self.stem, tmp_path)
-        table = report.table()
-        record_property("mutations", table)
-        with capsys.disabled():
-            print("\n" + table)
+        record_property("mutations", report.table())  # printed in the run's summary (tests/conftest.py)
         problems = report.problems()
         assert not problems, f"{self.stem}: {len(problems)} problem(s):\n" + "\n".join(problems)
 

@@ -1,0 +1,427 @@
+"""Wrong and correct answers for notebook 06 (see tests/mutation_harness.py)."""
+
+VARIANTS = {
+    "iou": {
+        "wrong": {
+            "union without subtracting the intersection": """
+                def iou(box1, box2):
+                    w = max(0.0, min(box1[2], box2[2]) - max(box1[0], box2[0]))
+                    h = max(0.0, min(box1[3], box2[3]) - max(box1[1], box2[1]))
+                    a1 = (box1[2] - box1[0]) * (box1[3] - box1[1])
+                    a2 = (box2[2] - box2[0]) * (box2[3] - box2[1])
+                    return w * h / (a1 + a2) if a1 + a2 > 0 else 0.0
+            """,
+            "clips the product, not each side": """
+                def iou(box1, box2):
+                    w = min(box1[2], box2[2]) - max(box1[0], box2[0])
+                    h = min(box1[3], box2[3]) - max(box1[1], box2[1])
+                    inter = max(0.0, w * h)
+                    a1 = (box1[2] - box1[0]) * (box1[3] - box1[1])
+                    a2 = (box2[2] - box2[0]) * (box2[3] - box2[1])
+                    u = a1 + a2 - inter
+                    return inter / u if u > 0 else 0.0
+            """,
+            "the first box's corners for the overlap": """
+                def iou(box1, box2):
+                    w = max(0.0, min(box1[2], box2[2]) - box1[0])
+                    h = max(0.0, min(box1[3], box2[3]) - box1[1])
+                    a1 = (box1[2] - box1[0]) * (box1[3] - box1[1])
+                    a2 = (box2[2] - box2[0]) * (box2[3] - box2[1])
+                    u = a1 + a2 - w * h
+                    return w * h / u if u > 0 else 0.0
+            """,
+            "divides by zero for empty boxes": """
+                def iou(box1, box2):
+                    w = max(0.0, min(box1[2], box2[2]) - max(box1[0], box2[0]))
+                    h = max(0.0, min(box1[3], box2[3]) - max(box1[1], box2[1]))
+                    a1 = (box1[2] - box1[0]) * (box1[3] - box1[1])
+                    a2 = (box2[2] - box2[0]) * (box2[3] - box2[1])
+                    return float(np.float64(w * h) / np.float64(a1 + a2 - w * h))
+            """,
+            "intersection over the smaller area": """
+                def iou(box1, box2):
+                    w = max(0.0, min(box1[2], box2[2]) - max(box1[0], box2[0]))
+                    h = max(0.0, min(box1[3], box2[3]) - max(box1[1], box2[1]))
+                    a1 = (box1[2] - box1[0]) * (box1[3] - box1[1])
+                    a2 = (box2[2] - box2[0]) * (box2[3] - box2[1])
+                    return w * h / min(a1, a2) if min(a1, a2) > 0 else 0.0
+            """,
+            "integer corners (int() rounds the fractions)": """
+                def iou(box1, box2):
+                    box1, box2 = [int(v) for v in box1], [int(v) for v in box2]
+                    w = max(0, min(box1[2], box2[2]) - max(box1[0], box2[0]))
+                    h = max(0, min(box1[3], box2[3]) - max(box1[1], box2[1]))
+                    a1 = (box1[2] - box1[0]) * (box1[3] - box1[1])
+                    a2 = (box2[2] - box2[0]) * (box2[3] - box2[1])
+                    u = a1 + a2 - w * h
+                    return w * h / u if u > 0 else 0.0
+            """,
+        },
+        "right": {
+            "unpacking and np.clip": """
+                def iou(box1, box2):
+                    ax1, ay1, ax2, ay2 = box1
+                    bx1, by1, bx2, by2 = box2
+                    iw = np.clip(min(ax2, bx2) - max(ax1, bx1), 0, None)
+                    ih = np.clip(min(ay2, by2) - max(ay1, by1), 0, None)
+                    inter = iw * ih
+                    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
+                    if union <= 0:
+                        return 0.0
+                    return float(inter / union)
+            """,
+            "through NumPy arrays": """
+                def iou(box1, box2):
+                    a, b = np.asarray(box1, float), np.asarray(box2, float)
+                    lo, hi = np.maximum(a[:2], b[:2]), np.minimum(a[2:], b[2:])
+                    inter = np.prod(np.maximum(hi - lo, 0))
+                    union = np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2]) - inter
+                    return float(inter / union) if union > 0 else 0.0
+            """,
+        },
+    },
+    "iou_matrix": {
+        "wrong": {
+            "the transpose": """
+                def iou_matrix(boxes_a, boxes_b):
+                    return _iou_matrix(boxes_b, boxes_a)
+            """,
+            "pairs by index (the diagonal only)": """
+                def iou_matrix(boxes_a, boxes_b):
+                    a, b = np.asarray(boxes_a, float), np.asarray(boxes_b, float)
+                    n = min(len(a), len(b))
+                    return np.diag([iou(a[i], b[i]) for i in range(n)]) if n else np.zeros((len(a), len(b)))
+            """,
+            "NaN where the union is 0": """
+                def iou_matrix(boxes_a, boxes_b):
+                    a, b = np.asarray(boxes_a, float).reshape(-1, 4), np.asarray(boxes_b, float).reshape(-1, 4)
+                    w = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+                    h = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+                    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+                    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+                    with np.errstate(all="ignore"):
+                        return w * h / (area_a[:, None] + area_b[None, :] - w * h)
+            """,
+            "no clipping of the overlap": """
+                def iou_matrix(boxes_a, boxes_b):
+                    a, b = np.asarray(boxes_a, float).reshape(-1, 4), np.asarray(boxes_b, float).reshape(-1, 4)
+                    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+                    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+                    inter = w * h
+                    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+                    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+                    union = area_a[:, None] + area_b[None, :] - inter
+                    return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+            """,
+            "an empty set gives (0,) instead of (0, m)": """
+                def iou_matrix(boxes_a, boxes_b):
+                    if len(boxes_a) == 0 or len(boxes_b) == 0:
+                        return np.zeros(0)
+                    return _iou_matrix(boxes_a, boxes_b)
+            """,
+        },
+        "right": {
+            "a loop-free split into columns": """
+                def iou_matrix(boxes_a, boxes_b):
+                    a = np.asarray(boxes_a, dtype=float).reshape(-1, 1, 4)
+                    b = np.asarray(boxes_b, dtype=float).reshape(1, -1, 4)
+                    lo = np.maximum(a[..., :2], b[..., :2])
+                    hi = np.minimum(a[..., 2:], b[..., 2:])
+                    inter = np.prod(np.clip(hi - lo, 0, None), axis=-1)
+                    union = np.prod(a[..., 2:] - a[..., :2], axis=-1) + np.prod(b[..., 2:] - b[..., :2], axis=-1) - inter
+                    out = np.zeros_like(inter)
+                    np.divide(inter, union, out=out, where=union > 0)
+                    return out
+            """,
+            "errstate and nan_to_num": """
+                def iou_matrix(boxes_a, boxes_b):
+                    a, b = np.asarray(boxes_a, float).reshape(-1, 4), np.asarray(boxes_b, float).reshape(-1, 4)
+                    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+                    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+                    inter = ix * iy
+                    union = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None] + ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))[None] - inter
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        return np.nan_to_num(inter / union)
+            """,
+        },
+    },
+    "non_max_suppression": {
+        "wrong": {
+            "all classes together": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    return _nms(boxes, scores, np.zeros(len(scores), int), iou_threshold, score_threshold)
+            """,
+            "suppresses only when IoU > threshold": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    return _nms(boxes, scores, classes, iou_threshold + 1e-9, score_threshold)
+            """,
+            "keeps scores equal to the threshold": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    return _nms(boxes, scores, classes, iou_threshold, score_threshold - 1e-9)
+            """,
+            "grouped by class, not sorted by score": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    keep = _nms(boxes, scores, classes, iou_threshold, score_threshold)
+                    classes = np.asarray(classes)
+                    return keep[np.argsort(classes[keep], kind="stable")]
+            """,
+            "suppressed boxes suppress too": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    boxes, scores, classes = np.asarray(boxes, float).reshape(-1, 4), np.asarray(scores, float), np.asarray(classes)
+                    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > score_threshold]
+                    removed, keep = set(), []
+                    for n, i in enumerate(order):
+                        if i not in removed:
+                            keep.append(i)
+                        for j in order[n + 1:]:
+                            if classes[j] == classes[i] and iou(boxes[i], boxes[j]) >= iou_threshold:
+                                removed.add(j)
+                    return np.array(keep, dtype=int)
+            """,
+            "ties by the larger index": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    boxes, scores, classes = np.asarray(boxes, float).reshape(-1, 4), np.asarray(scores, float), np.asarray(classes)
+                    order = [i for i in np.argsort(-scores)[::-1][::-1] if scores[i] > score_threshold]
+                    order = sorted(order, key=lambda i: (-scores[i], -i))
+                    keep = []
+                    for i in order:
+                        if all(classes[j] != classes[i] or iou(boxes[i], boxes[j]) < iou_threshold for j in keep):
+                            keep.append(i)
+                    return np.array(keep, dtype=int)
+            """,
+            "returns None when nothing is kept": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    if len(scores) == 0:
+                        return None
+                    return _nms(boxes, scores, classes, iou_threshold, score_threshold)
+            """,
+        },
+        "right": {
+            "plain loops with iou": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    boxes, scores, classes = np.asarray(boxes, float).reshape(-1, 4), np.asarray(scores, float), np.asarray(classes)
+                    order = sorted((i for i in range(len(scores)) if scores[i] > score_threshold), key=lambda i: (-scores[i], i))
+                    keep = []
+                    for i in order:
+                        if all(classes[j] != classes[i] or iou(boxes[i], boxes[j]) < iou_threshold for j in keep):
+                            keep.append(i)
+                    return np.array(keep, dtype=int)
+            """,
+            "per class with iou_matrix": """
+                def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_threshold=0.0):
+                    boxes, scores, classes = np.asarray(boxes, float).reshape(-1, 4), np.asarray(scores, float), np.asarray(classes)
+                    kept = []
+                    for c in set(classes.tolist()):
+                        idx = [i for i in np.lexsort((np.arange(len(scores)), -scores)) if classes[i] == c and scores[i] > score_threshold]
+                        while idx:
+                            best, idx = idx[0], idx[1:]
+                            kept.append(best)
+                            if idx:
+                                ious = iou_matrix(boxes[[best]], boxes[idx])[0]
+                                idx = [i for i, v in zip(idx, ious) if v < iou_threshold]
+                    return np.array(sorted(kept, key=lambda i: (-scores[i], i)), dtype=np.int64)
+            """,
+        },
+    },
+    "encode_yolo_targets": {
+        "wrong": {
+            "row and column swapped": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    t = _encode(boxes, labels, grid_size, anchors, n_classes)
+                    return np.ascontiguousarray(np.swapaxes(t, 0, 1))
+            """,
+            "sizes image-relative, not in cell units": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    t = _encode(boxes, labels, grid_size, anchors, n_classes)
+                    t[..., 3:5] /= grid_size
+                    return t
+            """,
+            "float64": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    return _encode(boxes, labels, grid_size, anchors, n_classes).astype(np.float64)
+            """,
+            "always the first anchor": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    t = _encode(boxes, labels, grid_size, np.asarray(anchors)[:1], n_classes)
+                    out = np.zeros((grid_size, grid_size, len(anchors), 5 + n_classes), np.float32)
+                    out[:, :, :1] = t
+                    return out
+            """,
+            "round for floor": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    boxes = np.asarray(boxes, float).reshape(-1, 4)
+                    anchors = np.asarray(anchors, float).reshape(-1, 2)
+                    S = grid_size
+                    t = np.zeros((S, S, len(anchors), 5 + n_classes), np.float32)
+                    for (x1, y1, x2, y2), label in zip(boxes, labels):
+                        cx, cy, w, h = (x1 + x2) / 2 * S, (y1 + y2) / 2 * S, (x2 - x1) * S, (y2 - y1) * S
+                        row, col = min(round(cy), S - 1), min(round(cx), S - 1)
+                        inter = np.minimum(w, anchors[:, 0]) * np.minimum(h, anchors[:, 1])
+                        a = int(np.argmax(inter / (w * h + anchors[:, 0] * anchors[:, 1] - inter)))
+                        t[row, col, a, :5] = [1, cx - col, cy - row, w, h]
+                        t[row, col, a, 5 + int(label)] = 1
+                    return t
+            """,
+            "no clamp at the last cell": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    boxes = np.asarray(boxes, float).reshape(-1, 4)
+                    anchors = np.asarray(anchors, float).reshape(-1, 2)
+                    S = grid_size
+                    t = np.zeros((S, S, len(anchors), 5 + n_classes), np.float32)
+                    for (x1, y1, x2, y2), label in zip(boxes, labels):
+                        cx, cy, w, h = (x1 + x2) / 2 * S, (y1 + y2) / 2 * S, (x2 - x1) * S, (y2 - y1) * S
+                        row, col = int(cy), int(cx)
+                        inter = np.minimum(w, anchors[:, 0]) * np.minimum(h, anchors[:, 1])
+                        a = int(np.argmax(inter / (w * h + anchors[:, 0] * anchors[:, 1] - inter)))
+                        t[row % S, col % S, a, :5] = [1, cx - col, cy - row, w, h]
+                        t[row % S, col % S, a, 5 + int(label)] = 1
+                    return t
+            """,
+        },
+        "right": {
+            "np.eye for the one-hot": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    S = grid_size
+                    anchors = np.asarray(anchors, dtype=np.float32)
+                    target = np.zeros((S, S, len(anchors), 5 + n_classes), dtype=np.float32)
+                    for box, label in zip(np.asarray(boxes).reshape(-1, 4), labels):
+                        x1, y1, x2, y2 = box * S
+                        cx, cy, w, h = (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1
+                        col, row = min(int(cx // 1), S - 1), min(int(cy // 1), S - 1)
+                        inter = np.minimum(w, anchors[:, 0]) * np.minimum(h, anchors[:, 1])
+                        best = int(np.argmax(inter / (w * h + anchors.prod(axis=1) - inter)))
+                        target[row, col, best] = np.concatenate([[1, cx - col, cy - row, w, h], np.eye(n_classes)[label]])
+                    return target
+            """,
+            "anchor IoU with a helper": """
+                def encode_yolo_targets(boxes, labels, grid_size, anchors, n_classes):
+                    S = grid_size
+                    out = np.zeros((S, S, len(anchors), 5 + n_classes), "float32")
+                    for (x1, y1, x2, y2), lab in zip(np.asarray(boxes, float).reshape(-1, 4), np.asarray(labels).ravel()):
+                        w, h = (x2 - x1) * S, (y2 - y1) * S
+                        cx, cy = (x1 + x2) * S / 2, (y1 + y2) * S / 2
+                        r, c = min(int(np.floor(cy)), S - 1), min(int(np.floor(cx)), S - 1)
+                        ious = [iou((0, 0, w, h), (0, 0, aw, ah)) for aw, ah in anchors]
+                        a = int(np.argmax(ious))
+                        out[r, c, a] = 0
+                        out[r, c, a, :5] = (1, cx - c, cy - r, w, h)
+                        out[r, c, a, 5 + int(lab)] = 1
+                    return out
+            """,
+        },
+    },
+    "kmeans_anchors": {
+        "wrong": {
+            "Euclidean distance": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    wh = np.asarray(box_wh, float)
+                    c = wh[np.random.default_rng(seed).choice(len(wh), size=k, replace=False)].copy()
+                    assign = None
+                    for _ in range(max_iter):
+                        new = np.argmin(((wh[:, None] - c[None]) ** 2).sum(-1), axis=1)
+                        if assign is not None and np.array_equal(new, assign):
+                            break
+                        assign = new
+                        for j in range(k):
+                            if np.any(assign == j):
+                                c[j] = wh[assign == j].mean(axis=0)
+                    return c[np.argsort(c[:, 0] * c[:, 1])]
+            """,
+            "not sorted": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    wh = np.asarray(box_wh, float)
+                    c = wh[np.random.default_rng(seed).choice(len(wh), size=k, replace=False)].copy()
+                    assign = None
+                    for _ in range(max_iter):
+                        inter = np.minimum(wh[:, None, 0], c[None, :, 0]) * np.minimum(wh[:, None, 1], c[None, :, 1])
+                        new = np.argmax(inter / (wh[:, None].prod(-1) + c[None].prod(-1) - inter), axis=1)
+                        if assign is not None and np.array_equal(new, assign):
+                            break
+                        assign = new
+                        for j in range(k):
+                            if np.any(assign == j):
+                                c[j] = wh[assign == j].mean(axis=0)
+                    return c
+            """,
+            "sorted by width": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    c = _kmeans(box_wh, k, seed, max_iter)
+                    return c[np.argsort(c[:, 0])]
+            """,
+            "the first k boxes as the start": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    wh = np.asarray(box_wh, float)
+                    c = wh[:k].copy()
+                    for _ in range(max_iter):
+                        inter = np.minimum(wh[:, None, 0], c[None, :, 0]) * np.minimum(wh[:, None, 1], c[None, :, 1])
+                        a = np.argmax(inter / (wh[:, None].prod(-1) + c[None].prod(-1) - inter), axis=1)
+                        c = np.array([wh[a == j].mean(0) if np.any(a == j) else c[j] for j in range(k)])
+                    return c[np.argsort(c.prod(1))]
+            """,
+            "one assignment step only": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    return _kmeans(box_wh, k, seed, 1)
+            """,
+            "the median instead of the mean": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    wh = np.asarray(box_wh, float)
+                    c = wh[np.random.default_rng(seed).choice(len(wh), size=k, replace=False)].copy()
+                    assign = None
+                    for _ in range(max_iter):
+                        inter = np.minimum(wh[:, None, 0], c[None, :, 0]) * np.minimum(wh[:, None, 1], c[None, :, 1])
+                        new = np.argmax(inter / (wh[:, None].prod(-1) + c[None].prod(-1) - inter), axis=1)
+                        if assign is not None and np.array_equal(new, assign):
+                            break
+                        assign = new
+                        for j in range(k):
+                            if np.any(assign == j):
+                                c[j] = np.median(wh[assign == j], axis=0)
+                    return c[np.argsort(c.prod(1))]
+            """,
+        },
+        "right": {
+            "a while loop": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    wh = np.array(box_wh, dtype=float)
+                    rng = np.random.default_rng(seed)
+                    cent = wh[rng.choice(len(wh), size=k, replace=False)]
+                    prev, it = None, 0
+                    while it < max_iter:
+                        iw = np.minimum.outer(wh[:, 0], cent[:, 0])
+                        ih = np.minimum.outer(wh[:, 1], cent[:, 1])
+                        inter = iw * ih
+                        dist = 1 - inter / (np.multiply.outer(wh[:, 0] * wh[:, 1], np.ones(k)) + cent[:, 0] * cent[:, 1] - inter)
+                        lab = dist.argmin(axis=1)
+                        if prev is not None and (lab == prev).all():
+                            break
+                        prev = lab
+                        cent = np.stack([wh[lab == j].mean(0) if (lab == j).any() else cent[j] for j in range(k)])
+                        it += 1
+                    return cent[np.argsort(cent.prod(axis=1), kind="stable")]
+            """,
+            "sorted() on the rows": """
+                def kmeans_anchors(box_wh, k, seed=0, max_iter=100):
+                    wh = np.asarray(box_wh, np.float64)
+                    c = wh[np.random.default_rng(seed).choice(wh.shape[0], size=k, replace=False)].copy()
+                    last = None
+                    for _ in range(max_iter):
+                        scores = np.array([[iou((0, 0, w, h), (0, 0, cw, ch)) for cw, ch in c] for w, h in wh])
+                        assign = scores.argmax(axis=1)
+                        if last is not None and np.array_equal(assign, last):
+                            break
+                        last = assign
+                        for j in range(k):
+                            if (assign == j).any():
+                                c[j] = wh[assign == j].mean(axis=0)
+                    return np.array(sorted(c.tolist(), key=lambda r: r[0] * r[1]))
+            """,
+        },
+    },
+}
+
+PRELUDE = {
+    "iou_matrix": "_iou_matrix = iou_matrix",
+    "non_max_suppression": "_nms = non_max_suppression",
+    "encode_yolo_targets": "_encode = encode_yolo_targets",
+    "kmeans_anchors": "_kmeans = kmeans_anchors",
+}

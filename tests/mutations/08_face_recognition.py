@@ -1,0 +1,323 @@
+"""Wrong and correct answers for notebook 08 (see tests/mutation_harness.py)."""
+
+VARIANTS = {
+    "triplet_loss": {
+        "wrong": {
+            "plain distances, not squared": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    dp = ops.sqrt(ops.sum(ops.square(anchor - positive), axis=-1))
+                    dn = ops.sqrt(ops.sum(ops.square(anchor - negative), axis=-1))
+                    return ops.sum(ops.maximum(dp - dn + margin, 0.0))
+            """,
+            "the mean over the batch": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    dp = ops.sum(ops.square(anchor - positive), axis=-1)
+                    dn = ops.sum(ops.square(anchor - negative), axis=-1)
+                    return ops.mean(ops.maximum(dp - dn + margin, 0.0))
+            """,
+            "max(., 0) after the sum": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    dp = ops.sum(ops.square(anchor - positive), axis=-1)
+                    dn = ops.sum(ops.square(anchor - negative), axis=-1)
+                    return ops.maximum(ops.sum(dp - dn + margin), 0.0)
+            """,
+            "margin subtracted": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    dp = ops.sum(ops.square(anchor - positive), axis=-1)
+                    dn = ops.sum(ops.square(anchor - negative), axis=-1)
+                    return ops.sum(ops.maximum(dp - dn - margin, 0.0))
+            """,
+            "written in NumPy": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    a, p, n = (np.asarray(v, dtype=np.float64) for v in (anchor, positive, negative))
+                    return float(np.maximum(((a - p) ** 2).sum(-1) - ((a - n) ** 2).sum(-1) + margin, 0).sum())
+            """,
+            "distances summed over the batch axis": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    dp = ops.sum(ops.square(anchor - positive), axis=0)
+                    dn = ops.sum(ops.square(anchor - negative), axis=0)
+                    return ops.sum(ops.maximum(dp - dn + margin, 0.0))
+            """,
+            "margin fixed at 0.2": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    dp = ops.sum(ops.square(anchor - positive), axis=-1)
+                    dn = ops.sum(ops.square(anchor - negative), axis=-1)
+                    return ops.sum(ops.maximum(dp - dn + 0.2, 0.0))
+            """,
+        },
+        "right": {
+            "relu": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    gap = ops.sum((anchor - positive) ** 2, axis=1) - ops.sum((anchor - negative) ** 2, axis=1)
+                    return ops.sum(ops.relu(gap + margin))
+            """,
+            "einsum and where": """
+                def triplet_loss(anchor, positive, negative, margin=0.2):
+                    dap = anchor - positive
+                    dan = anchor - negative
+                    loss = ops.einsum("ij,ij->i", dap, dap) - ops.einsum("ij,ij->i", dan, dan) + margin
+                    return ops.sum(ops.where(loss > 0, loss, ops.zeros_like(loss)))
+            """,
+        },
+    },
+    "pairwise_distances": {
+        "wrong": {
+            "no clipping: NaN from rounding": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = ops.convert_to_tensor(embeddings)
+                    n = ops.sum(ops.square(e), axis=1)
+                    d = ops.expand_dims(n, 1) - 2.0 * ops.matmul(e, ops.transpose(e)) + ops.expand_dims(n, 0)
+                    return d if squared else ops.sqrt(d)
+            """,
+            "sqrt of zero: NaN gradient": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = ops.convert_to_tensor(embeddings)
+                    n = ops.sum(ops.square(e), axis=1)
+                    d = ops.maximum(ops.expand_dims(n, 1) - 2.0 * ops.matmul(e, ops.transpose(e)) + ops.expand_dims(n, 0), 0.0)
+                    return d if squared else ops.sqrt(d)
+            """,
+            "squared flag inverted": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = ops.convert_to_tensor(embeddings)
+                    n = ops.sum(ops.square(e), axis=1)
+                    d = ops.maximum(ops.expand_dims(n, 1) - 2.0 * ops.matmul(e, ops.transpose(e)) + ops.expand_dims(n, 0), 0.0)
+                    zero = ops.cast(ops.equal(d, 0.0), d.dtype)
+                    return ops.sqrt(d + zero * 1e-16) * (1 - zero) if squared else d
+            """,
+            "minus sign dropped": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = ops.convert_to_tensor(embeddings)
+                    n = ops.sum(ops.square(e), axis=1)
+                    d = ops.maximum(ops.expand_dims(n, 1) + 2.0 * ops.matmul(e, ops.transpose(e)) + ops.expand_dims(n, 0), 0.0)
+                    zero = ops.cast(ops.equal(d, 0.0), d.dtype)
+                    return d if squared else ops.sqrt(d + zero * 1e-16) * (1 - zero)
+            """,
+            "Gram matrix of the columns": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = ops.transpose(ops.convert_to_tensor(embeddings))
+                    n = ops.sum(ops.square(e), axis=1)
+                    d = ops.maximum(ops.expand_dims(n, 1) - 2.0 * ops.matmul(e, ops.transpose(e)) + ops.expand_dims(n, 0), 0.0)
+                    zero = ops.cast(ops.equal(d, 0.0), d.dtype)
+                    return d if squared else ops.sqrt(d + zero * 1e-16) * (1 - zero)
+            """,
+            "NumPy": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = np.asarray(embeddings, dtype=np.float64)
+                    d = ((e[:, None] - e[None]) ** 2).sum(-1)
+                    return d if squared else np.sqrt(d)
+            """,
+        },
+        "right": {
+            "differences by broadcasting": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = ops.convert_to_tensor(embeddings)
+                    d = ops.sum(ops.square(ops.expand_dims(e, 1) - ops.expand_dims(e, 0)), axis=-1)
+                    if squared:
+                        return d
+                    safe = ops.where(d > 0, d, ops.ones_like(d))
+                    return ops.where(d > 0, ops.sqrt(safe), ops.zeros_like(d))
+            """,
+            "maximum then zero the diagonal": """
+                def pairwise_distances(embeddings, squared=False):
+                    e = ops.convert_to_tensor(embeddings)
+                    g = ops.matmul(e, ops.transpose(e))
+                    n = ops.diagonal(g)
+                    d = ops.relu(n[:, None] - 2 * g + n[None, :])
+                    d = d * (1.0 - ops.eye(ops.shape(d)[0], dtype=d.dtype))
+                    if squared:
+                        return d
+                    mask = ops.cast(d > 0, d.dtype)
+                    return ops.sqrt(ops.maximum(d, 1e-16)) * mask
+            """,
+        },
+    },
+    "batch_hard_triplets": {
+        "wrong": {
+            "no mask on the negatives (the anchor itself is closest)": """
+                def batch_hard_triplets(embeddings, labels):
+                    d = pairwise_distances(embeddings, squared=True)
+                    labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
+                    same = ops.cast(ops.equal(labels[None, :], labels[:, None]), d.dtype)
+                    return ops.max(d * same, axis=1), ops.min(d, axis=1)
+            """,
+            "the closest positive and the farthest negative": """
+                def batch_hard_triplets(embeddings, labels):
+                    d = pairwise_distances(embeddings, squared=True)
+                    labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
+                    same = ops.cast(ops.equal(labels[None, :], labels[:, None]), d.dtype)
+                    eye = ops.eye(ops.shape(d)[0], dtype=d.dtype)
+                    big = ops.max(d) + 1.0
+                    hp = ops.min(d + (1.0 - same + eye) * big, axis=1)
+                    hn = ops.max(d * (1.0 - same), axis=1)
+                    return hp, hn
+            """,
+            "plain distances, not squared": """
+                def batch_hard_triplets(embeddings, labels):
+                    d = pairwise_distances(embeddings, squared=False)
+                    labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
+                    same = ops.cast(ops.equal(labels[None, :], labels[:, None]), d.dtype)
+                    hp = ops.max(d * same, axis=1)
+                    hn = ops.min(d + same * (ops.max(d) + 1.0), axis=1)
+                    return hp, hn
+            """,
+            "a lone person's positive is the large number": """
+                def batch_hard_triplets(embeddings, labels):
+                    d = pairwise_distances(embeddings, squared=True)
+                    labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
+                    same = ops.cast(ops.equal(labels[None, :], labels[:, None]), d.dtype)
+                    eye = ops.eye(ops.shape(d)[0], dtype=d.dtype)
+                    big = ops.max(d) + 1.0
+                    positive = same - eye
+                    hp = ops.max(d * positive + (1.0 - positive) * -1.0, axis=1)
+                    hp = ops.where(hp < 0, big, hp)
+                    hn = ops.min(d + same * big, axis=1)
+                    return hp, hn
+            """,
+            "NumPy": """
+                def batch_hard_triplets(embeddings, labels):
+                    e = np.asarray(embeddings, np.float64); y = np.asarray(labels)
+                    d2 = ((e[:, None] - e[None]) ** 2).sum(-1)
+                    same = y[:, None] == y[None]
+                    return np.where(same, d2, 0).max(1), np.where(~same, d2, np.inf).min(1)
+            """,
+            "labels compared along one axis only": """
+                def batch_hard_triplets(embeddings, labels):
+                    d = pairwise_distances(embeddings, squared=True)
+                    labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
+                    same = ops.cast(ops.equal(labels, labels[0]), d.dtype)[None, :] * ops.ones_like(d)
+                    hp = ops.max(d * same, axis=1)
+                    hn = ops.min(d + same * (ops.max(d) + 1.0), axis=1)
+                    return hp, hn
+            """,
+        },
+        "right": {
+            "with where and infinity": """
+                def batch_hard_triplets(embeddings, labels):
+                    d = pairwise_distances(embeddings, squared=True)
+                    labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
+                    same = ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(labels, 0))
+                    hp = ops.max(ops.where(same, d, ops.zeros_like(d)), axis=1)
+                    hn = ops.min(ops.where(same, ops.full_like(d, float("inf")), d), axis=1)
+                    return hp, hn
+            """,
+            "inline distances, masks as floats": """
+                def batch_hard_triplets(embeddings, labels):
+                    e = ops.convert_to_tensor(embeddings)
+                    sq = ops.sum(e * e, axis=1)
+                    d = ops.relu(sq[:, None] + sq[None, :] - 2.0 * ops.matmul(e, ops.transpose(e)))
+                    y = ops.convert_to_tensor(labels)
+                    pos = ops.cast(y[:, None] == y[None, :], "float32") - ops.eye(ops.shape(d)[0])
+                    neg = 1.0 - pos - ops.eye(ops.shape(d)[0])
+                    return ops.max(d * pos, axis=1), ops.min(d + (1.0 - neg) * 1e9, axis=1)
+            """,
+        },
+    },
+    "verify": {
+        "wrong": {
+            "strict <": """
+                def verify(embedding_a, embedding_b, threshold):
+                    return bool(np.sum((np.asarray(embedding_a) - embedding_b) ** 2) < threshold)
+            """,
+            "plain distance": """
+                def verify(embedding_a, embedding_b, threshold):
+                    return bool(np.linalg.norm(np.asarray(embedding_a) - embedding_b) <= threshold)
+            """,
+            "returns np.bool_": """
+                def verify(embedding_a, embedding_b, threshold):
+                    return np.sum((np.asarray(embedding_a) - embedding_b) ** 2) <= threshold
+            """,
+            "reversed test": """
+                def verify(embedding_a, embedding_b, threshold):
+                    return bool(np.sum((np.asarray(embedding_a) - embedding_b) ** 2) >= threshold)
+            """,
+            "always True": """
+                def verify(embedding_a, embedding_b, threshold):
+                    return True
+            """,
+            "returns the distance": """
+                def verify(embedding_a, embedding_b, threshold):
+                    return float(np.sum((np.asarray(embedding_a) - embedding_b) ** 2))
+            """,
+        },
+        "right": {
+            "dot product": """
+                def verify(embedding_a, embedding_b, threshold):
+                    d = np.asarray(embedding_a, float) - np.asarray(embedding_b, float)
+                    return bool(d @ d <= threshold)
+            """,
+            "if / else": """
+                def verify(embedding_a, embedding_b, threshold):
+                    if ((embedding_a - embedding_b) ** 2).sum() > threshold:
+                        return False
+                    return True
+            """,
+        },
+    },
+    "identify": {
+        "wrong": {
+            "mean over a person's photos": """
+                def identify(query_embedding, database, threshold):
+                    best, best_d = "unknown", np.inf
+                    for name, e in database.items():
+                        d = np.mean(np.sum((np.asarray(e) - query_embedding) ** 2, axis=1))
+                        if d < best_d:
+                            best, best_d = name, d
+                    return best if best_d <= threshold else "unknown"
+            """,
+            "plain distance": """
+                def identify(query_embedding, database, threshold):
+                    best, best_d = "unknown", np.inf
+                    for name, e in database.items():
+                        d = np.min(np.linalg.norm(np.asarray(e) - query_embedding, axis=1))
+                        if d < best_d:
+                            best, best_d = name, d
+                    return best if best_d <= threshold else "unknown"
+            """,
+            "the first photo only": """
+                def identify(query_embedding, database, threshold):
+                    best, best_d = "unknown", np.inf
+                    for name, e in database.items():
+                        d = np.sum((np.asarray(e)[0] - query_embedding) ** 2)
+                        if d < best_d:
+                            best, best_d = name, d
+                    return best if best_d <= threshold else "unknown"
+            """,
+            "never unknown": """
+                def identify(query_embedding, database, threshold):
+                    dist = {n: np.min(np.sum((np.asarray(e) - query_embedding) ** 2, axis=1)) for n, e in database.items()}
+                    return min(dist, key=dist.get)
+            """,
+            "returns None when nobody is close": """
+                def identify(query_embedding, database, threshold):
+                    dist = {n: np.min(np.sum((np.asarray(e) - query_embedding) ** 2, axis=1)) for n, e in database.items()}
+                    best = min(dist, key=dist.get)
+                    return best if dist[best] <= threshold else None
+            """,
+            "the farthest person": """
+                def identify(query_embedding, database, threshold):
+                    dist = {n: np.min(np.sum((np.asarray(e) - query_embedding) ** 2, axis=1)) for n, e in database.items()}
+                    best = max(dist, key=dist.get)
+                    return best if dist[best] <= threshold else "unknown"
+            """,
+        },
+        "right": {
+            "sorted list": """
+                def identify(query_embedding, database, threshold):
+                    scored = sorted((float(((np.asarray(e) - query_embedding) ** 2).sum(axis=1).min()), n)
+                                    for n, e in database.items())
+                    d, name = scored[0]
+                    return name if d <= threshold else "unknown"
+            """,
+            "with verify": """
+                def identify(query_embedding, database, threshold):
+                    best, best_d = None, None
+                    for name, photos in database.items():
+                        for photo in np.atleast_2d(photos):
+                            d = float(np.sum((photo - query_embedding) ** 2))
+                            if best_d is None or d < best_d:
+                                best, best_d = name, d
+                    return best if best_d is not None and best_d <= threshold else "unknown"
+            """,
+        },
+    },
+}
