@@ -285,8 +285,9 @@ cu.checks.check_close(iou((0, 0, 10, 10), (2, 3, 4, 8)), 0.1, name="iou of a box
                        hint=_hint)
 cu.checks.check_close(iou(np.array([0.0, 0.0, 4.0, 2.0]), np.array([2.0, 0.0, 6.0, 2.0])), 1 / 3,
                        name="iou of NumPy boxes (4 in 8 + 8 - 4)", hint=_hint)
-cu.checks.check_close(iou((0.5, 0.5, 2.5, 1.5), (1.0, 0.0, 2.0, 3.0)), 0.25,
-                       name="iou((0.5,0.5,2.5,1.5), (1,0,2,3)) with fractional corners (1 in 2 + 3 - 1)", hint=_hint)
+cu.checks.check_close(iou((0.5, 0.5, 2.5, 2.0), (1.0, 0.0, 2.0, 3.0)), 1 / 3,
+                       name="iou((0.5,0.5,2.5,2), (1,0,2,3)) with fractional corners (1.5 in 3 + 3 - 1.5)",
+                       hint=_hint + " Keep the corners as they are (no int()).")
 cu.checks.check_close(iou((2, 2, 6, 6), (0, 0, 4, 4)), 1 / 7, name="iou((2,2,6,6), (0,0,4,4)): the order of the boxes",
                        hint="the overlap starts at the larger x1 and y1 and ends at the smaller x2 and y2.")
 cu.checks.check_close(iou((0, 0, 0, 0), (0, 0, 0, 0)), 0.0, name="iou of two empty boxes",
@@ -650,6 +651,11 @@ cu.checks.check_array(encode_yolo_targets(np.zeros((0, 4)), np.zeros(0, int), 4,
 _t = encode_yolo_targets(np.array([[0.8, 0.8, 1.0, 1.0]]), np.array([1]), 5, np.array([[1.0, 1.0]]), 2)
 cu.checks.check_array(_t[4, 4, 0], [1, 0.5, 0.5, 1.0, 1.0, 0, 1], name="encode_yolo_targets(box in the bottom-right cell)",
                        atol=1e-5, hint=_hint)
+# a (zero-size) box whose centre is the image's bottom-right corner: floor(1.0 * S) = S is clamped to S - 1
+_t = encode_yolo_targets(np.array([[1.0, 1.0, 1.0, 1.0]]), np.array([0]), 4, np.array([[1.0, 1.0]]), 2)
+cu.checks.check_array(_t[3, 3, 0], [1, 1.0, 1.0, 0.0, 0.0, 1, 0], name="encode_yolo_targets(centre on the far border)",
+                       atol=1e-5, hint="row = min(floor(cy * S), S - 1), col = min(floor(cx * S), S - 1).")
+cu.checks.check_close(_t[..., 0].sum(), 1.0, name="encode_yolo_targets(centre on the far border): one slot", atol=1e-6)
 ### BEGIN HIDDEN TESTS
 # a centre exactly on a cell border belongs to the cell below / to the right (floor)
 _t = encode_yolo_targets(np.array([[0.2, 0.2, 0.3, 0.3]]), np.array([0]), 4, np.array([[1.0, 1.0]]), 2)
@@ -744,6 +750,14 @@ for _seed in (0, 1):
     cu.checks.check_array(_got, _expected, name=f"kmeans_anchors(small, medium and spread large shapes, seed={_seed})",
                            rtol=1e-6, atol=1e-6, hint="use 1 - IoU as the distance (not the Euclidean distance), the "
                            "initialisation of the docstring, and sort the anchors by increasing area.")
+_wh = np.random.default_rng(3).uniform(1, 10, (200, 2))  # shapes with no clusters at all
+cu.checks.check_array(kmeans_anchors(_wh, 5, seed=4),
+                       np.array([[1.5235592792743649, 5.196165507066996], [6.710503636745604, 2.7837878309367063],
+                                 [3.4815346519389077, 6.359249784533778], [5.741752263410763, 8.052985627674856],
+                                 [8.424511478605327, 6.767201689316563]]),
+                       name="kmeans_anchors(200 random shapes, 5, seed=4)", rtol=1e-6, atol=1e-6,
+                       hint="start exactly from box_wh[rng.choice(n, size=k, replace=False)], iterate until no "
+                            "assignment changes, and sort by area w * h (not by width).")
 _areas = np.prod(cu.to_numpy(kmeans_anchors(_shapes, 3, seed=1)), axis=1)
 cu.checks.check_true(np.all(np.diff(_areas) >= 0), f"anchors are not sorted by area: areas {np.round(_areas, 2).tolist()}",
                       name="kmeans_anchors(shapes, 3, seed=1) is sorted", hint="return centroids[np.argsort(w * h)].")

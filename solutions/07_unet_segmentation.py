@@ -350,7 +350,6 @@ for conv in convs:
     cu.checks.check_equal((conv.padding, conv.activation.__name__, type(conv.kernel_initializer).__name__),
                            ("same", "relu", "HeNormal"), name=f"conv_block: settings of {conv.name}",
                            hint='Conv2D(n_filters, 3, activation="relu", padding="same", kernel_initializer="he_normal")')
-### BEGIN HIDDEN TESTS
 model, (nxt, skip) = _block_model((16, 24, 5), 6, dropout_prob=0.3, max_pooling=False)
 cu.checks.check_shape(nxt, (None, 16, 24, 6), name="conv_block(..., max_pooling=False).next_layer",
                        hint="without pooling, next_layer is the same tensor as skip_connection.")
@@ -362,6 +361,7 @@ drops = [l for l in model.layers if isinstance(l, layers.Dropout)]
 cu.checks.check_true(len(drops) == 1 and abs(drops[0].rate - 0.3) < 1e-9,
                       f"expected one Dropout(0.3) layer, found rates {[d.rate for d in drops]}",
                       name="conv_block(..., dropout_prob=0.3)")
+### BEGIN HIDDEN TESTS
 model, _ = _block_model((8, 8, 2), 4)
 cu.checks.check_true(not any(isinstance(l, layers.Dropout) for l in model.layers),
                       "with dropout_prob=0 there must be no Dropout layer", name="conv_block(..., dropout_prob=0)")
@@ -632,6 +632,15 @@ cu.checks.check_array(dice_coefficient(example_true, example_pred, 3), [2 / 3, 2
 only_truth = iou_per_class(np.array([[2, 2], [0, 0]]), np.array([[0, 0], [0, 0]]), 3)
 cu.checks.check_array(only_truth, [0.5, np.nan, 0.0], name="iou_per_class(class 2 in the truth only)",
                        hint="a class in the truth but never predicted has IoU 0, not NaN.")
+cu.checks.check_array(iou_per_class(np.array([0, 0]), np.array([0, 2]), 3), [0.5, np.nan, 0.0],
+                       name="iou_per_class(class 2 predicted but not in the truth)",
+                       hint="NaN only when a class is absent from both; predicted but absent from the truth is 0.")
+# a batch of two 1x2 maps: class 0 has |A & B| = 1 of |A | B| = 2 pixels, class 1 has 2 of 3
+batch_true, batch_pred = np.array([[[0, 1]], [[1, 1]]]), np.array([[[0, 1]], [[0, 1]]])
+cu.checks.check_array(iou_per_class(batch_true, batch_pred, 2), [0.5, 2 / 3], name="iou_per_class(a batch of two maps)",
+                       hint="count the pixels of all maps of the batch together (flatten everything).")
+cu.checks.check_array(dice_coefficient(batch_true, batch_pred, 2), [2 / 3, 0.8], name="dice_coefficient(a batch of two maps)",
+                       hint="2 |A & B| / (|A| + |B|) over all pixels of the batch.")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
 batch_true = rng.integers(0, 4, size=(3, 9, 7))

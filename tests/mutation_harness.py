@@ -190,7 +190,11 @@ def run_mutations(stem: str, cwd: Path) -> Report:
     exercises = [i for i, k in enumerate(kinds) if k == "solution" and cells[i].cell_type == "code"]
     unknown = set(variants) - {cells[i].metadata.nbgrader.grade_id for i in exercises}
     assert not unknown, f"{stem}: variants for unknown exercises {sorted(unknown)}"
-    last_test = max(i for i, k in enumerate(kinds) if k == "tests")
+    # run up to the last check of the last exercise that has variants (the rest of the notebook adds nothing)
+    with_variants = [i for i in exercises if cells[i].metadata.nbgrader.grade_id in variants]
+    after = [j for j in exercises if j > max(with_variants)] if with_variants else []
+    end_of_last = after[0] if after else len(cells)
+    last_test = max(i for i, k in enumerate(kinds[:end_of_last]) if k == "tests")
     course_functions = _course_functions()
     report = Report(stem)
     seen_test_functions: dict[str, str] = {}

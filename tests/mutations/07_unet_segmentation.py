@@ -1,0 +1,320 @@
+"""Wrong and correct answers for notebook 07 (see tests/mutation_harness.py)."""
+
+_CONV = 'layers.Conv2D(n_filters, 3, activation="relu", padding="same", kernel_initializer="he_normal")'
+
+VARIANTS = {
+    "conv_transpose_2d": {
+        "wrong": {
+            "= instead of += (overlaps do not sum)": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    m, n_H, n_W, _ = x.shape
+                    f, _, n_C, _ = w.shape
+                    full = np.zeros((m, (n_H - 1) * stride + f, (n_W - 1) * stride + f, n_C))
+                    for i in range(n_H):
+                        for j in range(n_W):
+                            full[:, i * stride:i * stride + f, j * stride:j * stride + f, :] = np.einsum("mp,abcp->mabc", x[:, i, j, :], w)
+                    return full[:, pad:full.shape[1] - pad, pad:full.shape[2] - pad, :]
+            """,
+            "flips the kernel": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    return _transpose(x, w[::-1, ::-1], stride, pad)
+            """,
+            "kernel channels swapped (w[:, :, c_prev, c])": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    m, n_H, n_W, _ = x.shape
+                    f, _, n_C, _ = w.shape
+                    full = np.zeros((m, (n_H - 1) * stride + f, (n_W - 1) * stride + f, n_C))
+                    for i in range(n_H):
+                        for j in range(n_W):
+                            full[:, i * stride:i * stride + f, j * stride:j * stride + f, :] += np.einsum("mp,abpc->mabc", x[:, i, j, :], w.reshape(f, f, w.shape[3], n_C))
+                    return full[:, pad:full.shape[1] - pad, pad:full.shape[2] - pad, :]
+            """,
+            "crops pad from one side only": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    full = _transpose(x, w, stride, 0)
+                    return full[:, 2 * pad:, 2 * pad:, :]
+            """,
+            "stride ignored": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    return _transpose(x, w, 1, pad)
+            """,
+            "calls Keras": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    layer = keras.layers.Conv2DTranspose(w.shape[2], w.shape[0], strides=stride, use_bias=False)
+                    layer.build(x.shape)
+                    layer.set_weights([w.astype("float32")])
+                    out = keras.ops.convert_to_numpy(layer(x.astype("float32")))
+                    return out[:, pad:out.shape[1] - pad, pad:out.shape[2] - pad, :]
+            """,
+        },
+        "right": {
+            "loop over the kernel taps": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    m, n_H, n_W, _ = x.shape
+                    f, _, n_C, _ = w.shape
+                    out = np.zeros((m, (n_H - 1) * stride + f, (n_W - 1) * stride + f, n_C))
+                    for a in range(f):
+                        for b in range(f):
+                            out[:, a:a + stride * (n_H - 1) + 1:stride, b:b + stride * (n_W - 1) + 1:stride, :] += x @ w[a, b].T
+                    if pad > 0:
+                        out = out[:, pad:-pad, pad:-pad]
+                    return out
+            """,
+            "four loops": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    m, n_H, n_W, n_P = x.shape
+                    f, _, n_C, _ = w.shape
+                    H, W = (n_H - 1) * stride + f, (n_W - 1) * stride + f
+                    out = np.zeros((m, H, W, n_C))
+                    for e in range(m):
+                        for i in range(n_H):
+                            for j in range(n_W):
+                                for p in range(n_P):
+                                    out[e, i * stride:i * stride + f, j * stride:j * stride + f, :] += x[e, i, j, p] * w[:, :, :, p]
+                    return out[:, pad:H - pad, pad:W - pad, :]
+            """,
+        },
+    },
+    "conv_block": {
+        "wrong": {
+            "no ReLU in the convolutions": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    x = layers.Conv2D(n_filters, 3, padding="same", kernel_initializer="he_normal")(inputs)
+                    x = layers.BatchNormalization()(x)
+                    x = layers.Conv2D(n_filters, 3, padding="same", kernel_initializer="he_normal")(x)
+                    x = layers.BatchNormalization()(x)
+                    if dropout_prob > 0:
+                        x = layers.Dropout(dropout_prob)(x)
+                    return (layers.MaxPooling2D(2)(x) if max_pooling else x), x
+            """,
+            "the skip after the pooling": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    x = CONV(inputs)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    x = layers.BatchNormalization()(x)
+                    if dropout_prob > 0:
+                        x = layers.Dropout(dropout_prob)(x)
+                    x = layers.MaxPooling2D(2)(x) if max_pooling else x
+                    return x, x
+            """.replace("CONV", _CONV),
+            "dropout_prob ignored": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    x = CONV(inputs)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    x = layers.BatchNormalization()(x)
+                    return (layers.MaxPooling2D(2)(x) if max_pooling else x), x
+            """.replace("CONV", _CONV),
+            "max_pooling ignored": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    x = CONV(inputs)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    x = layers.BatchNormalization()(x)
+                    if dropout_prob > 0:
+                        x = layers.Dropout(dropout_prob)(x)
+                    return layers.MaxPooling2D(2)(x), x
+            """.replace("CONV", _CONV),
+            "Dropout before the batch norm": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    x = CONV(inputs)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    if dropout_prob > 0:
+                        x = layers.Dropout(dropout_prob)(x)
+                    x = layers.BatchNormalization()(x)
+                    return (layers.MaxPooling2D(2)(x) if max_pooling else x), x
+            """.replace("CONV", _CONV),
+            "valid padding": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    x = layers.Conv2D(n_filters, 3, activation="relu", kernel_initializer="he_normal")(inputs)
+                    x = layers.BatchNormalization()(x)
+                    x = layers.Conv2D(n_filters, 3, activation="relu", kernel_initializer="he_normal")(x)
+                    x = layers.BatchNormalization()(x)
+                    if dropout_prob > 0:
+                        x = layers.Dropout(dropout_prob)(x)
+                    return (layers.MaxPooling2D(2)(x) if max_pooling else x), x
+            """,
+        },
+        "right": {
+            "a loop over the two convolutions": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    x = inputs
+                    for _ in range(2):
+                        x = keras.layers.Conv2D(filters=n_filters, kernel_size=(3, 3), padding="same", activation="relu",
+                                                kernel_initializer=keras.initializers.HeNormal())(x)
+                        x = keras.layers.BatchNormalization()(x)
+                    if dropout_prob:
+                        x = keras.layers.Dropout(rate=dropout_prob)(x)
+                    skip = x
+                    if max_pooling:
+                        x = keras.layers.MaxPooling2D(pool_size=(2, 2))(x)
+                    return x, skip
+            """,
+            "MaxPool2D alias and strides": """
+                def conv_block(inputs, n_filters, dropout_prob=0, max_pooling=True):
+                    conv = layers.Conv2D(n_filters, 3, padding="same", activation=keras.activations.relu, kernel_initializer="he_normal")(inputs)
+                    conv = layers.BatchNormalization()(conv)
+                    conv = layers.Conv2D(n_filters, 3, padding="same", activation="relu", kernel_initializer="he_normal")(conv)
+                    conv = layers.BatchNormalization()(conv)
+                    if dropout_prob > 0:
+                        conv = layers.Dropout(dropout_prob)(conv)
+                    return (layers.MaxPool2D(pool_size=2, strides=2)(conv) if max_pooling else conv), conv
+            """,
+        },
+    },
+    "upsampling_block": {
+        "wrong": {
+            "no concatenation with the skip": """
+                def upsampling_block(expansive_input, contractive_input, n_filters):
+                    x = layers.Conv2DTranspose(n_filters, 3, strides=2, padding="same")(expansive_input)
+                    x = CONV(x)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    return layers.BatchNormalization()(x)
+            """.replace("CONV", _CONV),
+            "Add instead of Concatenate": """
+                def upsampling_block(expansive_input, contractive_input, n_filters):
+                    x = layers.Conv2DTranspose(n_filters, 3, strides=2, padding="same")(expansive_input)
+                    x = layers.Add()([x, layers.Conv2D(n_filters, 1)(contractive_input)])
+                    x = CONV(x)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    return layers.BatchNormalization()(x)
+            """.replace("CONV", _CONV),
+            "UpSampling2D instead of Conv2DTranspose": """
+                def upsampling_block(expansive_input, contractive_input, n_filters):
+                    x = layers.UpSampling2D(2)(expansive_input)
+                    x = layers.Concatenate()([x, contractive_input])
+                    x = CONV(x)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    return layers.BatchNormalization()(x)
+            """.replace("CONV", _CONV),
+            "stride 1 (no upsampling)": """
+                def upsampling_block(expansive_input, contractive_input, n_filters):
+                    x = layers.Conv2DTranspose(n_filters, 3, strides=1, padding="same")(expansive_input)
+                    x = layers.Concatenate()([layers.MaxPooling2D(2)(contractive_input), x])
+                    x = CONV(x)
+                    x = layers.BatchNormalization()(x)
+                    x = CONV(x)
+                    return layers.BatchNormalization()(x)
+            """.replace("CONV", _CONV),
+            "one convolution only": """
+                def upsampling_block(expansive_input, contractive_input, n_filters):
+                    x = layers.Conv2DTranspose(n_filters, 3, strides=2, padding="same")(expansive_input)
+                    x = layers.Concatenate()([x, contractive_input])
+                    x = CONV(x)
+                    return layers.BatchNormalization()(x)
+            """.replace("CONV", _CONV),
+        },
+        "right": {
+            "keyword arguments": """
+                def upsampling_block(expansive_input, contractive_input, n_filters):
+                    up = keras.layers.Conv2DTranspose(filters=n_filters, kernel_size=(3, 3), strides=(2, 2), padding="same")(expansive_input)
+                    x = keras.layers.concatenate([up, contractive_input], axis=3)
+                    for _ in range(2):
+                        x = keras.layers.Conv2D(n_filters, (3, 3), activation="relu", padding="same", kernel_initializer="he_normal")(x)
+                        x = keras.layers.BatchNormalization()(x)
+                    return x
+            """,
+            "reusing conv_block without pooling": """
+                def upsampling_block(expansive_input, contractive_input, n_filters):
+                    up = layers.Conv2DTranspose(n_filters, 3, strides=2, padding="same")(expansive_input)
+                    merged = layers.Concatenate(axis=-1)([up, contractive_input])
+                    out, _ = conv_block(merged, n_filters, max_pooling=False)
+                    return out
+            """,
+        },
+    },
+    "segmentation_metrics": {
+        "wrong": {
+            "0 instead of NaN for an absent class": """
+                def iou_per_class(y_true, y_pred, n_classes):
+                    t, p = np.ravel(y_true), np.ravel(y_pred)
+                    return np.array([np.sum((t == k) & (p == k)) / max(1, np.sum((t == k) | (p == k))) for k in range(n_classes)])
+                def dice_coefficient(y_true, y_pred, n_classes):
+                    t, p = np.ravel(y_true), np.ravel(y_pred)
+                    return np.array([2 * np.sum((t == k) & (p == k)) / max(1, np.sum(t == k) + np.sum(p == k)) for k in range(n_classes)])
+            """,
+            "union without subtracting the intersection": """
+                def iou_per_class(y_true, y_pred, n_classes):
+                    t, p = np.ravel(y_true), np.ravel(y_pred)
+                    out = np.full(n_classes, np.nan)
+                    for k in range(n_classes):
+                        u = np.sum(t == k) + np.sum(p == k)
+                        if u:
+                            out[k] = np.sum((t == k) & (p == k)) / u
+                    return out
+                dice_coefficient = _dice
+            """,
+            "Dice without the factor 2": """
+                iou_per_class = _iou
+                def dice_coefficient(y_true, y_pred, n_classes):
+                    return _dice(y_true, y_pred, n_classes) / 2
+            """,
+            "NaN also when the truth is empty but the prediction is not": """
+                def iou_per_class(y_true, y_pred, n_classes):
+                    t, p = np.ravel(y_true), np.ravel(y_pred)
+                    out = np.full(n_classes, np.nan)
+                    for k in range(n_classes):
+                        if np.any(t == k):
+                            out[k] = np.sum((t == k) & (p == k)) / np.sum((t == k) | (p == k))
+                    return out
+                dice_coefficient = _dice
+            """,
+            "only the first map of a batch": """
+                def iou_per_class(y_true, y_pred, n_classes):
+                    return _iou(np.asarray(y_true)[0], np.asarray(y_pred)[0], n_classes)
+                def dice_coefficient(y_true, y_pred, n_classes):
+                    return _dice(np.asarray(y_true)[0], np.asarray(y_pred)[0], n_classes)
+            """,
+            "pixel accuracy per class": """
+                def iou_per_class(y_true, y_pred, n_classes):
+                    t, p = np.ravel(y_true), np.ravel(y_pred)
+                    out = np.full(n_classes, np.nan)
+                    for k in range(n_classes):
+                        if np.any(t == k):
+                            out[k] = np.mean(p[t == k] == k)
+                        elif np.any(p == k):
+                            out[k] = 0.0
+                    return out
+                dice_coefficient = _dice
+            """,
+        },
+        "right": {
+            "bincount": """
+                def iou_per_class(y_true, y_pred, n_classes):
+                    t, p = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+                    inter = np.bincount(t[t == p], minlength=n_classes).astype(float)
+                    union = np.bincount(t, minlength=n_classes) + np.bincount(p, minlength=n_classes) - inter
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        return np.where(union > 0, inter / union, np.nan)
+                def dice_coefficient(y_true, y_pred, n_classes):
+                    t, p = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+                    inter = np.bincount(t[t == p], minlength=n_classes).astype(float)
+                    total = np.bincount(t, minlength=n_classes) + np.bincount(p, minlength=n_classes)
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        return np.where(total > 0, 2 * inter / total, np.nan)
+            """,
+            "Dice from the IoU": """
+                def iou_per_class(y_true, y_pred, n_classes):
+                    res = []
+                    for k in range(n_classes):
+                        a, b = np.equal(y_true, k), np.equal(y_pred, k)
+                        u = np.logical_or(a, b).sum()
+                        res.append(np.logical_and(a, b).sum() / u if u else float("nan"))
+                    return np.array(res, dtype=np.float64)
+                def dice_coefficient(y_true, y_pred, n_classes):
+                    j = iou_per_class(y_true, y_pred, n_classes)
+                    return 2 * j / (1 + j)
+            """,
+        },
+    },
+}
+
+PRELUDE = {
+    "conv_transpose_2d": "_transpose = conv_transpose_2d",
+    "segmentation_metrics": "_iou, _dice = iou_per_class, dice_coefficient",
+}
