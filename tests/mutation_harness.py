@@ -24,7 +24,9 @@ import ast
 import inspect
 import os
 import runpy
+import sys
 import textwrap
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,12 +44,14 @@ class Outcome:
     visible: str  # "passed" or "ename: first line"
     hidden: str = ""  # the solution's tests (visible + hidden), run when the visible ones passed
     course_message: bool = False  # the visible failure was a course check (AssertionError)
+    seconds: float = 0.0
 
 
 @dataclass
 class Report:
     notebook: str
     outcomes: list[Outcome] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # per exercise: its variants and their checks
 
     def problems(self) -> list[str]:
         found = []
@@ -67,6 +71,7 @@ class Report:
         lines = [f"mutation suite, {self.notebook}:"]
         lines.append(
             f"  {'exercise':<28} {'wrong caught (visible / +hidden)':>34} {'right pass':>11} {'leaks caught':>13}"
+            f" {'time':>7}"
         )
         for exercise in dict.fromkeys(o.exercise for o in self.outcomes):
             mine = [o for o in self.outcomes if o.exercise == exercise]
@@ -79,8 +84,11 @@ class Report:
             caught = sum(o.visible != "passed" for o in leaks)
             lines.append(
                 f"  {exercise:<28} {f'{visible}/{len(wrong)} / {both}/{len(wrong)}':>34} "
-                f"{f'{ok}/{len(right)}':>11} {f'{caught}/{len(leaks)}':>13}"
+                f"{f'{ok}/{len(right)}':>11} {f'{caught}/{len(leaks)}':>13} {self.seconds.get(exercise, 0):>6.1f}s"
             )
+        lines.append(
+            f"  whole run {self.seconds.get('(whole run)', 0):.1f}s (the notebook up to the last exercise, once)"
+        )
         w = [o for o in self.outcomes if o.kind == "wrong"]
         r = [o for o in self.outcomes if o.kind == "right"]
         lk = [o for o in self.outcomes if o.kind == "leak"]
@@ -165,9 +173,13 @@ class Kernel:
 
         self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=dict(os.environ))
         self.timeout = timeout
+        self.label = ""
 
     def run(self, code: str) -> tuple[str | None, str]:
+        t0 = time.perf_counter()
         reply = self.client.execute_interactive(code, timeout=self.timeout, output_hook=lambda msg: None)
+        if os.environ.get("MUTATION_DEBUG") and time.perf_counter() - t0 > 2:
+            print(f"[{time.perf_counter() - t0:.1f}s] {self.label} {code[:80]!r}", file=sys.stderr, flush=True)
         content = reply["content"]
         if content["status"] == "ok":
             return None, ""
@@ -198,6 +210,7 @@ def run_mutations(stem: str, cwd: Path) -> Report:
     course_functions = _course_functions()
     report = Report(stem)
     seen_test_functions: dict[str, str] = {}
+    started_run = time.perf_counter()
     kernel = Kernel(cwd)
     try:
         for i, cell in enumerate(cells[: last_test + 1]):
@@ -228,12 +241,15 @@ def run_mutations(stem: str, cwd: Path) -> Report:
                 for j in tests:
                     visible_functions.update(_defined_functions(cells[j].source))
                 for helper, src in visible_functions.items():
+                    if name in {n.id for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Name)}:
+                        continue  # a wrapper around the learner's own function computes nothing by itself
                     todo.append(("leak", f"test-cell function {helper}", f"{src}\n\n{name} = {helper}\n"))
                 n_args = _required_positional(answers[grade_id], name)
                 for qualified, signature in course_functions.items():
                     if n_args and _accepts(signature, n_args):
                         module, _, function = qualified.rpartition(".")
                         todo.append(("leak", qualified, f"import {module} as _m\n{name} = _m.{function}\ndel _m\n"))
+            started = time.perf_counter()
             if todo:
                 error, _ = kernel.run(answers[grade_id] + "\n" + prelude.get(grade_id, ""))
                 assert error is None, f"{stem}: the official answer of {grade_id} or its prelude fails: {error}"
@@ -242,6 +258,8 @@ def run_mutations(stem: str, cwd: Path) -> Report:
                         kernel.run(cells[j].source)
             for kind, label, src in todo:
                 outcome = Outcome(grade_id, kind, label, "passed")
+                kernel.label = f"{grade_id} [{kind}] {label}"
+                variant_started = time.perf_counter()
                 error, _ = kernel.run(src)
                 if error is not None:
                     outcome.visible = f"(the variant itself fails) {error}"
@@ -259,9 +277,14 @@ def run_mutations(stem: str, cwd: Path) -> Report:
                             if error is not None:
                                 outcome.hidden = error.splitlines()[0][:300]
                                 break
+                outcome.seconds = time.perf_counter() - variant_started
                 report.outcomes.append(outcome)
+            kernel.label = ""
             error, _ = kernel.run(answers[grade_id])
             assert error is None, f"{stem}: the official answer of {grade_id} does not run: {error}"
+            if todo:
+                report.seconds[grade_id] = time.perf_counter() - started
     finally:
         kernel.close()
+    report.seconds["(whole run)"] = time.perf_counter() - started_run
     return report
