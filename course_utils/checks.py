@@ -14,6 +14,12 @@ when given, a hint. Test cells call one or more checks and end with
     cu.checks.check_array(zero_pad(x, 2), expected, name="zero_pad(x, 2)",
                            hint="pad axes 1 and 2 only, never the batch or channel axis")
     cu.checks.passed("zero_pad")
+
+Written for verdicts outside the kernel (issue 25, not built yet): every comparison here works on plain
+data, i.e. numbers, strings, lists, and arrays (``to_numpy`` first); ``check_tensor`` needs only the
+value's type and module, ``check_uses_none_of`` only the names and modules a function's code uses. So
+a trusted grader can ask the kernel for those values, never for a verdict, and run these same
+functions itself.
 """
 
 from __future__ import annotations

@@ -76,3 +76,21 @@ def test_the_command_line_lists_its_commands():
     assert out.returncode == 0
     for command in ("release", "check", "test", "bench", "grade", "outputs"):
         assert command in out.stdout
+
+
+def test_check_table_prints_whole_messages_below_it():
+    from course_tools.execute import CellResult, format_table
+
+    long = "AssertionError: conv_forward(A (2, 7, 6, 3), ...): | values differ (max abs difference 1.5) | " + "x" * 150
+    table = format_table(
+        [
+            CellResult("test_a", 2, 0, "failed", long),
+            CellResult("test_b", 1, 1, "passed"),
+            CellResult("c", 1, 0, "failed", "short"),
+        ]
+    )
+    lines = table.splitlines()
+    assert any(line.startswith("test_a") and line.endswith("...") for line in lines), "the table row is cut"
+    assert "test_a (failed):" in lines and "    values differ (max abs difference 1.5)" in lines
+    assert "x" * 150 in table, "the whole message is printed below the table"
+    assert "c (failed):" not in table, "a message that fits in the table is not repeated"
