@@ -906,6 +906,29 @@ cu.checks.check_array(_bx, [[0.5, 0.0, 1.0, 0.5]], name="decode_yolo_output(try-
 cu.checks.check_array(_sc, [1 / (1 + np.exp(-5.0)) ** 2], name="decode_yolo_output(try-it example) scores", atol=1e-6,
                        hint=_hint)
 cu.checks.check_array(_cl, [1], name="decode_yolo_output(try-it example) classes", hint=_hint)
+# two anchors, a tall (0.5, 1) and a wide (1, 0.5) one, 2x2 grid, 2 classes, all t = 0 except:
+#   row 1, col 0, anchor 1: t_o = 5, t_c0 = 5 -> centre (0.25, 0.75), size (1, 0.5) / 2, score sigmoid(5)^2;
+#   row 0, col 0, anchor 0: t_o = 0 and equal class logits -> score 0.5 * 0.5 = 0.25 exactly, class 0.
+_raw = np.zeros((2, 2, 2, 7)); _raw[..., 0] = -8.0
+_raw[1, 0, 1, 0], _raw[1, 0, 1, 5] = 5.0, 5.0
+_raw[0, 0, 0, 0] = 0.0
+_anchors2 = np.array([[0.5, 1.0], [1.0, 0.5]])
+_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, _anchors2, 0.25))
+cu.checks.check_array(_bx, [[0.0, 0.625, 0.5, 0.875]], name="decode_yolo_output(two anchors, threshold 0.25) boxes",
+                       atol=1e-6, hint=_hint + " The slot of score exactly 0.25 is not kept (score > threshold). "
+                       "anchors[a] is (w, h) of the slot's own anchor a.")
+_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, _anchors2, 0.2))
+cu.checks.check_array(_bx, [[0.0, 0.625, 0.5, 0.875], [0.125, 0.0, 0.375, 0.5]],
+                       name="decode_yolo_output(two anchors, threshold 0.2) boxes", atol=1e-6, hint=_hint)
+cu.checks.check_array(_sc, [1 / (1 + np.exp(-5.0)) ** 2, 0.25], name="decode_yolo_output(two anchors) scores",
+                       atol=1e-6, hint="score = sigmoid(t_o) * the largest softmax probability of the classes.")
+cu.checks.check_array(_cl, [0, 0], name="decode_yolo_output(two anchors) classes", hint=_hint)
+# one cell, three classes with logits (0, ln 2, ln 5): softmax (1/8, 2/8, 5/8); t_o = 20 makes p_c = 1 - 2e-9
+_raw = np.array([[[[20.0, 0, 0, 0, 0, 0.0, np.log(2.0), np.log(5.0)]]]])
+_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, np.array([[1.0, 1.0]]), 0.5))
+cu.checks.check_array(_sc, [0.625], name="decode_yolo_output(1x1 grid, 3 classes) score", atol=1e-6,
+                       hint="the class probabilities are the softmax over all class logits (not a sigmoid of each).")
+cu.checks.check_array(_cl, [2], name="decode_yolo_output(1x1 grid, 3 classes) class", hint=_hint)
 ### BEGIN HIDDEN TESTS
 _sig = lambda x: 1 / (1 + np.exp(-x))
 _rng = np.random.default_rng(11)
@@ -1184,7 +1207,6 @@ cu.checks.check_close(average_precision(_preds, np.array([0.9, 0.8, 0.7, 0.6, 0.
                        hint=_hint + " Use the envelope (best precision at equal or higher recall).")
 cu.checks.check_close(average_precision(_gt, np.array([0.9, 0.8, 0.7]), _gt), 1.0,
                        name="average_precision(perfect detections)", atol=1e-9, hint=_hint)
-### BEGIN HIDDEN TESTS
 # nothing found
 cu.checks.check_close(average_precision(np.zeros((0, 4)), np.zeros(0), _gt), 0.0,
                        name="average_precision(no detections)", hint="no detections: AP = 0.")
@@ -1212,6 +1234,7 @@ cu.checks.check_array(_p, [1, 1 / 2, 1 / 3, 2 / 4, 3 / 5], name="average_precisi
                        atol=1e-6, hint="precision after each detection, best first.")
 cu.checks.check_array(_r, [1 / 3, 1 / 3, 1 / 3, 2 / 3, 1], name="average_precision(..., return_curve=True) recall",
                        atol=1e-6, hint="recall after each detection, best first.")
+### BEGIN HIDDEN TESTS
 # random detections against a reference
 def _pair_iou_ap(a, b):
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0])); h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))

@@ -417,6 +417,176 @@ VARIANTS = {
             """,
         },
     },
+    "decode_yolo_output": {
+        "wrong": {
+            "row and column swapped": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    return _decode(np.swapaxes(np.asarray(output), 0, 1), anchors, score_threshold)
+            """,
+            "anchor (w, h) swapped": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    return _decode(output, np.asarray(anchors)[:, ::-1], score_threshold)
+            """,
+            "score >= threshold": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    return _decode(output, anchors, score_threshold - 1e-12)
+            """,
+            "no softmax on the classes": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    out = np.asarray(output, float)
+                    S = out.shape[0]
+                    sig = lambda x: 1 / (1 + np.exp(-x))
+                    score = sig(out[..., 0]) * sig(out[..., 5:]).max(-1)
+                    r, c, a = np.nonzero(score > score_threshold)
+                    t = out[r, c, a]
+                    anchors = np.asarray(anchors, float)
+                    cx, cy = (c + sig(t[:, 1])) / S, (r + sig(t[:, 2])) / S
+                    w, h = anchors[a, 0] * np.exp(t[:, 3]) / S, anchors[a, 1] * np.exp(t[:, 4]) / S
+                    return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1), score[r, c, a], t[:, 5:].argmax(-1)
+            """,
+            "centre in cell units, not image-relative": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    boxes, scores, classes = _decode(output, anchors, score_threshold)
+                    S = np.asarray(output).shape[0]
+                    centre = (boxes[:, :2] + boxes[:, 2:]) / 2 * S
+                    half = (boxes[:, 2:] - boxes[:, :2]) / 2
+                    return np.concatenate([centre - half, centre + half], 1), scores, classes
+            """,
+            "the first anchor for every slot": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    anchors = np.asarray(anchors)
+                    return _decode(output, np.repeat(anchors[:1], len(anchors), axis=0), score_threshold)
+            """,
+            "score without p_c": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    out = np.array(output, float)
+                    out[..., 0] = 50.0
+                    return _decode(out, anchors, score_threshold)
+            """,
+        },
+        "right": {
+            "loops over the grid": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    S, _, B, _ = output.shape
+                    boxes, scores, classes = [], [], []
+                    for r in range(S):
+                        for c in range(S):
+                            for a in range(B):
+                                t = output[r, c, a].astype(float)
+                                p = np.exp(t[5:] - t[5:].max()); p /= p.sum()
+                                score = p.max() / (1 + np.exp(-t[0]))
+                                if score > score_threshold:
+                                    cx, cy = (c + 1 / (1 + np.exp(-t[1]))) / S, (r + 1 / (1 + np.exp(-t[2]))) / S
+                                    w, h = anchors[a][0] * np.exp(t[3]) / S, anchors[a][1] * np.exp(t[4]) / S
+                                    boxes.append([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+                                    scores.append(score)
+                                    classes.append(int(p.argmax()))
+                    return np.array(boxes).reshape(-1, 4), np.array(scores), np.array(classes, dtype=int)
+            """,
+            "keras.ops softmax and a grid": """
+                def decode_yolo_output(output, anchors, score_threshold=0.5):
+                    out = np.asarray(output, dtype="float64")
+                    S = out.shape[0]
+                    probs = keras.ops.convert_to_numpy(keras.ops.softmax(out[..., 5:], axis=-1)).astype("float64")
+                    probs = probs / probs.sum(-1, keepdims=True)
+                    col, row = np.meshgrid(np.arange(S), np.arange(S))
+                    sig = lambda v: 0.5 * (1 + np.tanh(v / 2))
+                    cx = (col[..., None] + sig(out[..., 1])) / S
+                    cy = (row[..., None] + sig(out[..., 2])) / S
+                    w = np.asarray(anchors)[:, 0] * np.exp(out[..., 3]) / S
+                    h = np.asarray(anchors)[:, 1] * np.exp(out[..., 4]) / S
+                    score = sig(out[..., 0]) * probs.max(-1)
+                    keep = score > score_threshold
+                    boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], -1)[keep]
+                    return boxes, score[keep], probs.argmax(-1)[keep]
+            """,
+        },
+    },
+    "average_precision": {
+        "wrong": {
+            "no envelope (raw precision)": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    ap, p, r = _ap(pred_boxes, pred_scores, gt_boxes, iou_threshold, return_curve=True)
+                    ap = float(np.sum((r - np.concatenate([[0.0], r[:-1]])) * p)) if len(p) else 0.0
+                    return (ap, p, r) if return_curve else ap
+            """,
+            "duplicates count as true positives": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    pb, ps, gt = np.asarray(pred_boxes, float).reshape(-1, 4), np.asarray(pred_scores, float), np.asarray(gt_boxes, float)
+                    order = np.argsort(-ps, kind="stable")
+                    ov = iou_matrix(pb[order], gt)
+                    tp = (ov.max(axis=1) >= iou_threshold).astype(float) if len(order) else np.zeros(0)
+                    c = np.cumsum(tp); p = c / np.arange(1, len(c) + 1); r = c / len(gt)
+                    env = np.maximum.accumulate(p[::-1])[::-1]
+                    ap = float(np.sum((r - np.concatenate([[0.0], r[:-1]])) * env))
+                    return (ap, p, r) if return_curve else ap
+            """,
+            "not sorted by score": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    n = len(pred_scores)
+                    return _ap(pred_boxes, np.linspace(1, 0.5, n) if n else pred_scores, gt_boxes, iou_threshold, return_curve)
+            """,
+            "IoU > threshold": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    return _ap(pred_boxes, pred_scores, gt_boxes, iou_threshold + 1e-9, return_curve)
+            """,
+            "recall divided by the number of detections": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    ap, p, r = _ap(pred_boxes, pred_scores, gt_boxes, iou_threshold, return_curve=True)
+                    r = r * len(gt_boxes) / max(len(p), 1)
+                    env = np.maximum.accumulate(p[::-1])[::-1] if len(p) else p
+                    ap = float(np.sum((r - np.concatenate([[0.0], r[:-1]])) * env))
+                    return (ap, p, r) if return_curve else ap
+            """,
+            "the mean precision": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    ap, p, r = _ap(pred_boxes, pred_scores, gt_boxes, iou_threshold, return_curve=True)
+                    ap = float(np.mean(p)) if len(p) else 0.0
+                    return (ap, p, r) if return_curve else ap
+            """,
+        },
+        "right": {
+            "loops and iou": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    order = sorted(range(len(pred_scores)), key=lambda i: (-pred_scores[i], i))
+                    used, tp, fp, prec, rec = set(), 0, 0, [], []
+                    for i in order:
+                        ious = [iou(pred_boxes[i], g) for g in gt_boxes]
+                        j = int(np.argmax(ious))
+                        if ious[j] >= iou_threshold and j not in used:
+                            used.add(j); tp += 1
+                        else:
+                            fp += 1
+                        prec.append(tp / (tp + fp)); rec.append(tp / len(gt_boxes))
+                    ap, last = 0.0, 0.0
+                    for k in range(len(prec)):
+                        ap += (rec[k] - last) * max(prec[k:])
+                        last = rec[k]
+                    return (ap, np.array(prec), np.array(rec)) if return_curve else ap
+            """,
+            "envelope by a reversed loop": """
+                def average_precision(pred_boxes, pred_scores, gt_boxes, iou_threshold=0.5, return_curve=False):
+                    boxes = np.asarray(pred_boxes, float).reshape(-1, 4)
+                    order = np.lexsort((np.arange(len(boxes)), -np.asarray(pred_scores, float)))
+                    ov = iou_matrix(boxes[order], np.asarray(gt_boxes, float))
+                    taken = np.zeros(len(gt_boxes), bool)
+                    hits = []
+                    for row in ov:
+                        j = int(np.argmax(row))
+                        ok = bool(row[j] >= iou_threshold and not taken[j])
+                        taken[j] |= ok
+                        hits.append(ok)
+                    c = np.cumsum(hits, dtype=float)
+                    precision = c / np.arange(1, len(c) + 1)
+                    recall = c / len(gt_boxes)
+                    env = precision.copy()
+                    for k in range(len(env) - 2, -1, -1):
+                        env[k] = max(env[k], env[k + 1])
+                    ap = float(np.dot(np.diff(np.concatenate([[0.0], recall])), env))
+                    return (ap, precision, recall) if return_curve else ap
+            """,
+        },
+    },
 }
 
 PRELUDE = {
@@ -424,4 +594,6 @@ PRELUDE = {
     "non_max_suppression": "_nms = non_max_suppression",
     "encode_yolo_targets": "_encode = encode_yolo_targets",
     "kmeans_anchors": "_kmeans = kmeans_anchors",
+    "decode_yolo_output": "_decode = decode_yolo_output",
+    "average_precision": "_ap = average_precision",
 }
