@@ -320,4 +320,75 @@ VARIANTS = {
             """,
         },
     },
+    "align_face": {
+        "wrong": {
+            "the transform instead of its inverse": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    S = output_size
+                    t = skimage.transform.SimilarityTransform.from_estimate(
+                        np.array([left_eye, right_eye], float), np.array([[0.3 * S, 0.4 * S], [0.7 * S, 0.4 * S]]))
+                    return skimage.transform.warp(np.asarray(image, float), t, output_shape=(S, S), preserve_range=True)
+            """,
+            "points as (row, column)": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    return _align(image, tuple(left_eye)[::-1], tuple(right_eye)[::-1], output_size)
+            """,
+            "output_size ignored": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    return _align(image, left_eye, right_eye, 64)
+            """,
+            "eyes' targets swapped": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    return _align(image, right_eye, left_eye, output_size)
+            """,
+            "no rotation (scale and shift only)": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    S = output_size
+                    l, r = np.asarray(left_eye, float), np.asarray(right_eye, float)
+                    scale = 0.4 * S / np.linalg.norm(r - l)
+                    shift = np.array([0.5 * S, 0.4 * S]) - scale * (l + r) / 2
+                    t = skimage.transform.SimilarityTransform(scale=scale, translation=shift)
+                    return skimage.transform.warp(np.asarray(image, float), t.inverse, output_shape=(S, S), preserve_range=True)
+            """,
+            "values scaled to 0..1": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    image = np.asarray(image, float)
+                    return _align(image / max(image.max(), 1e-12), left_eye, right_eye, output_size)
+            """,
+        },
+        "right": {
+            "the matrix by hand and scipy.ndimage": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    from scipy import ndimage
+                    S = output_size
+                    l, r = np.asarray(left_eye, float), np.asarray(right_eye, float)
+                    d = r - l
+                    angle = np.arctan2(d[1], d[0])
+                    scale = 0.4 * S / np.hypot(*d)
+                    c, s = np.cos(-angle) * scale, np.sin(-angle) * scale
+                    A = np.array([[c, -s], [s, c]])                   # photo (x, y) -> crop (x, y)
+                    b = np.array([0.3 * S, 0.4 * S]) - A @ l
+                    Ainv = np.linalg.inv(A)
+                    # ndimage works in (row, col): swap x and y
+                    P = np.array([[0, 1], [1, 0]])
+                    M = P @ Ainv @ P
+                    offset = P @ (-Ainv @ b)
+                    img = np.asarray(image, float)
+                    if img.ndim == 2:
+                        return ndimage.affine_transform(img, M, offset=offset, output_shape=(S, S), order=1, mode="nearest")
+                    return np.stack([ndimage.affine_transform(img[..., k], M, offset=offset, output_shape=(S, S), order=1,
+                                                              mode="nearest") for k in range(img.shape[-1])], axis=-1)
+            """,
+            "estimate_transform": """
+                def align_face(image, left_eye, right_eye, output_size=64):
+                    S = output_size
+                    dst = np.array([[0.3, 0.4], [0.7, 0.4]]) * S
+                    tf = skimage.transform.estimate_transform("similarity", np.array([left_eye, right_eye], float), dst)
+                    return skimage.transform.warp(image.astype(float), inverse_map=tf.inverse, output_shape=(S, S),
+                                                  order=1, preserve_range=True)
+            """,
+        },
+    },
 }
+
+PRELUDE = {"align_face": "_align = align_face"}
