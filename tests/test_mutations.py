@@ -21,9 +21,25 @@ class _Mutations:
         assert not problems, f"{self.stem}: {len(problems)} problem(s):\n" + "\n".join(problems)
 
 
+def _backends(path) -> tuple[str, ...]:
+    """The backends a variant file runs on: ``BACKENDS`` in the file, else TensorFlow only.
+
+    Notebooks whose exercises compute on backend tensors (gradients, ``keras.ops``) run on both;
+    the others' checks compare NumPy values or layer structure, the same on both backends, and the
+    solution notebooks themselves run on both in every test run. This keeps the suite inside CI's budget.
+    """
+    import ast
+
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "BACKENDS" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    return ("tensorflow",)
+
+
 for _path in sorted(MUTATIONS.glob("[0-9][0-9]_*.py")):
     _name = "TestMutations_" + _path.stem
-    globals()[_name] = type(_name, (_Mutations,), {"stem": _path.stem})
+    _marks = [] if len(_backends(_path)) > 1 else [pytest.mark.backend(_backends(_path)[0])]
+    globals()[_name] = type(_name, (_Mutations,), {"stem": _path.stem, "pytestmark": _marks})
 
 
 def test_every_variant_file_names_a_notebook():
