@@ -39,6 +39,7 @@ __all__ = [
     "check_close",
     "check_true",
     "check_raises",
+    "check_runs",
     "check_implemented",
     "check_number",
     "check_uses_none_of",
@@ -314,6 +315,21 @@ def check_raises(
         _fail(name, [f"expected {expected}, got {type(err).__name__}: {err}"], hint)
     expected = getattr(exception, "__name__", str(exception))
     _fail(name, [f"expected {expected} to be raised, but nothing was raised"], hint)
+
+
+def check_runs(function: Callable[[], Any], *, name: str, hint: str | None = None) -> Any:
+    """Call ``function()`` and return its result; if it raises, fail with the error as a course message.
+
+    For answers that build something (a model) where a mistake shows up as an error deep inside a
+    library, e.g. two tensors of different sizes given to ``Concatenate``.
+    """
+    try:
+        return function()
+    except NotImplementedError:
+        _fail(name, ["is not implemented yet (raised NotImplementedError)."], hint)
+    except Exception as err:  # noqa: BLE001 - the learner's error, shown as a check failure
+        first = " ".join(str(err).split())
+        _fail(name, [f"raised {type(err).__name__}: {first[:400]}"], hint)
 
 
 def passed(what: str, points: int | None = None) -> None:

@@ -124,6 +124,14 @@ cu.checks.check_array(shift_images(example, 0, 0), example, name="shift_images(e
 cu.checks.check_array(shift_images(example, -2, 1), np.array([[[0, 0, 0, 0], [3, 4, 0, 0], [7, 8, 0, 0]]]),
                        name="shift_images(example, dx=-2, dy=1)",
                        hint="negative dx moves left; the uncovered columns on the right must be 0.")
+cu.checks.check_array(example, np.array([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 1, 2, 3]]]), name="example after shift_images",
+                       hint="do not modify X: fill a new array (np.zeros_like(X)).")
+cu.checks.check_equal(str(shift_images(example.astype(np.uint8), 1, -1).dtype), "uint8",
+                       name="dtype of shift_images(uint8 images, 1, -1)", hint="np.zeros_like(X) keeps X's dtype.")
+colour = np.arange(1, 13).reshape(1, 2, 3, 2)
+cu.checks.check_array(shift_images(colour, -1, 1), np.array([[[[0, 0], [0, 0], [0, 0]], [[3, 4], [5, 6], [0, 0]]]]),
+                       name="shift_images(X of shape (1, 2, 3, 2) with channels, dx=-1, dy=1)",
+                       hint="axes 1 (rows) and 2 (columns) move; the channel axis (last) is not shifted.")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(7)
 X_rand = rng.integers(1, 255, size=(3, 7, 9)).astype(np.uint8)
@@ -299,6 +307,10 @@ for (n_in, n_out), expected in dense_cases:
                            hint="one weight per (input, unit) pair plus one bias per unit.")
 cu.checks.check_equal(count_conv_params(3, 1, 32, bias=False), 288, name="count_conv_params(3, 1, 32, bias=False)",
                        hint="without bias there is no +1.")
+cu.checks.check_true(type(count_conv_params(3, 1, 32)) is int and type(count_dense_params(4, 2)) is int,
+                      f"both functions must return a Python int, got {type(count_conv_params(3, 1, 32)).__name__} "
+                      f"and {type(count_dense_params(4, 2)).__name__}", name="count_*_params return type",
+                      hint="int(...) turns a float or a NumPy integer into a Python int.")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
 for _ in range(20):
@@ -391,6 +403,14 @@ got_shapes = [tuple(layer.output.shape[1:]) for layer in net.layers]
 cu.checks.check_equal(got_shapes, expected_shapes, name="output shapes of the layers",
                        hint="3x3 filters with padding 'valid' (the default), 2x2 max pooling, Flatten, Dense(64), Dense(10).")
 cu.checks.check_equal(net.count_params(), 93322, name="build_lecture_convnet().count_params()")
+cu.checks.fill_weights(net)
+probe = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+cu.checks.check_array(net(probe, training=False),
+                       [[0.1003, 0.11439, 0.09686, 0.11211, 0.11899, 0.12438, 0.05746, 0.09668, 0.11934, 0.0595],
+                        [0.09554, 0.11492, 0.10053, 0.12634, 0.11773, 0.12297, 0.05514, 0.09691, 0.11195, 0.05796]],
+                       atol=1e-4, rtol=1e-3, name="build_lecture_convnet() on two fixed images, weights set by cu.checks.fill_weights",
+                       hint="ReLU after the three convolutions and Dense(64), max (not average) pooling, softmax at the end.")
+net = build_lecture_convnet()
 ### BEGIN HIDDEN TESTS
 layer_counts = [layer.count_params() for layer in net.layers]
 cu.checks.check_equal(layer_counts, [320, 0, 18496, 0, 36928, 0, 36928, 650], name="parameters per layer")
@@ -509,6 +529,22 @@ cu.checks.check_equal([tuple(layer.output.shape[1:]) for layer in weighted],
 cu.checks.check_equal([layer.count_params() for layer in weighted], [156, 2416, 48120, 10164, 850],
                        name="parameters per layer")
 cu.checks.check_equal(net.count_params(), 61706, name="build_lenet5().count_params()")
+cu.checks.check_equal([l for l in net.layers if isinstance(l, layers.Dropout)], [],
+                       name="Dropout layers in build_lenet5() (dropout=0)", hint="add Dropout layers only when dropout > 0.")
+cu.checks.fill_weights(net)
+probe = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+cu.checks.check_array(net(probe, training=False),
+                       [[0.05367, 0.16365, 0.08476, 0.09585, 0.08633, 0.12061, 0.06351, 0.09779, 0.13736, 0.09647],
+                        [0.05341, 0.16991, 0.08037, 0.0968, 0.08818, 0.1237, 0.06376, 0.09469, 0.13851, 0.09069]],
+                       atol=1e-4, rtol=1e-3, name="build_lenet5() on two fixed images, weights set by cu.checks.fill_weights",
+                       hint="ReLU after both convolutions, Dense(120) and Dense(84); max (not average) pooling; softmax at the end.")
+net = build_lenet5()
+with_dropout = build_lenet5(dropout=0.3)
+cu.checks.check_equal([f"Dropout({l.rate})" if isinstance(l, layers.Dropout) else f"Dense({l.units})"
+                        for l in with_dropout.layers if isinstance(l, (layers.Dense, layers.Dropout))],
+                       ["Dense(120)", "Dropout(0.3)", "Dense(84)", "Dropout(0.3)", "Dense(10)"],
+                       name="the Dense and Dropout layers of build_lenet5(dropout=0.3), in order",
+                       hint="one Dropout(dropout) right after Dense(120) and one right after Dense(84); none after the softmax.")
 keras.utils.set_random_seed(1)
 check_train = cu.data.stratified_split(y_train, 1000, seed=1)[1]
 check_test = cu.data.stratified_split(y_test, 500, seed=1)[1]
@@ -872,12 +908,18 @@ torch.manual_seed(0)
 x_check = torch.randn(64, 4)
 y_check = (x_check[:, 0] > 0).long() + (x_check[:, 1] > 0).long()
 model_check = nn.Linear(4, 3)
+model_check.eval()
 before = [p.detach().clone() for p in model_check.parameters()]
 spy = _SpySGD(model_check.parameters(), lr=0.1)
 loader_check = DataLoader(TensorDataset(x_check, y_check), batch_size=16)
 losses = [train_one_epoch_torch(model_check, loader_check, spy, nn.CrossEntropyLoss()) for _ in range(3)]
 cu.checks.check_true(isinstance(losses[0], float), f"must return a Python float, got {type(losses[0]).__name__}",
                       name="train_one_epoch_torch(...)", hint="return the mean of loss.item() over the batches.")
+cu.checks.check_true(model_check.training, "the model is still in evaluation mode after training",
+                      name="train_one_epoch_torch(...)", hint="call model.train() first.")
+cu.checks.check_array(losses, [1.112777, 1.027924, 0.961776], atol=1e-5, rtol=1e-4,
+                       name="mean batch losses of 3 epochs (4 batches of 16)",
+                       hint="return the mean of the 4 batch losses of the epoch, not their sum or the last one.")
 cu.checks.check_equal(len(spy.record), 12, name="optimizer.step() calls in 3 epochs of 4 batches",
                        hint="call optimizer.step() once per batch.")
 batches = list(loader_check)

@@ -303,6 +303,8 @@ cu.checks.check_equal(_factor_pair(aug.layers[1].get_config()["factor"]), (-0.2,
 batch = X_small[:8]
 cu.checks.check_array(aug(batch, training=False), batch, name="data_augmenter()(x, training=False)", atol=0, rtol=0,
                        hint="augmentation layers must pass images through unchanged at inference.")
+cu.checks.check_true(data_augmenter() is not data_augmenter(), "returned the same object twice",
+                      name="data_augmenter()", hint="build a new Sequential on every call.")
 ### BEGIN HIDDEN TESTS
 keras.utils.set_random_seed(3)
 aug = data_augmenter()
@@ -434,6 +436,15 @@ cu.checks.check_array(augment_batch(X_check, np.random.default_rng(7), 0, 0), X_
 changed = np.abs(a - X_check).mean(axis=(1, 2)) > 1e-3
 cu.checks.check_true(changed.mean() >= 0.9, f"only {changed.sum()} of {len(changed)} images changed with max_shift=2, max_rotation_deg=15",
                       name="augment_batch(X, rng, 2, 15)", hint="transform every image, each with its own random angle and shift.")
+twins = augment_batch(np.repeat(X_check[:1], 6, axis=0), np.random.default_rng(5), max_shift=2, max_rotation_deg=15)
+differ = np.abs(twins[1:] - twins[:1]).max(axis=(1, 2)) > 1e-3
+cu.checks.check_true(differ.all(), f"6 copies of one digit came back with {int((~differ).sum())} of the 5 last ones equal to the first",
+                      name="augment_batch(6 copies of one image, rng, 2, 15)",
+                      hint="draw a new angle and a new shift for each image, not one for the whole batch.")
+turned = augment_batch(X_check, np.random.default_rng(4), max_shift=0, max_rotation_deg=30)
+turn_change = float(np.abs(turned - X_check).mean())
+cu.checks.check_true(turn_change > 0.03, f"rotations up to 30 degrees barely changed the digits (mean change {turn_change:.4f})",
+                      name="augment_batch(X, rng, 0, 30)", hint="scipy.ndimage.rotate takes the angle in degrees, not radians.")
 ### BEGIN HIDDEN TESTS
 c = augment_batch(X_check, np.random.default_rng(8), max_shift=2, max_rotation_deg=15)
 cu.checks.check_true(np.abs(a - c).max() > 0.1, "two different seeds gave the same batch",
@@ -554,6 +565,8 @@ def _check_convnet(input_shape, n_classes, rate):
     call = f"build_regularised_convnet({input_shape}, {n_classes}, {rate})"
     model = build_regularised_convnet(input_shape, n_classes, rate)
     cu.checks.check_true(isinstance(model, keras.Model), f"must return a keras.Model, got {type(model).__name__}", name=call)
+    cu.checks.check_equal(tuple(model.inputs[0].shape[1:]), tuple(input_shape), name=f"input shape of {call}",
+                           hint="keras.Input(input_shape): use the argument.")
     names = _layer_names(model)
     cu.checks.check_true("Conv2D" in names, f"no Conv2D layer in {names}", name=call, hint="follow the layer list above.")
     cu.checks.check_equal(names.count("Dropout"), 1, name=f"number of Dropout layers in {call}",
@@ -575,6 +588,15 @@ def _check_convnet(input_shape, n_classes, rate):
 
 
 model_check, x_check = _check_convnet((28, 28, 1), 10, 0.5)
+_check_convnet((20, 20, 3), 4, 0.2)
+cu.checks.fill_weights(model_check)
+cu.checks.check_array(model_check(x_check, training=False),
+                       [[0.1403, 0.09446, 0.1971, 0.08072, 0.08054, 0.07766, 0.08386, 0.08821, 0.10897, 0.04817],
+                        [0.14029, 0.08198, 0.1898, 0.07638, 0.10041, 0.08354, 0.0851, 0.08745, 0.10765, 0.04739],
+                        [0.13117, 0.10129, 0.20625, 0.06507, 0.09212, 0.08321, 0.08056, 0.09062, 0.10388, 0.04581]],
+                       atol=1e-4, rtol=1e-3,
+                       name="build_regularised_convnet((28, 28, 1), 10, 0.5) on 3 fixed images, weights set by cu.checks.fill_weights",
+                       hint="ReLU in both convolutions and in Dense(64), max pooling, 3x3 'valid' convolutions with 8 and 16 filters.")
 ### BEGIN HIDDEN TESTS
 model_check, x_check = _check_convnet((25, 25, 1), 2, 0.3)
 _check_convnet((32, 32, 3), 5, 0.25)
@@ -650,6 +672,7 @@ for (n, b), expected in [((2000, 20), 100), ((2001, 20), 101), ((100, 32), 4), (
                            hint="the last, smaller batch counts too: round up (math.ceil), not down (//).")
 cu.checks.check_true(type(steps_per_epoch(2000, 20)) is int, f"must return an int, got {type(steps_per_epoch(2000, 20)).__name__}",
                       name="steps_per_epoch(2000, 20)", hint="math.ceil returns an int; m / B alone is a float.")
+cu.checks.check_equal(steps_per_epoch(0, 8), 0, name="steps_per_epoch(0, 8)", hint="no examples, no batches.")
 ### BEGIN HIDDEN TESTS
 for (n, b), expected in [((1, 32), 1), ((19, 20), 1), ((2009, 20), 101), ((4000, 32), 125), ((4001, 32), 126),
                          ((7, 1), 7), ((0, 8), 0), ((60000, 128), 469)]:

@@ -229,6 +229,8 @@ for _name in ["block7a_expand_conv", "block6a_expand_conv"]:
     cu.checks.check_equal(_n_trainable(_probe), sum(_sizes[_k:]), name=f"trainable parameters after freeze_up_to(base, {_name!r})",
                            hint="the named layer itself must be trainable, the one before it frozen; start with model.trainable = True.")
     cu.checks.check_true(_out is _probe, "must return the model it was given", name="freeze_up_to")
+cu.checks.check_raises(lambda model=_probe: freeze_up_to(model, "no_such_layer"), ValueError, name="freeze_up_to(base, 'no_such_layer')",
+                        hint="raise ValueError(...) when no layer has that name.")
 ### BEGIN HIDDEN TESTS
 for _name in ["stem_conv", "top_bn", "block3b_dwconv"]:
     _probe.trainable = True
@@ -326,6 +328,15 @@ cu.checks.check_equal(sum(int(np.prod(w.shape)) for w in _model.trainable_weight
                        name="trainable parameters (base frozen, dense head only)", hint="base.trainable = False; GAP gives C features.")
 _rates = [layer.rate for layer in _model.layers if isinstance(layer, keras.layers.Dropout)]
 cu.checks.check_equal(_rates, [0.3], name="Dropout layers (their rates)", hint="one keras.layers.Dropout(dropout_rate).")
+_head = (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D, keras.layers.Flatten, keras.layers.Dropout,
+         keras.layers.Dense)
+cu.checks.check_equal([type(layer).__name__ for layer in _model.layers if isinstance(layer, _head)],
+                       ["GlobalAveragePooling2D", "Dropout", "Dense"], name="the head's layers, in order",
+                       hint="base(inputs, training=False), then GlobalAveragePooling2D, Dropout, Dense(softmax): no dropout after the softmax.")
+cu.checks.check_equal(tuple(_model.input.shape[1:]), (16, 16, 3), name="the model's input shape",
+                       hint="keras.Input(shape=base.input.shape[1:]).")
+cu.checks.check_equal([node.arguments.kwargs.get("training") for node in _base._inbound_nodes][-1:], [False],
+                       name="the `training` argument of the base's call", hint="call the base as base(inputs, training=False).")
 ### BEGIN HIDDEN TESTS
 # a training step must leave the base's batch-norm statistics untouched; the base is called with training=False.
 _model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
@@ -333,8 +344,6 @@ _before = cu.to_numpy(_base.get_layer("bn1").moving_mean).copy()
 _model.train_on_batch(_x, np.array([0, 1, 2, 0, 1, 2]))
 cu.checks.check_array(cu.to_numpy(_base.get_layer("bn1").moving_mean), _before, atol=1e-7,
                        name="batch-norm moving mean after a training step", hint="freeze the base: base.trainable = False.")
-cu.checks.check_equal([node.arguments.kwargs.get("training") for node in _base._inbound_nodes][-1:], [False],
-                       name="the `training` argument of the base's call", hint="call the base as base(inputs, training=False).")
 _m2 = build_transfer_model(_small_base(1), 5, 0.0)
 cu.checks.check_shape(cu.to_numpy(_m2(_x[:2])), (2, 5), name="build_transfer_model(base, 5, 0.0)(x)")
 cu.checks.check_equal(tuple(_m2.input.shape[1:]), (16, 16, 3), name="the model's input shape")
@@ -395,18 +404,23 @@ def _small_base(seed):
 
 
 _base = _small_base(2)
-_bn = _base.get_layer("bn1")
-_bn.moving_mean.assign(np.linspace(-1, 1, 8).astype("float32"))
-_bn.moving_variance.assign(np.linspace(0.5, 4, 8).astype("float32"))
+cu.checks.fill_weights(_base)
 _x = np.random.default_rng(1).normal(size=(10, 16, 16, 3)).astype("float32")
-_expected = cu.to_numpy(keras.ops.mean(_base(_x, training=False), axis=(1, 2)))
 _got = extract_features(_base, _x, 4)
 cu.checks.check_true(isinstance(_got, np.ndarray), f"must return a NumPy array, got {type(_got).__name__}", name="extract_features")
 cu.checks.check_shape(_got, (10, 8), name="extract_features(base, 10 images, batch_size=4)",
                        hint="keep the last, smaller batch; average over axes 1 and 2.")
+cu.checks.check_equal(str(_got.dtype), "float32", name="dtype of extract_features(base, images, 4)", hint="return float32 features.")
+cu.checks.check_array(_got.sum(axis=1), [4.6032, 4.7218, 4.56, 4.566, 4.7374, 4.6366, 4.5124, 4.6799, 4.5739, 4.6151],
+                       atol=1e-3, rtol=1e-4, name="extract_features(base, images, 4): the sum of each image's features",
+                       hint="the mean over spatial positions of base(batch, training=False) (batch norm in inference mode).")
+cu.checks.check_array(_got.sum(axis=0), [3.105, 14.9933, 4.6837, 8.2797, 3.8256, 1.0398, 5.4857, 4.7934],
+                       atol=1e-3, rtol=1e-4, name="extract_features(base, images, 4): the sum of each channel over the images",
+                       hint="the mean over spatial positions of base(batch, training=False), in the order of the images.")
+### BEGIN HIDDEN TESTS
+_expected = cu.to_numpy(keras.ops.mean(_base(_x, training=False), axis=(1, 2)))
 cu.checks.check_array(_got, _expected, name="extract_features(base, images, 4)", atol=1e-4,
                        hint="the mean over spatial positions of base(batch, training=False).")
-### BEGIN HIDDEN TESTS
 for _bs in (1, 3, 10, 64):
     cu.checks.check_array(extract_features(_base, _x, _bs), _expected, atol=1e-4, name=f"extract_features(base, images, {_bs})")
 cu.checks.check_shape(extract_features(_base, _x[:1], 4), (1, 8), name="extract_features on one image")
@@ -506,6 +520,12 @@ cu.checks.check_true(_model.optimizer is not _old_optimizer, "the model was not 
                       name="fine_tune", hint="call model.compile(...) with a new optimizer.")
 cu.checks.check_close(float(cu.to_numpy(_model.optimizer.learning_rate)), 2e-5, rtol=1e-3, atol=0,
                        name="the optimizer's learning rate")
+cu.checks.check_true(isinstance(_model.optimizer, keras.optimizers.Adam),
+                      f"expected an Adam optimizer, got {type(_model.optimizer).__name__}", name="fine_tune",
+                      hint="keras.optimizers.Adam(learning_rate).")
+_loss_name = _model.loss if isinstance(_model.loss, str) else getattr(_model.loss, "name", getattr(_model.loss, "__name__", repr(_model.loss)))
+cu.checks.check_equal(_loss_name, "sparse_categorical_crossentropy", name="the loss the model is compiled with",
+                       hint='loss="sparse_categorical_crossentropy" (integer labels, softmax outputs).')
 ### BEGIN HIDDEN TESTS
 cu.checks.check_true(_result is _model, "must return the model", name="fine_tune")
 _x = np.random.default_rng(0).normal(size=(4, 32, 32, 3)).astype("float32")

@@ -252,6 +252,26 @@ x_test = np.random.default_rng(0).normal(size=(2, 6, 6, 8)).astype("float32")
 cu.checks.check_array(model(x_test, training=False), np.maximum(x_test, 0), atol=1e-5,
                        name="identity_block with all convolution weights set to 0",
                        hint="with zero weights the block must return ReLU(0 + x) = relu(x): add x before the last ReLU.")
+
+
+def _fingerprint(model, seed):
+    """Channel sums of a block's output on fixed inputs, its weights set by cu.checks.fill_weights."""
+    cu.checks.fill_weights(model)
+    xs = np.random.default_rng(seed).normal(size=(2,) + tuple(model.input.shape[1:])).astype("float32")
+    return cu.to_numpy(model(xs, training=False)).sum(axis=(0, 1, 2))
+
+
+model = _block_model(identity_block, (5, 5, 4), 5, (3, 2, 4))
+cu.checks.check_true(model.count_params() in (206, 215),
+                      f"expected 215 parameters (with biases) or 206 (use_bias=False), got {model.count_params()}",
+                      name="identity_block(x (5, 5, 4), f=5, filters=(3, 2, 4)) parameters",
+                      hint="the middle convolution is f x f: use the argument f, not 3.")
+use_bias = any(getattr(l, "use_bias", False) for l in model.layers if isinstance(l, layers.Conv2D))
+cu.checks.check_array(_fingerprint(model, 5),
+                       [27.2116, 4.624, 37.2275, 5.3922] if use_bias else [33.6577, 3.5878, 44.5854, 5.2919],
+                       atol=2e-3, rtol=1e-3,
+                       name="identity_block(x (5, 5, 4), f=5, filters=(3, 2, 4)) with fixed weights: sums of the output channels",
+                       hint="order: conv, BN, ReLU, conv, BN, ReLU, conv, BN, add x, ReLU; one ReLU after the addition only.")
 ### BEGIN HIDDEN TESTS
 def _reference_identity(x, f, filters, use_bias):
     f1, f2, f3 = filters
@@ -355,6 +375,28 @@ cu.checks.check_true(model.count_params() in _bottleneck_params(3, 3, 4, 5, 6, p
                       hint="the shortcut is Conv2D(F3, 1, strides=s) followed by its own BatchNormalization.")
 model = _block_model(convolutional_block, (7, 7, 4), 3, (2, 2, 8), s=2)
 cu.checks.check_shape(model.output, (None, 4, 4, 8), name="convolutional_block(x (7, 7, 4), f=3, filters=(2, 2, 8), s=2)")
+model = _block_model(convolutional_block, (9, 6, 2), 3, (3, 4, 5), s=3)
+cu.checks.check_shape(model.output, (None, 3, 2, 5), name="convolutional_block(x (9, 6, 2), f=3, filters=(3, 4, 5), s=3)",
+                       hint="use the argument s for both strides, not 2.")
+
+
+def _fingerprint(model, seed):
+    """Channel sums of a block's output on fixed inputs, its weights set by cu.checks.fill_weights."""
+    cu.checks.fill_weights(model)
+    xs = np.random.default_rng(seed).normal(size=(2,) + tuple(model.input.shape[1:])).astype("float32")
+    return cu.to_numpy(model(xs, training=False)).sum(axis=(0, 1, 2))
+
+
+model = _block_model(convolutional_block, (6, 6, 3), 3, (2, 3, 4), s=2)
+use_bias = any(getattr(l, "use_bias", False) for l in model.layers if isinstance(l, layers.Conv2D))
+got = _fingerprint(model, 6)
+accepted = ([[20.4961, 0.0, 23.0809, 6.0836], [19.2921, 0.0, 21.6457, 9.4398]] if use_bias  # stride on the 1x1 / on the fxf
+            else [[28.83, 0.0, 26.6199, 9.0826], [26.6985, 0.0, 23.3191, 15.1332]])
+cu.checks.check_true(any(np.allclose(got, e, atol=2e-3, rtol=1e-3) for e in accepted),
+                      f"sums of the output channels: expected {accepted[0]} (stride on the first 1x1 convolution) or "
+                      f"{accepted[1]} (stride on the fxf one), got {np.round(got, 4).tolist()}",
+                      name="convolutional_block(x (6, 6, 3), f=3, filters=(2, 3, 4), s=2) with fixed weights",
+                      hint="order: conv, BN, ReLU (twice), conv, BN; shortcut conv 1x1 stride s, BN; add; then one ReLU.")
 ### BEGIN HIDDEN TESTS
 def _reference_conv_block(x, f, filters, s, use_bias, stride_in_middle):
     f1, f2, f3 = filters
@@ -566,6 +608,17 @@ cu.checks.check_true(model.count_params() in _inception_params(192, 64, 96, 128,
                       f"expected 163,696 parameters (with biases) or 163,328 (use_bias=False), got {model.count_params():,}",
                       name="inception_module parameters",
                       hint="1x1 reductions before the 3x3 and 5x5 convolutions, and a 1x1 projection after the pooling.")
+inp = keras.Input((6, 5, 4))
+model = keras.Model(inp, inception_module(inp, 3, 2, 4, 2, 3, 2))
+use_bias = any(getattr(l, "use_bias", False) for l in model.layers if isinstance(l, layers.Conv2D))
+cu.checks.fill_weights(model)
+xs = np.random.default_rng(7).normal(size=(2, 6, 5, 4)).astype("float32")
+expected = ([41.6977, 17.1559, 8.5409, 0.286, 13.2077, 1.1229, 3.5497, 13.4661, 1.4511, 1.5533, 0.0, 22.5459] if use_bias
+            else [37.3955, 22.4797, 12.7414, 2.9435, 11.1362, 8.1258, 7.4448, 9.9204, 6.1687, 8.5211, 0.0, 32.8034])
+cu.checks.check_array(cu.to_numpy(model(xs)).sum(axis=(0, 1, 2)), expected, atol=2e-3, rtol=1e-3,
+                       name="inception_module(x (6, 5, 4), 3, 2, 4, 2, 3, 2) with fixed weights: sums of the output channels",
+                       hint="ReLU after every convolution (the reductions too), max pooling (not average), "
+                            "branches in the order 1x1, 3x3, 5x5, pool.")
 ### BEGIN HIDDEN TESTS
 def _reference_inception(x, n1, r3, n3, r5, n5, pp, use_bias):
     conv = lambda n, k: layers.Conv2D(n, k, padding="same", activation="relu", use_bias=use_bias)  # noqa: E731
@@ -716,6 +769,9 @@ cu.checks.check_close(mult_adds / 1e6, 462, atol=0.5, name="conv_cost(3, 512, 51
                        hint="Table 3: 462 million mult-adds.")
 cu.checks.check_close(params / 1e6, 2.36, atol=0.005, name="conv_cost(3, 512, 512, 14) params (millions)",
                        hint="Table 3: 2.36 million parameters.")
+got = conv_cost(3, 3, 5, 4)
+cu.checks.check_true(all(type(v) is int for v in got), f"expected two Python ints, got {[type(v).__name__ for v in got]}",
+                      name="conv_cost(3, 3, 5, 4)", hint="int(...) turns a float or a NumPy integer into a Python int.")
 ### BEGIN HIDDEN TESTS
 for args in [(3, 512, 512, 14), (1, 192, 16, 28), (5, 16, 32, 28), (3, 7, 2, 1), (7, 3, 64, 112), (2, 1, 1, 3)]:
     d_k, m, n, d_f = args
@@ -773,6 +829,9 @@ for args, mega_mult_adds, mega_params, row in table3:
     cu.checks.check_close(mult_adds / 1e6, mega_mult_adds, atol=0.05, name=f"separable_conv_cost{args} mult-adds (millions), {row}",
                            hint="did you forget the depthwise term, or the pointwise one?")
     cu.checks.check_close(params / 1e6, mega_params, atol=0.005, name=f"separable_conv_cost{args} params (millions), {row}")
+got = separable_conv_cost(3, 3, 5, 4)
+cu.checks.check_true(all(type(v) is int for v in got), f"expected two Python ints, got {[type(v).__name__ for v in got]}",
+                      name="separable_conv_cost(3, 3, 5, 4)", hint="int(...) turns a float or a NumPy integer into a Python int.")
 ### BEGIN HIDDEN TESTS
 for args in [(3, 512, 512, 14), (3, 384, 384, 10), (5, 3, 7, 6), (1, 4, 4, 9), (3, 32, 64, 112), (7, 1, 1, 1)]:
     d_k, m, n, d_f = args
@@ -891,6 +950,18 @@ cu.checks.check_true(model.count_params() in _separable_block_params(32, 48),
                       f"expected 2,144 parameters (use_bias=False) or 2,224 (with biases), got {model.count_params():,}",
                       name="depthwise_separable_block parameters",
                       hint="DepthwiseConv2D (one 3x3 filter per channel), BN, ReLU, Conv2D 1x1, BN, ReLU.")
+inp = keras.Input((8, 8, 6))
+model = keras.Model(inp, depthwise_separable_block(inp, 10, stride=2, alpha=0.75))
+cu.checks.check_shape(model.output, (None, 4, 4, 7), name="depthwise_separable_block(x (8, 8, 6), 10, stride=2, alpha=0.75)",
+                       hint="int(alpha * n_filters) rounds down: int(7.5) == 7 (round(7.5) is 8).")
+use_bias = any(getattr(l, "use_bias", False) for l in model.layers if isinstance(l, (layers.Conv2D, layers.DepthwiseConv2D)))
+cu.checks.fill_weights(model)
+xs = np.random.default_rng(8).normal(size=(2, 8, 8, 6)).astype("float32")
+expected = ([7.9707, 6.7516, 39.8424, 4.4563, 24.115, 0.0, 14.516] if use_bias
+            else [1.2165, 1.0768, 33.6261, 4.8529, 24.7, 0.0, 10.7099])
+cu.checks.check_array(cu.to_numpy(model(xs, training=False)).sum(axis=(0, 1, 2)), expected, atol=2e-3, rtol=1e-3,
+                       name="depthwise_separable_block(x (8, 8, 6), 10, stride=2, alpha=0.75) with fixed weights: sums of the output channels",
+                       hint="the stride belongs to the depthwise convolution; BN then ReLU after each convolution.")
 ### BEGIN HIDDEN TESTS
 def _reference_separable(x, n_filters, stride, alpha, use_bias):
     x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=use_bias)(x)

@@ -513,7 +513,9 @@ def _unet_params(c_in, n_classes, F):
             + up(8 * F, 4 * F, 4 * F) + up(4 * F, 2 * F, 2 * F) + up(2 * F, F, F) + (F * n_classes + n_classes))
 
 
-model = build_unet((64, 64, 1), 11, n_filters=8)
+model = cu.checks.check_runs(lambda: build_unet((64, 64, 1), 11, n_filters=8), name="build_unet((64, 64, 1), 11, 8)",
+                              hint="each upsampling block gets the skip of the same size: u5 <- c3, u6 <- c2, u7 <- c1; "
+                                   "the bottom block c4 has no pooling.")
 cu.checks.check_true(isinstance(model, keras.Model), f"must return a keras.Model, got {type(model).__name__}",
                       name="build_unet")
 cu.checks.check_shape(model.output, (None, 64, 64, 11), name="build_unet((64, 64, 1), 11, 8) output",
@@ -533,10 +535,12 @@ last = model.layers[-1]
 cu.checks.check_true(isinstance(last, layers.Conv2D) and tuple(last.kernel_size) == (1, 1)
                       and last.activation.__name__ == "linear",
                       "the last layer must be a 1x1 Conv2D with no activation (logits)", name="build_unet")
+model = cu.checks.check_runs(lambda: build_unet((32, 48, 3), 5, n_filters=4), name="build_unet((32, 48, 3), 5, 4)")
+cu.checks.check_shape(model.output, (None, 32, 48, 5), name="build_unet((32, 48, 3), 5, 4) output",
+                       hint="use the input_shape and n_classes you are given.")
+cu.checks.check_equal(model.count_params(), _unet_params(3, 5, 4), name="build_unet((32, 48, 3), 5, 4) parameters",
+                       hint="use n_filters F for the first block, 2F, 4F, 8F below it.")
 ### BEGIN HIDDEN TESTS
-model = build_unet((32, 48, 3), 5, n_filters=4)
-cu.checks.check_shape(model.output, (None, 32, 48, 5), name="build_unet((32, 48, 3), 5, 4) output")
-cu.checks.check_equal(model.count_params(), _unet_params(3, 5, 4), name="build_unet((32, 48, 3), 5, 4) parameters")
 out = cu.to_numpy(model(np.zeros((2, 32, 48, 3), "float32")))
 cu.checks.check_shape(out, (2, 32, 48, 5), name="build_unet(...) called on a batch")
 ### END HIDDEN TESTS

@@ -180,3 +180,14 @@ def test_check_uses_none_of_follows_notebook_functions():
     exec("def with_layer(x):\n    return layer(x)\n", namespace)
     assert "layer (from keras)" in _message(checks.check_uses_none_of, namespace["with_layer"], ["keras"], name="f")
     assert "returned None" in _message(checks.check_uses_none_of, None, ["keras"], name="f")
+
+
+def test_check_runs_turns_an_error_into_a_course_message():
+    assert checks.check_runs(lambda: 3, name="f") == 3
+    msg = _message(checks.check_runs, lambda: int("x"), name="build_unet(...)", hint="sizes")
+    assert "raised ValueError: invalid literal" in msg and "Hint: sizes" in msg
+
+    def stub():
+        raise NotImplementedError()
+
+    assert "not implemented yet" in _message(checks.check_runs, stub, name="f")

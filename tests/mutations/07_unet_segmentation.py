@@ -228,6 +228,94 @@ VARIANTS = {
             """,
         },
     },
+    "build_unet": {
+        "wrong": {
+            "skips in the wrong order": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(input_shape)
+                    c1, s1 = conv_block(inputs, n_filters)
+                    c2, s2 = conv_block(c1, 2 * n_filters)
+                    c3, s3 = conv_block(c2, 4 * n_filters, dropout_prob=dropout_prob)
+                    c4, _ = conv_block(c3, 8 * n_filters, dropout_prob=dropout_prob, max_pooling=False)
+                    u = upsampling_block(c4, s1, 4 * n_filters)
+                    u = upsampling_block(u, s2, 2 * n_filters)
+                    u = upsampling_block(u, s3, n_filters)
+                    return keras.Model(inputs, layers.Conv2D(n_classes, 1, padding="same")(u))
+            """,
+            "softmax on the output": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    model = _unet(input_shape, n_classes, n_filters, dropout_prob)
+                    return keras.Model(model.input, layers.Softmax()(model.output))
+            """,
+            "dropout in every block": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(input_shape)
+                    c1, s1 = conv_block(inputs, n_filters, dropout_prob=dropout_prob)
+                    c2, s2 = conv_block(c1, 2 * n_filters, dropout_prob=dropout_prob)
+                    c3, s3 = conv_block(c2, 4 * n_filters, dropout_prob=dropout_prob)
+                    c4, _ = conv_block(c3, 8 * n_filters, dropout_prob=dropout_prob, max_pooling=False)
+                    u = upsampling_block(c4, s3, 4 * n_filters)
+                    u = upsampling_block(u, s2, 2 * n_filters)
+                    u = upsampling_block(u, s1, n_filters)
+                    return keras.Model(inputs, layers.Conv2D(n_classes, 1, padding="same")(u))
+            """,
+            "the number of filters never doubles": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(input_shape)
+                    c1, s1 = conv_block(inputs, n_filters)
+                    c2, s2 = conv_block(c1, n_filters)
+                    c3, s3 = conv_block(c2, n_filters, dropout_prob=dropout_prob)
+                    c4, _ = conv_block(c3, n_filters, dropout_prob=dropout_prob, max_pooling=False)
+                    u = upsampling_block(c4, s3, n_filters)
+                    u = upsampling_block(u, s2, n_filters)
+                    u = upsampling_block(u, s1, n_filters)
+                    return keras.Model(inputs, layers.Conv2D(n_classes, 1, padding="same")(u))
+            """,
+            "n_classes ignored": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    return _unet(input_shape, N_CLASSES, n_filters, dropout_prob)
+            """,
+            "a fourth pooling at the bottom": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(input_shape)
+                    c1, s1 = conv_block(inputs, n_filters)
+                    c2, s2 = conv_block(c1, 2 * n_filters)
+                    c3, s3 = conv_block(c2, 4 * n_filters, dropout_prob=dropout_prob)
+                    c4, _ = conv_block(c3, 8 * n_filters, dropout_prob=dropout_prob)
+                    u = upsampling_block(c4, s3, 4 * n_filters)
+                    u = upsampling_block(u, s2, 2 * n_filters)
+                    u = upsampling_block(u, s1, n_filters)
+                    return keras.Model(inputs, layers.Conv2D(n_classes, 1, padding="same")(u))
+            """,
+        },
+        "right": {
+            "loops over the levels": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(shape=input_shape)
+                    x, skips = inputs, []
+                    for level, mult in enumerate([1, 2, 4]):
+                        x, skip = conv_block(x, mult * n_filters, dropout_prob=dropout_prob if level == 2 else 0)
+                        skips.append(skip)
+                    x, _ = conv_block(x, 8 * n_filters, dropout_prob=dropout_prob, max_pooling=False)
+                    for mult, skip in zip([4, 2, 1], reversed(skips)):
+                        x = upsampling_block(x, skip, mult * n_filters)
+                    outputs = keras.layers.Conv2D(filters=n_classes, kernel_size=1, padding="same", activation=None)(x)
+                    return keras.Model(inputs=inputs, outputs=outputs)
+            """,
+            "keyword arguments and a 'linear' activation": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(input_shape)
+                    d1, skip1 = conv_block(inputs=inputs, n_filters=n_filters)
+                    d2, skip2 = conv_block(inputs=d1, n_filters=n_filters * 2)
+                    d3, skip3 = conv_block(inputs=d2, n_filters=n_filters * 4, dropout_prob=dropout_prob)
+                    bottom, _ = conv_block(inputs=d3, n_filters=n_filters * 8, dropout_prob=dropout_prob, max_pooling=False)
+                    up = upsampling_block(bottom, skip3, n_filters * 4)
+                    up = upsampling_block(up, skip2, n_filters * 2)
+                    up = upsampling_block(up, skip1, n_filters)
+                    return keras.Model(inputs, layers.Conv2D(n_classes, (1, 1), activation="linear", padding="same")(up))
+            """,
+        },
+    },
     "segmentation_metrics": {
         "wrong": {
             "0 instead of NaN for an absent class": """
@@ -316,5 +404,6 @@ VARIANTS = {
 
 PRELUDE = {
     "conv_transpose_2d": "_transpose = conv_transpose_2d",
+    "build_unet": "_unet = build_unet",
     "segmentation_metrics": "_iou, _dice = iou_per_class, dice_coefficient",
 }
