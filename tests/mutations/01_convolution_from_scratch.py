@@ -1,8 +1,5 @@
 """Wrong and correct answers for notebook 01 (see tests/mutation_harness.py)."""
 
-# exercises on backend tensors or compared with Keras: run on both backends
-BACKENDS = ("tensorflow", "torch")
-
 VARIANTS = {
     "zero_pad": {
         "wrong": {

@@ -1,8 +1,5 @@
 """Wrong and correct answers for notebook 09 (see tests/mutation_harness.py)."""
 
-# exercises on backend tensors or compared with Keras: run on both backends
-BACKENDS = ("tensorflow", "torch")
-
 VARIANTS = {
     "total_cost": {
         "wrong": {
