@@ -6,7 +6,9 @@ Commands:
   check NOTEBOOK           run a notebook in a fresh kernel and print the per-exercise table
   test [--backend B]       run the test suite (both Keras backends by default)
   bench [...]              run solution notebooks, write benchmarks/results.json and results.md
-  grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md)
+  grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md); resumes
+  grade merge OUT1 ... --out MERGED   combine the gradebooks of `grade --shard K/N` runs
+  grade report OUT         an HTML class report of a graded folder
   outputs NOTEBOOK ...     fail if a notebook carries outputs (the pre-commit hook)
   lab [--instructor] ...   start JupyterLab as a learner (nbgrader's menus off) or an instructor
 """
@@ -118,7 +120,23 @@ def _cmd_grade(args) -> int:
     return grade_main(args)
 
 
+def _cmd_grade_merge(args) -> int:
+    from .grade import main_merge
+
+    return main_merge(args)
+
+
+def _cmd_grade_report(args) -> int:
+    from .grade import main_report
+
+    return main_report(args)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[0] == "grade" and argv[1] in ("merge", "report"):
+        # `grade merge` / `grade report` are their own commands (a folder named merge: ./merge)
+        argv = [f"grade-{argv[1]}", *argv[2:]]
     parser = argparse.ArgumentParser(
         prog="python -m course_tools", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -161,6 +179,22 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("grade", help="grade a folder of submissions")
     add_arguments(p)
     p.set_defaults(func=_cmd_grade)
+
+    from .grade import add_merge_arguments, add_report_arguments
+
+    p = sub.add_parser(
+        "grade-merge",
+        help="(`grade merge`) combine the gradebooks of shards",
+        prog="python -m course_tools grade merge",
+    )
+    add_merge_arguments(p)
+    p.set_defaults(func=_cmd_grade_merge)
+
+    p = sub.add_parser(
+        "grade-report", help="(`grade report`) an HTML class report", prog="python -m course_tools grade report"
+    )
+    add_report_arguments(p)
+    p.set_defaults(func=_cmd_grade_report)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -28,6 +28,7 @@ import argparse
 import concurrent.futures as cf
 import copy
 import csv
+import hashlib
 import json
 import os
 import re
@@ -42,6 +43,8 @@ from pathlib import Path
 from course_utils.config import project_root
 
 from . import sandbox, zygote
+from .gradebook import FILE_NAME as GRADEBOOK_FILE
+from .gradebook import Gradebook, content_hash, grader_version, parse_shard, shard_of
 from .notebooks import cell_kind, read_notebook
 from .release import nbgrader_stub_config, release_notebook, solution_paths
 
@@ -83,22 +86,39 @@ def _clear_solutions(solution_nb):
     return nb
 
 
-def load_assignment(assignment: str, root: Path | None = None) -> dict:
+def _release_paths(root: Path) -> list[Path]:
+    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def load_assignment(assignment: str, root: Path | None = None, source: str = "solutions") -> dict:
     """The canonical grading notebook (all tests, no solutions) and the released checksums.
 
     Args:
         assignment: the notebook prefix, e.g. ``"00"`` or ``"01"``.
+        source: ``"solutions"`` (default): built from ``solutions/NN_*.ipynb``, hidden tests
+            included. ``"release"``: built from the student release ``notebooks/NN_*.ipynb``
+            alone, so only the visible tests run (for graders that run where students can
+            read everything, such as a GitHub Classroom runner).
     """
     root = root or project_root()
-    matches = [p for p in solution_paths(root) if p.name.startswith(f"{assignment}_")]
+    if source not in ("solutions", "release"):
+        raise ValueError(f"`source` must be 'solutions' or 'release', got {source!r}")
+    paths = solution_paths(root) if source == "solutions" else _release_paths(root)
+    folder = "solutions" if source == "solutions" else "notebooks"
+    matches = [p for p in paths if p.name.startswith(f"{assignment}_")]
     if len(matches) != 1:
         raise ValueError(
-            f"`--assignment {assignment}` must match one solutions/{assignment}_*.ipynb, "
+            f"`--assignment {assignment}` must match one {folder}/{assignment}_*.ipynb, "
             f"found {[p.name for p in matches]}"
         )
     solution = read_notebook(matches[0])
-    released = release_notebook(solution)
-    grading = _clear_solutions(solution)
+    if source == "solutions":
+        released = release_notebook(solution)
+        grading = _clear_solutions(solution)
+    else:
+        released = solution
+        grading = _clear_solutions(solution)
+    version = hashlib.sha256(matches[0].read_bytes()).hexdigest()[:16]
     checksums = {}
     for cell in released.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -136,7 +156,7 @@ def load_assignment(assignment: str, root: Path | None = None) -> dict:
                 }
             )
     others = {}
-    for path in solution_paths(root):
+    for path in paths:
         if path != matches[0]:
             ids = {
                 c.metadata["nbgrader"]["grade_id"]
@@ -152,6 +172,8 @@ def load_assignment(assignment: str, root: Path | None = None) -> dict:
         "answers": answers,
         "others": others,
         "root": str(root),
+        "source": source,
+        "version": version,
     }
 
 
@@ -267,7 +289,26 @@ def _guard_lines(root: str) -> str:
     )
 
 
-def _kernel_env(home: str, token: str, fast: bool = True) -> dict:
+def mark_hidden(source: str, mark: str) -> str:
+    """Add ``print(mark)`` right after each ``### BEGIN HIDDEN TESTS`` line of a test cell.
+
+    The mark in a failed cell's output says the failure came from the hidden part, whose
+    details a student must not see (the feedback and Gradescope's output say only that a
+    hidden test failed; ``grades.json`` keeps the message for the instructor). ``mark`` is
+    random per batch, so a student's own print cannot fake it ahead of time.
+    """
+    if not mark:
+        return source
+    lines = []
+    for line in source.splitlines(keepends=True):
+        lines.append(line)
+        if line.strip() == "### BEGIN HIDDEN TESTS":
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.append(f"{indent}print({mark!r})\n")
+    return "".join(lines)
+
+
+def _kernel_env(home: str, token: str, fast: bool = True, seed: int | None = None) -> dict:
     """The kernel's whole environment: a few safe variables, an empty home, the mode."""
     keep = (
         "PATH",
@@ -300,6 +341,8 @@ def _kernel_env(home: str, token: str, fast: bool = True) -> dict:
         COURSE_GRADE_TOKEN=token,
         COURSE_FAST="1" if fast else "0",
     )
+    if seed is not None:
+        env["PYTHONHASHSEED"] = str(int(seed))
     return env
 
 
@@ -376,6 +419,7 @@ def run_grading_copy(
     isolate: bool = True,
     fast: bool = True,
     zygote_socket: str | None = None,
+    seed: int | None = None,
 ) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
 
@@ -446,7 +490,7 @@ def run_grading_copy(
     deadline = start + timeout_notebook
     pid = None
     try:
-        with client.setup_kernel(env=_kernel_env(str(work), token, fast), cwd=str(work)):
+        with client.setup_kernel(env=_kernel_env(str(work), token, fast, seed), cwd=str(work)):
             try:
                 pid = km.provisioner.process.pid if km.provisioner and km.provisioner.process else None
             except Exception:  # noqa: BLE001
@@ -547,7 +591,7 @@ def _recover(client, km, cell, index) -> bool:
         return False
 
 
-def start_zygote(nb, *, fast: bool = True, timeout: float = 300) -> dict | None:
+def start_zygote(nb, *, fast: bool = True, timeout: float = 300, seed: int | None = None) -> dict | None:
     """Start the zygote for notebook ``nb``: it imports what ``nb`` imports, then forks kernels.
 
     Returns ``{"socket", "process", "folder", "modules", "failed"}``, or None where it cannot run
@@ -564,7 +608,7 @@ def start_zygote(nb, *, fast: bool = True, timeout: float = 300) -> dict | None:
     home = folder / "home"
     home.mkdir()
     path = str(folder / "zygote.sock")
-    env = _kernel_env(str(home), "zygote", fast)
+    env = _kernel_env(str(home), "zygote", fast, seed)
     proc = subprocess.Popen(
         [sys.executable, "-P", str(Path(zygote.__file__).resolve()), "serve", path, json.dumps(modules)],
         stdin=subprocess.PIPE,
@@ -676,6 +720,9 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
             )
             res["status"] = "failed" if ename == "AssertionError" else "error"
             res["message"] = _first_lines(f"{ename}: {evalue}")
+            mark = prep.get("hidden_mark")
+            if mark and mark in cell_out.get("stdout", ""):
+                res["hidden"] = True  # the visible checks passed; a hidden test failed
         answer_outs = [(run or {}).get("cells", {}).get(test_index.get(a)) for a in test["answers"]]
         answer_outs = [o for o in answer_outs if o and o["status"] != "ok"]
         if answer_outs and res["status"] != "passed":
@@ -707,6 +754,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
     record = {"student": student, "file": str(path), "submission": "ok", "notes": [], "exercises": {}}
     try:
         prep = prepare_submission(path, assignment)
+        prep["hidden_mark"] = opts.get("hidden_mark", "")
         record["submission"] = prep["status"]
         record["notes"] = list(prep["notes"])
         run = None
@@ -718,7 +766,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
             guard = _guard_lines(assignment["root"])
             for cell in nb.cells:
                 if cell_kind(cell) == "tests":
-                    cell.source = guard + cell.source
+                    cell.source = guard + mark_hidden(cell.source, opts.get("hidden_mark", ""))
             run = run_grading_copy(
                 nb,
                 root=assignment["root"],
@@ -729,6 +777,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                 isolate=opts["isolate"],
                 fast=opts["fast"],
                 zygote_socket=opts.get("zygote"),
+                seed=opts.get("seed"),
             )
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
@@ -755,46 +804,96 @@ def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def write_reports(records: list[dict], assignment: dict, out: Path) -> None:
-    """grades.csv, grades.json and feedback/STUDENT.md."""
+HIDDEN_FAILED = (
+    "Your answer passes the visible checks but fails a hidden test (one the notebook does not show); "
+    "its details are not shown. Test your function on more inputs: edge cases, other shapes, other values."
+)
+
+
+def student_message(exercise: dict) -> str:
+    """The message a student may see: a hidden test's own text is replaced by :data:`HIDDEN_FAILED`."""
+    return HIDDEN_FAILED if exercise.get("hidden") else exercise.get("message", "")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it: ``path`` is whole or old."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def feedback_text(r: dict, assignment_name: str) -> str:
+    """The Markdown feedback of one record (what ``feedback/STUDENT.md`` holds)."""
+    lines = [
+        f"# Feedback: {assignment_name}, {r['student']}",
+        "",
+        f"**Total: {_num(r['total'])} / {_num(r['max_total'])}**",
+        "",
+    ]
+    if r["submission"] != "ok":
+        lines += [f"Submission: **{r['submission']}**", ""]
+    lines += ["| exercise | points | status |", "|---|---:|---|"]
+    for gid, e in r["exercises"].items():
+        lines.append(f"| {gid} | {_num(e['earned'])} / {_num(e['points'])} | {e['status']} |")
+    lines.append("")
+    for gid, e in r["exercises"].items():
+        if e["message"]:
+            lines += [f"## {gid}: {e['status']}", "", "```", student_message(e), "```", ""]
+    if r["notes"]:
+        lines += ["## Notes", ""] + [f"- {n}" for n in r["notes"]] + [""]
+    return "\n".join(lines)
+
+
+def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict | None = None) -> None:
+    """grades.csv, grades.json and feedback/STUDENT.md, each written atomically.
+
+    Each file is written to a temporary name and renamed, and ``feedback/`` is built beside the
+    old one and swapped in: a crash while exporting leaves the previous exports whole (and the
+    gradebook, from which the next run rewrites them).
+    """
+    import io
+
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ids = [t["grade_id"] for t in assignment["tests"]]
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", *ids, "total", "submission"])
-        for r in records:
-            writer.writerow(
-                [r["student"], *(_num(r["exercises"][g]["earned"]) for g in ids), _num(r["total"]), r["submission"]]
-            )
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["student", *ids, "total", "submission"])
+    for r in records:
+        writer.writerow(
+            [r["student"], *(_num(r["exercises"][g]["earned"]) for g in ids), _num(r["total"]), r["submission"]]
+        )
+    _write_atomic(out / "grades.csv", buf.getvalue())
     payload = {
         "assignment": assignment["name"],
         "max_total": sum(t["points"] for t in assignment["tests"] if not t["manual"]),
         "statuses": STATUSES,
         "students": {r["student"]: r for r in records},
+        **(meta or {}),
     }
-    (out / "grades.json").write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    fb = out / "feedback"
-    fb.mkdir(exist_ok=True)
+    _write_atomic(out / "grades.json", json.dumps(payload, indent=1, sort_keys=True) + "\n")
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=".feedback.new-"))
     for r in records:
-        lines = [
-            f"# Feedback: {assignment['name']}, {r['student']}",
-            "",
-            f"**Total: {_num(r['total'])} / {_num(r['max_total'])}**",
-            "",
-        ]
-        if r["submission"] != "ok":
-            lines += [f"Submission: **{r['submission']}**", ""]
-        lines += ["| exercise | points | status |", "|---|---:|---|"]
-        for gid, e in r["exercises"].items():
-            lines.append(f"| {gid} | {_num(e['earned'])} / {_num(e['points'])} | {e['status']} |")
-        lines.append("")
-        for gid, e in r["exercises"].items():
-            if e["message"]:
-                lines += [f"## {gid}: {e['status']}", "", "```", e["message"], "```", ""]
-        if r["notes"]:
-            lines += ["## Notes", ""] + [f"- {n}" for n in r["notes"]] + [""]
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", r["student"]) or "student"
-        (fb / f"{safe}.md").write_text("\n".join(lines), encoding="utf-8")
+        (staging / f"{safe}.md").write_text(feedback_text(r, assignment["name"]), encoding="utf-8")
+    os.chmod(staging, 0o755)
+    fb = out / "feedback"
+    old = None
+    if fb.exists():
+        old = Path(tempfile.mkdtemp(dir=out, prefix=".feedback.old-"))
+        os.replace(fb, old / "feedback")
+    os.replace(staging, fb)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+    for leftover in list(out.glob(".feedback.new-*")) + list(out.glob(".feedback.old-*")):
+        shutil.rmtree(leftover, ignore_errors=True)  # from a run that died while exporting
 
 
 def summary(records: list[dict], assignment: dict, seconds: float) -> str:
@@ -837,6 +936,10 @@ def grade_batch(
     progress: bool = True,
     fast: bool = True,
     preload: bool = True,
+    source: str = "solutions",
+    regrade: bool = False,
+    shard: str | None = None,
+    seed: int = 0,
 ) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
@@ -844,13 +947,23 @@ def grade_batch(
     the experiments (data subsets, epochs), never a graded check, so the scores are the same and
     a class is graded several times faster. ``fast=False`` runs each notebook as a learner would.
     ``preload=True`` forks every kernel from one zygote that has imported what the notebook
-    imports (:func:`start_zygote`); ``False`` starts a new Python per kernel.
+    imports (:func:`start_zygote`); ``False`` starts a new Python per kernel. ``source``: see
+    :func:`load_assignment` (``"release"`` grades with the visible tests only).
+
+    Every finished submission is stored at once in ``OUT/gradebook.sqlite``
+    (:mod:`course_tools.gradebook`); the reports are exports of it. Run again, the batch resumes:
+    a submission whose file and assignment version are unchanged is not graded again
+    (``regrade=True`` grades everything again). ``shard="K/N"`` grades only the students of shard
+    K of N (by a hash of the id; combine the shards' folders with :func:`merge`). ``seed``: the
+    kernels' ``PYTHONHASHSEED``, recorded with every grade.
+
+    Returns the records of every student in the gradebook (this shard's), sorted by id.
     """
     submissions_dir = Path(submissions_dir).resolve()
     if not submissions_dir.is_dir():
         raise ValueError(f"`SUBMISSIONS_DIR` must be a folder, got {submissions_dir}")
     out = Path(out).resolve() if out else submissions_dir.parent / f"grades_{assignment}"
-    spec = load_assignment(assignment)
+    spec = load_assignment(assignment, source=source)
     root = Path(spec["root"])
     hidden = [
         str(root / "solutions"),
@@ -869,29 +982,76 @@ def grade_batch(
         "memory_mb": memory_mb,
         "fast": fast,
         "isolate": isolate,
+        "hidden_mark": f"[cu-hidden-{secrets.token_hex(8)}]",
         "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),
     }
     subs = find_submissions(submissions_dir, assignment)
+    shard_kn = parse_shard(shard)
+    if shard_kn:
+        subs = [(st, path) for st, path in subs if shard_of(st, shard_kn[1]) == shard_kn[0]]
     start = time.monotonic()
-    records = []
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(subs), desc=f"grading {spec['name']}", unit="nb", disable=not progress)
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    z = start_zygote(spec["grading"], fast=fast) if preload and subs else None
-    opts["zygote"] = z["socket"] if z else None
+    grader = grader_version(root)
+    opts["seed"] = int(seed)
+    book = Gradebook(Path(out) / GRADEBOOK_FILE, spec)
     try:
-        records += _run_pool(subs, spec, opts, workers, ctx, bar)
+        run_id = book.start_run(" ".join(sys.argv), shard or "")
+        before = book.fingerprints()
+        hashes = {st: content_hash(path) for st, path in subs}
+        todo = [(st, path) for st, path in subs if regrade or before.get(st) != (hashes[st], spec["version"])]
+        skipped = len(subs) - len(todo)
+        here = {st for st, _ in subs}
+        gone = sorted(
+            st for st in before if st not in here and (not shard_kn or shard_of(st, shard_kn[1]) == shard_kn[0])
+        )
+        book.remove(gone)
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"grading {spec['name']}", unit="nb", disable=not progress)
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        z = start_zygote(spec["grading"], fast=fast, seed=seed) if preload and todo else None
+        opts["zygote"] = z["socket"] if z else None
+
+        def save(record):
+            book.save(
+                record,
+                content=hashes[record["student"]],
+                version=spec["version"],
+                grader=grader,
+                seed=seed,
+                run_id=run_id,
+            )
+
+        try:
+            _run_pool(todo, spec, opts, workers, ctx, bar, save)
+        finally:
+            stop_zygote(z)
+        bar.close()
+        book.finish_run(run_id, graded=len(todo), skipped=skipped)
+        records = book.records()
+        old_versions = sorted({r["grader_version"] for r in book.rows()} - {grader})
+        meta = {"assignment_version": spec["version"], "grader_version": grader, "seed": int(seed)}
     finally:
-        stop_zygote(z)
-    bar.close()
-    records.sort(key=lambda r: r["student"])
-    write_reports(records, spec, out)
+        book.close()
+    write_reports(records, spec, out, meta=meta)
     if progress:
+        if skipped or gone:
+            print(
+                f"Resumed from {out / GRADEBOOK_FILE}: {skipped} submission(s) unchanged since they were graded "
+                f"(not graded again; --regrade forces it), {len(todo)} graded now"
+                + (f", {len(gone)} no longer in SUBMISSIONS_DIR removed ({', '.join(gone[:5])})" if gone else "")
+                + "."
+            )
+        if old_versions:
+            print(
+                f"Note: some grades were decided by another grader version ({', '.join(old_versions)}); "
+                "--regrade grades them again with this one."
+            )
+        if shard_kn:
+            print(f"Shard {shard_kn[0]}/{shard_kn[1]}: {len(subs)} student(s); combine the shards with `grade merge`.")
         print(summary(records, spec, time.monotonic() - start))
-        if preload and subs:
+        if preload and todo:
             print(
                 "Kernels: "
                 + (
@@ -902,39 +1062,175 @@ def grade_batch(
             )
             for name, why in (z["failed"] if z else {}).items():
                 print(f"  (the zygote could not import {name}: {why}; the kernels import it themselves)")
-        print(f"Wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
+        print(
+            f"Wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/ (from {out / GRADEBOOK_FILE})"
+        )
     return records
 
 
-def _run_pool(subs, spec, opts, workers, ctx, bar) -> list[dict]:
-    records = []
-    with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx) as pool:
-        futures = {pool.submit(grade_one, s, str(p), spec, opts): s for s, p in subs}
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, the worker is killed when the grader dies (no orphan workers)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the grader died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
+def _grader_error_record(student: str, spec: dict, why: str) -> dict:
+    return {
+        "student": student,
+        "file": "",
+        "submission": "grader_error",
+        "notes": [f"grader error: {why}"],
+        "total": 0.0,
+        "max_total": sum(t["points"] for t in spec["tests"] if not t["manual"]),
+        "exercises": {
+            t["grade_id"]: {"points": t["points"], "earned": 0.0, "status": "error", "message": "grader error"}
+            for t in spec["tests"]
+        },
+    }
+
+
+def _run_pool(subs, spec, opts, workers, ctx, bar, save) -> None:
+    """Grade ``subs`` in worker processes; ``save(record)`` each one as soon as it is finished."""
+    if not subs:
+        return
+    with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=_die_with_parent) as pool:
+        futures = {pool.submit(grade_one, s, str(p), spec, opts): (s, p) for s, p in subs}
         for fut in cf.as_completed(futures):
+            student, path = futures[fut]
             try:
-                records.append(fut.result())
+                record = fut.result()
             except Exception as err:  # noqa: BLE001 - a dead worker process: report, go on
-                records.append(
-                    {
-                        "student": futures[fut],
-                        "file": "",
-                        "submission": "grader_error",
-                        "notes": [f"grader error: {err}"],
-                        "total": 0.0,
-                        "max_total": sum(t["points"] for t in spec["tests"] if not t["manual"]),
-                        "exercises": {
-                            t["grade_id"]: {
-                                "points": t["points"],
-                                "earned": 0.0,
-                                "status": "error",
-                                "message": "grader error",
-                            }
-                            for t in spec["tests"]
-                        },
-                    }
-                )
+                record = _grader_error_record(student, spec, str(err))
+                record["file"] = str(path)
+            save(record)
             bar.update(1)
+
+
+def merge(folders: list[str | Path], out: str | Path, progress: bool = True) -> list[dict]:
+    """Combine the gradebooks of several ``--out`` folders (shards) into ``out``; write its reports.
+
+    Refuses folders of different assignments or assignment versions (a shard graded against
+    another solution notebook), a student graded in two folders for different files, and an
+    ``out`` that already holds a gradebook. Returns the merged records, sorted by student.
+    """
+    if not folders:
+        raise ValueError("`grade merge` needs the --out folders of the shards: grade merge OUT1 OUT2 ... --out MERGED")
+    out = Path(out).resolve()
+    if (out / GRADEBOOK_FILE).exists():
+        raise ValueError(f"{out} already holds a gradebook: give `grade merge` a new --out folder")
+    books = []
+    try:
+        for folder in folders:
+            path = Path(folder) / GRADEBOOK_FILE
+            if not path.is_file():
+                raise ValueError(f"no gradebook in {folder}: expected the --out folder of a `grade --shard` run")
+            books.append(Gradebook(path))
+        names = {b.meta().get("assignment") for b in books}
+        if len(names) != 1:
+            raise ValueError(f"the folders hold grades of different assignments: {sorted(map(str, names))}")
+        versions: dict[str, list[str]] = {}
+        for folder, b in zip(folders, books):
+            for v in {b.meta().get("assignment_version")} | {r["assignment_version"] for r in b.rows()}:
+                versions.setdefault(str(v), []).append(str(folder))
+        if len(versions) != 1:
+            detail = "; ".join(f"{v}: {', '.join(sorted(set(f)))}" for v, f in sorted(versions.items()))
+            raise ValueError(
+                "the shards were graded against different versions of the assignment (the solution notebook "
+                f"changed between them): {detail}. Regrade the stale shards with the current solutions "
+                "(grade --shard K/N --regrade) and merge again."
+            )
+        seen: dict[str, tuple[str, str]] = {}
+        for folder, b in zip(folders, books):
+            for row in b.rows():
+                prev = seen.get(row["student"])
+                if prev and prev[0] != row["content_hash"]:
+                    raise ValueError(
+                        f"student {row['student']!r} was graded in {prev[1]} and in {folder} for different "
+                        "files: merge shards of one class (same SUBMISSIONS_DIR), each once"
+                    )
+                if prev:
+                    raise ValueError(
+                        f"student {row['student']!r} is in both {prev[1]} and {folder}: was one shard graded twice "
+                        "into two folders? Merge each shard once."
+                    )
+                seen[row["student"]] = (row["content_hash"], str(folder))
+        meta = books[0].meta()
+        spec = {
+            "name": meta["assignment"],
+            "version": meta["assignment_version"],
+            "tests": json.loads(meta.get("tests", "[]")),
+        }
+        with Gradebook(out / GRADEBOOK_FILE, spec) as merged:
+            for b in books:
+                merged.copy_from(b)
+            records = merged.records()
+            graders = sorted({r["grader_version"] for r in merged.rows()})
+            seeds = sorted({r["seed"] for r in merged.rows()})
+    finally:
+        for b in books:
+            b.close()
+    report_meta = {
+        "assignment_version": spec["version"],
+        "grader_version": ", ".join(graders),
+        "seed": seeds[0] if len(seeds) == 1 else seeds,
+    }
+    write_reports(records, spec, out, meta=report_meta)
+    if progress:
+        print(f"Merged {len(folders)} gradebook(s): {len(records)} student(s) of {spec['name']}.")
+        print(f"Wrote {out / GRADEBOOK_FILE}, {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
     return records
+
+
+def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``python -m course_tools grade merge``."""
+    parser.description = (
+        "Combine the --out folders of `grade --shard K/N` runs into one gradebook and its reports "
+        "(refuses shards graded against different versions of the assignment)."
+    )
+    parser.add_argument("folders", nargs="+", metavar="OUT", help="--out folders of the shards")
+    parser.add_argument("--out", required=True, help="folder for the merged gradebook and reports (new)")
+
+
+def main_merge(args) -> int:
+    """Entry point of ``python -m course_tools grade merge``."""
+    try:
+        merge(args.folders, args.out)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    return 0
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``python -m course_tools grade report``."""
+    parser.description = (
+        "Write OUT/report/index.html (with PNGs): score histogram, pass rate per exercise, the most "
+        "frequent failure messages, submissions that timed out, crashed or were tampered with, the slowest."
+    )
+    parser.add_argument("out", metavar="OUT", help="the --out folder of a `grade` or `grade merge` run")
+    parser.add_argument("--dest", default=None, help="where to write (default OUT/report)")
+
+
+def main_report(args) -> int:
+    """Entry point of ``python -m course_tools grade report``."""
+    from .class_report import write_class_report
+
+    try:
+        index = write_class_report(args.out, args.dest)
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
+    print(f"Wrote {index} (open it in a browser)")
+    return 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -943,7 +1239,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Grade every .ipynb under SUBMISSIONS_DIR against solutions/NN_*.ipynb (all tests, hidden "
         "ones included) in sandboxed kernels; write grades.csv, grades.json and feedback/*.md. "
         "Student id: the file name without .ipynb (alice.ipynb -> alice), or, for a file inside a "
-        "per-student folder, that folder's name (alice/00_start_here.ipynb -> alice)."
+        "per-student folder, that folder's name (alice/00_start_here.ipynb -> alice). Every finished "
+        "submission is stored at once in OUT/gradebook.sqlite; run the same command again to resume "
+        "(unchanged submissions are not graded again). Also: `grade merge OUT1 OUT2 ... --out MERGED` "
+        "(combine shards), `grade report OUT` (an HTML class report)."
     )
     parser.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="folder of submitted notebooks")
     parser.add_argument("--assignment", required=True, metavar="NN", help="notebook prefix, e.g. 00 or 01")
@@ -982,6 +1281,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-sandbox", action="store_true", help="no namespaces or user switch (memory and time limits still apply)"
     )
+    parser.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade every submission again, even those unchanged since the gradebook in --out graded them",
+    )
+    parser.add_argument(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="grade only shard K of N (a fixed 1/N of the students, by a hash of the id); one --out per "
+        "shard, then `grade merge` (see docs/INSTRUCTORS.md for Slurm and Kubernetes)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the kernels' PYTHONHASHSEED, recorded (default 0)")
 
 
 def main(args) -> int:
@@ -999,6 +1311,9 @@ def main(args) -> int:
             hide=args.hide,
             fast=not args.full,
             preload=not args.no_preload,
+            regrade=args.regrade,
+            shard=args.shard,
+            seed=args.seed,
         )
     except ValueError as err:
         print(err, file=sys.stderr)
