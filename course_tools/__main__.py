@@ -9,6 +9,7 @@ Commands:
   grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md); resumes
   grade merge OUT1 ... --out MERGED   combine the gradebooks of `grade --shard K/N` runs
   grade report OUT         an HTML class report of a graded folder
+  export TARGET NN         a Gradescope autograder zip or a GitHub Classroom template repository
   outputs NOTEBOOK ...     fail if a notebook carries outputs (the pre-commit hook)
   lab [--instructor] ...   start JupyterLab as a learner (nbgrader's menus off) or an instructor
 """
@@ -132,6 +133,12 @@ def _cmd_grade_report(args) -> int:
     return main_report(args)
 
 
+def _cmd_export(args) -> int:
+    from .export import main_export
+
+    return main_export(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "grade" and argv[1] in ("merge", "report"):
@@ -195,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_report_arguments(p)
     p.set_defaults(func=_cmd_grade_report)
+
+    from .export import add_arguments as add_export_arguments
+
+    p = sub.add_parser("export", help="export an assignment for Gradescope or GitHub Classroom")
+    add_export_arguments(p)
+    p.set_defaults(func=_cmd_export)
 
     args = parser.parse_args(argv)
     return args.func(args)

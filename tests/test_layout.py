@@ -18,7 +18,21 @@ from course_utils.config import project_root
 
 ROOT = project_root()
 LEARNER = {"__init__", "boxes", "checks", "config", "data", "faces", "plots", "scenes", "session", "widgets"}
-TOOLS = {"__init__", "__main__", "bench", "execute", "grade", "lab", "notebooks", "release", "sandbox", "zygote"}
+TOOLS = {
+    "__init__",
+    "__main__",
+    "bench",
+    "class_report",
+    "execute",
+    "export",
+    "grade",
+    "gradebook",
+    "lab",
+    "notebooks",
+    "release",
+    "sandbox",
+    "zygote",
+}
 
 
 def _imports(path: Path) -> set[str]:
