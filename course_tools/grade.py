@@ -44,7 +44,7 @@ from course_utils.config import project_root
 
 from . import sandbox, zygote
 from .gradebook import FILE_NAME as GRADEBOOK_FILE
-from .gradebook import Gradebook, content_hash, grader_version, parse_shard, shard_of
+from .gradebook import Gradebook, grader_version, parse_shard, shard_of
 from .notebooks import cell_kind, read_notebook
 from .release import nbgrader_stub_config, release_notebook, solution_paths
 
@@ -84,6 +84,28 @@ def _clear_solutions(solution_nb):
     for pre in (ClearSolutions(config=cfg), ClearOutput(config=cfg)):
         nb, _ = pre.preprocess(nb, {"language": "python"})
     return nb
+
+
+def world_writable_dirs(bases=("/", "/var", "/run", "/dev", "/var/lib", "/var/cache", "/var/spool")) -> list[str]:
+    """Directories anyone may write to (``/run/lock``, ``/var/tmp``, ``/dev/mqueue``, ...), found
+    one level under ``bases``: the sandbox covers each with an empty tmpfs, so what a kernel
+    writes there never reaches the host or another student's kernel."""
+    import stat
+
+    found = set()
+    for base in bases:
+        try:
+            entries = list(os.scandir(base))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o002 and entry.path not in ("/proc", "/sys"):
+                found.add(entry.path)
+    return sorted(found)
 
 
 def _release_paths(root: Path) -> list[Path]:
@@ -193,6 +215,9 @@ def find_submissions(folder: str | Path, assignment: str = "") -> list[tuple[str
         if ".ipynb_checkpoints" in rel.parts or any(p.startswith(".") for p in rel.parts):
             continue
         student = rel.parts[0] if len(rel.parts) > 1 else path.stem
+        cleaned, changed = _clean_text(student)
+        if changed:  # undecodable bytes in the file name: a printable id, still unique
+            student = f"{cleaned}~{hashlib.sha256(os.fsencode(student)).hexdigest()[:8]}"
         found.setdefault(student, []).append(path)
     out = []
     for student, paths in sorted(found.items()):
@@ -201,28 +226,125 @@ def find_submissions(folder: str | Path, assignment: str = "") -> list[tuple[str
     return out
 
 
+MAX_SUBMISSION_MB = 50  # a notebook of this course with its outputs is well under 10 MB
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+class IntakeError(Exception):
+    """A submitted file that is not graded: ``status`` for the record, ``note`` says why."""
+
+    def __init__(self, status: str, note: str):
+        super().__init__(note)
+        self.status, self.note = status, note
+
+
+def read_submission(path: str | Path, folder: str | Path | None = None, max_mb: float = MAX_SUBMISSION_MB) -> bytes:
+    """The bytes of a submitted file; raises :class:`IntakeError` for anything but a plain file.
+
+    Only a regular file is read: never through a symbolic link (archive extraction can produce
+    one pointing at the solutions), never a FIFO or a device (``O_NOFOLLOW | O_NONBLOCK`` and a
+    check of the opened file), never outside ``folder``, and at most ``max_mb`` megabytes.
+    """
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except OSError as err:
+        raise IntakeError("invalid", f"the file cannot be read ({err.strerror})") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise IntakeError(
+            "invalid", "the submission is a symbolic link, not a file (archive extraction can make one): not graded"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise IntakeError("invalid", "the submission is not a regular file (a FIFO, a device or a folder): not graded")
+    if folder is not None:
+        real, base = os.path.realpath(path), os.path.realpath(folder)
+        if not real.startswith(base.rstrip(os.sep) + os.sep):
+            raise IntakeError(
+                "invalid", "the submission lies outside the submissions folder (a linked folder): not graded"
+            )
+    limit = int(max_mb * 2**20)
+    too_large = (
+        f"the file is {{:.2f}} MB, above the limit of {max_mb:g} MB (--max-submission-mb): not graded; "
+        "clear the notebook's outputs (Kernel > Restart and Clear Outputs) and submit it again"
+    )
+    if st.st_size > limit:
+        raise IntakeError("too_large", too_large.format(st.st_size / 2**20))
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as err:
+        raise IntakeError("invalid", f"the file cannot be opened ({err.strerror}): not graded") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between lstat and open
+            raise IntakeError("invalid", "the submission is not a regular file: not graded")
+        chunks, size = [], 0
+        while size <= limit:
+            block = os.read(fd, 1 << 20)
+            if not block:
+                break
+            chunks.append(block)
+            size += len(block)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise IntakeError("too_large", too_large.format(size / 2**20))
+    return b"".join(chunks)
+
+
+def submission_hash(path: str | Path, folder: str | Path | None = None, max_mb: float = MAX_SUBMISSION_MB) -> str:
+    """SHA-256 of a submission's bytes, or ``intake:STATUS`` for a file that is not read."""
+    try:
+        return hashlib.sha256(read_submission(path, folder, max_mb)).hexdigest()
+    except IntakeError as err:
+        return f"intake:{err.status}"
+
+
+def _clean_text(text: str) -> tuple[str, bool]:
+    """Lone surrogates (not valid text: they cannot be sent to a kernel or written) -> U+FFFD."""
+    cleaned = _SURROGATES.sub("\ufffd", text)
+    return cleaned, cleaned != text
+
+
 def _grade_id(cell) -> str | None:
     meta = cell.get("metadata", {})
     nbg = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
     return nbg.get("grade_id") if isinstance(nbg, dict) else None
 
 
-def prepare_submission(path: str | Path, assignment: dict) -> dict:
+def prepare_submission(
+    path: str | Path, assignment: dict, folder: str | Path | None = None, max_mb: float = MAX_SUBMISSION_MB
+) -> dict:
     """Build the grading copy for one submission (in memory) and list what is wrong with it.
 
     Returns a dict: ``status`` (``ok``, ``invalid``, ``wrong_assignment`` or ``no_answers``),
     ``notebook`` (the grading copy or None), ``missing`` (answer grade_ids), ``tampered``
     (test grade_ids with their reason), ``notes`` (sentences for the feedback).
     """
+    import nbformat
     from nbgrader.utils import compute_checksum
 
-    prep = {"status": "ok", "notebook": None, "missing": [], "tampered": {}, "notes": []}
+    prep = {"status": "ok", "notebook": None, "missing": [], "tampered": {}, "notes": [], "content_hash": None}
     try:
-        sub = read_notebook(path)
+        data = read_submission(path, folder, max_mb)
+    except IntakeError as err:
+        prep["status"] = err.status
+        prep["notes"].append(err.note)
+        prep["content_hash"] = f"intake:{err.status}"
+        return prep
+    prep["content_hash"] = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        prep["notes"].append("the file is not valid UTF-8; the undecodable bytes were replaced by U+FFFD")
+    try:
+        sub = nbformat.reads(text, as_version=4)
         cells = list(sub.cells)
     except Exception as err:  # noqa: BLE001 - any unreadable file is reported, never raised
         prep["status"] = "invalid"
-        prep["notes"].append(f"not a readable notebook: {str(err).splitlines()[0][:200]}")
+        first = _clean_text(str(err).splitlines()[0] if str(err) else type(err).__name__)[0]
+        prep["notes"].append(f"not a readable notebook: {first[:200]}")
         return prep
     by_id: dict[str, list] = {}
     for cell in cells:
@@ -256,7 +378,13 @@ def prepare_submission(path: str | Path, assignment: dict) -> dict:
                 continue
             if len(by_id[gid]) > 1:
                 prep["notes"].append(f"grade_id {gid!r} appears {len(by_id[gid])} times; the first one is graded")
-            cell.source = str(theirs[0].get("source", ""))
+            source, changed = _clean_text(str(theirs[0].get("source", "")))
+            if changed:
+                prep["notes"].append(
+                    f"answer cell {gid!r} held characters that are not valid text (lone surrogates); "
+                    "they were replaced by U+FFFD and the cell graded as it is then"
+                )
+            cell.source = source
         elif kind == "tests":
             theirs = by_id.get(gid, [])
             expected = assignment["checksums"].get(gid)
@@ -460,6 +588,7 @@ def run_grading_copy(
         "writable": [str(kdir)],
         "chown": [str(kdir), str(work), str(kdir / "conn.json")],
         "report": str(kdir / "sandbox.json"),
+        "log": str(kdir / "kernel.log"),
         "cwd": str(work),
     }
     km = KM(kernel_name="python3")
@@ -753,7 +882,10 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
     start = time.monotonic()
     record = {"student": student, "file": str(path), "submission": "ok", "notes": [], "exercises": {}}
     try:
-        prep = prepare_submission(path, assignment)
+        prep = prepare_submission(
+            path, assignment, opts.get("folder"), opts.get("max_submission_mb", MAX_SUBMISSION_MB)
+        )
+        record["content_hash"] = prep["content_hash"]
         prep["hidden_mark"] = opts.get("hidden_mark", "")
         record["submission"] = prep["status"]
         record["notes"] = list(prep["notes"])
@@ -829,10 +961,45 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def feedback_name(student: str, others=()) -> str:
+    """The file name of a student's feedback: the id if it is a plain name, else with a short hash.
+
+    ``a b`` and ``a_b``, or ``Zoë`` and ``Zoé``, get different names (``a_b-1f2e3d4c.md``); so do
+    ids that differ only in case where another id of ``others`` folds to the same name.
+    """
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", student).lstrip(".") or "student"
+    folds = sum(1 for o in others if o != student and o.lower() == student.lower())
+    if safe != student or folds:
+        safe = f"{safe[:80]}-{hashlib.sha256(student.encode('utf-8', 'replace')).hexdigest()[:8]}"
+    return f"{safe}.md"
+
+
+def _one_line(text: str) -> str:
+    """A student-supplied string shown in a heading or table: no line breaks or control characters."""
+    return re.sub(r"[\x00-\x1f\x7f|]", "?", _clean_text(str(text))[0])
+
+
+def _fenced(text: str) -> list[str]:
+    """``text`` in a Markdown code block whose fence no line of ``text`` can close."""
+    longest = max((len(m) for m in re.findall(r"`+|~+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
+
+
+def _csv_cell(value) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ (or a tab/CR) is quoted with '."""
+    text = _clean_text(str(value))[0]
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def feedback_text(r: dict, assignment_name: str) -> str:
-    """The Markdown feedback of one record (what ``feedback/STUDENT.md`` holds)."""
+    """The Markdown feedback of one record (what ``feedback/STUDENT.md`` holds).
+
+    Everything from the submission (the id, messages, notes) is kept out of the Markdown
+    structure: the id on one line, messages and notes in code blocks they cannot close.
+    """
     lines = [
-        f"# Feedback: {assignment_name}, {r['student']}",
+        f"# Feedback: {assignment_name}, {_one_line(r['student'])}",
         "",
         f"**Total: {_num(r['total'])} / {_num(r['max_total'])}**",
         "",
@@ -845,9 +1012,9 @@ def feedback_text(r: dict, assignment_name: str) -> str:
     lines.append("")
     for gid, e in r["exercises"].items():
         if e["message"]:
-            lines += [f"## {gid}: {e['status']}", "", "```", student_message(e), "```", ""]
+            lines += [f"## {gid}: {e['status']}", "", *_fenced(_clean_text(student_message(e))[0]), ""]
     if r["notes"]:
-        lines += ["## Notes", ""] + [f"- {n}" for n in r["notes"]] + [""]
+        lines += ["## Notes", "", *_fenced("\n".join(_clean_text(str(n))[0] for n in r["notes"])), ""]
     return "\n".join(lines)
 
 
@@ -868,7 +1035,12 @@ def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict |
     writer.writerow(["student", *ids, "total", "submission"])
     for r in records:
         writer.writerow(
-            [r["student"], *(_num(r["exercises"][g]["earned"]) for g in ids), _num(r["total"]), r["submission"]]
+            [
+                _csv_cell(r["student"]),
+                *(_num(r["exercises"][g]["earned"]) for g in ids),
+                _num(r["total"]),
+                r["submission"],
+            ]
         )
     _write_atomic(out / "grades.csv", buf.getvalue())
     payload = {
@@ -878,11 +1050,25 @@ def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict |
         "students": {r["student"]: r for r in records},
         **(meta or {}),
     }
-    _write_atomic(out / "grades.json", json.dumps(payload, indent=1, sort_keys=True) + "\n")
+    _write_atomic(out / "grades.json", json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=True) + "\n")
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".feedback.new-"))
+    students = [r["student"] for r in records]
+    failed = []
     for r in records:
-        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", r["student"]) or "student"
-        (staging / f"{safe}.md").write_text(feedback_text(r, assignment["name"]), encoding="utf-8")
+        try:
+            name = feedback_name(r["student"], students)
+            text = feedback_text(r, assignment["name"])
+            (staging / name).write_text(text, encoding="utf-8", errors="replace")
+        except Exception as err:  # noqa: BLE001 - one student's feedback never stops the others'
+            failed.append(f"{r.get('student')!r}: {type(err).__name__}: {err}")
+    if failed:
+        (staging / "_FAILED.txt").write_text(
+            "Feedback that could not be written (the grades are in grades.csv / grades.json):\n"
+            + "\n".join(failed)
+            + "\n",
+            encoding="utf-8",
+            errors="replace",
+        )
     os.chmod(staging, 0o755)
     fb = out / "feedback"
     old = None
@@ -940,6 +1126,7 @@ def grade_batch(
     regrade: bool = False,
     shard: str | None = None,
     seed: int = 0,
+    max_submission_mb: float = MAX_SUBMISSION_MB,
 ) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
@@ -974,6 +1161,7 @@ def grade_batch(
         "/tmp",
         "/var/tmp",
         "/dev/shm",
+        *world_writable_dirs(),
         *(hide or []),
     ]
     opts = {
@@ -983,6 +1171,8 @@ def grade_batch(
         "fast": fast,
         "isolate": isolate,
         "hidden_mark": f"[cu-hidden-{secrets.token_hex(8)}]",
+        "folder": str(submissions_dir),
+        "max_submission_mb": max_submission_mb,
         "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),
     }
     subs = find_submissions(submissions_dir, assignment)
@@ -996,7 +1186,7 @@ def grade_batch(
     try:
         run_id = book.start_run(" ".join(sys.argv), shard or "")
         before = book.fingerprints()
-        hashes = {st: content_hash(path) for st, path in subs}
+        hashes = {st: submission_hash(path, submissions_dir, max_submission_mb) for st, path in subs}
         todo = [(st, path) for st, path in subs if regrade or before.get(st) != (hashes[st], spec["version"])]
         skipped = len(subs) - len(todo)
         here = {st for st, _ in subs}
@@ -1016,7 +1206,7 @@ def grade_batch(
         def save(record):
             book.save(
                 record,
-                content=hashes[record["student"]],
+                content=record.get("content_hash") or hashes[record["student"]],
                 version=spec["version"],
                 grader=grader,
                 seed=seed,
@@ -1294,6 +1484,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "shard, then `grade merge` (see docs/INSTRUCTORS.md for Slurm and Kubernetes)",
     )
     parser.add_argument("--seed", type=int, default=0, help="the kernels' PYTHONHASHSEED, recorded (default 0)")
+    parser.add_argument(
+        "--max-submission-mb",
+        type=float,
+        default=MAX_SUBMISSION_MB,
+        metavar="MB",
+        help=f"larger files are not graded (submission: too_large; default {MAX_SUBMISSION_MB})",
+    )
 
 
 def main(args) -> int:
@@ -1314,6 +1511,7 @@ def main(args) -> int:
             regrade=args.regrade,
             shard=args.shard,
             seed=args.seed,
+            max_submission_mb=args.max_submission_mb,
         )
     except ValueError as err:
         print(err, file=sys.stderr)

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import time
 from pathlib import Path
 
-__all__ = ["Gradebook", "content_hash", "grader_version", "shard_of", "parse_shard", "FILE_NAME"]
+__all__ = ["Gradebook", "grader_version", "shard_of", "parse_shard", "FILE_NAME"]
 
 FILE_NAME = "gradebook.sqlite"
+_SURROGATES = re.compile("[\ud800-\udfff]")  # not encodable: replaced by U+FFFD before SQLite sees them
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,18 +80,6 @@ CREATE TABLE IF NOT EXISTS grading_log (
     finished REAL NOT NULL
 );
 """
-
-
-def content_hash(path: str | Path) -> str:
-    """SHA-256 of a submitted file's bytes (``"unreadable"`` when it cannot be read)."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return "unreadable"
-    return digest.hexdigest()
 
 
 def grader_version(root: str | Path) -> str:
@@ -252,7 +242,7 @@ class Gradebook:
                         float(e["points"]),
                         float(e["earned"]),
                         e["status"],
-                        str(e.get("message", "")),
+                        _SURROGATES.sub("\ufffd", str(e.get("message", ""))),
                         int(bool(e.get("hidden"))),
                     )
                     for gid, e in record["exercises"].items()

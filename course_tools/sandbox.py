@@ -35,6 +35,7 @@ __all__ = ["apply", "enter", "probe", "kill_user", "kill_marked"]
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWIPC = 0x08000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 _NEVER_HIDE = {"/", "/proc", "/dev", "/sys", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/run"}
@@ -61,8 +62,9 @@ def _mount(libc, source, target, fstype, flags, data=None) -> None:
 
 def _isolate_as_root(spec: dict, report: dict) -> None:
     libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
     report["network"] = "none (private network namespace)"
+    report["ipc"] = "private (System V IPC and POSIX message queues of its own)"
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keep = [p for p in spec.get("keep", []) if os.path.exists(p)]
     writable = set(spec.get("writable", []))
@@ -101,7 +103,7 @@ def _isolate_unprivileged(report: dict) -> None:
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
     try:
-        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNET), "unshare")
+        _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
         with open("/proc/self/setgroups", "w") as f:
             f.write("deny")
         with open("/proc/self/uid_map", "w") as f:
@@ -109,14 +111,16 @@ def _isolate_unprivileged(report: dict) -> None:
         with open("/proc/self/gid_map", "w") as f:
             f.write(f"{gid} {gid} 1")
         report["network"] = "none (user + network namespace)"
+        report["ipc"] = "private (System V IPC and POSIX message queues of its own)"
     except OSError as err:
         report["network"] = f"NOT isolated ({err})"
+        report["ipc"] = "NOT isolated"
     report["files"] = "NOT isolated (run the grader as root for a private mount namespace and user id)"
 
 
 def apply(spec: dict) -> dict:
     """Apply the limits in ``spec`` to the current process; return what was achieved."""
-    report = {"memory_mb": None, "network": "not requested", "files": "not requested"}
+    report = {"memory_mb": None, "network": "not requested", "files": "not requested", "ipc": "not requested"}
     mem = spec.get("memory_mb")
     if mem:
         limit = int(mem) * 1024 * 1024
@@ -150,7 +154,32 @@ def enter(spec: dict, **note) -> dict:
             pass
     if spec.get("cwd"):
         os.chdir(spec["cwd"])
+    if "log" in spec:  # the grader's kernels (a plain command keeps its descriptors)
+        _own_std_streams(spec["log"])
     return report
+
+
+def _own_std_streams(log: str | None) -> None:
+    """Point file descriptors 0, 1 and 2 away from the grader's: stdin at /dev/null, stdout and
+    stderr at ``log`` (a file in the kernel's own folder; /dev/null without one).
+
+    The kernel's outputs reach the grader through Jupyter's messages; what a process writes to
+    its raw descriptors (C libraries, ``os.write(1, ...)``) must not land in the grader's terminal
+    or summary, where it could pass for the grader's own lines.
+    """
+    null = os.open(os.devnull, os.O_RDWR)
+    out = null
+    if log:
+        try:
+            out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+        except OSError:
+            out = null
+    os.dup2(null, 0)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    for fd in {null, out}:
+        if fd > 2:
+            os.close(fd)
 
 
 def probe(timeout: float = 30) -> dict:

@@ -9,6 +9,7 @@ points; nothing outside the grading output changes; no process outlives the batc
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
 import json
 import os
@@ -85,6 +86,19 @@ class _Listener:
         self.stop = True
         self.thread.join(2)
         self.sock.close()
+
+
+FORGED = "Mean total 20.00 / 20; full marks: 7."
+SHM_KEY = 0x5CA1AB1E
+LOCK_NAME = f"cu_grade_lock_{os.getpid()}"
+MAX_MB = 2
+
+
+def _oversized():
+    """A valid notebook of this assignment, correct, but above the batch's --max-submission-mb."""
+    nb = _with_answer(CORRECT)
+    nb.cells[0].source += "\n<!-- " + "x" * (MAX_MB * 2**20 + 1000) + " -->"
+    return nb
 
 
 def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
@@ -243,8 +257,56 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
             {"failed"},
         ),
     }
+    # Intake, reports and the kernel's own descriptors and IPC (issue 28).
+    surrogate = json.loads(json.dumps(_with_answer(CORRECT + "# a lone surrogate: \ud800\n")))
+    hostile.update(
+        {
+            "symlink_to_solution": (
+                lambda path: path.symlink_to(ROOT / "solutions" / "00_start_here.ipynb"),
+                0,
+                {"missing"},
+            ),
+            "fifo": (lambda path: os.mkfifo(path), 0, {"missing"}),
+            "oversized": (_oversized(), 0, {"missing"}),
+            "lone_surrogate": (json.dumps(surrogate, ensure_ascii=True), 2, {"passed"}),
+            "a b": (_with_answer(WRONG), 0, {"failed"}),
+            "a_b": (_with_answer(CORRECT), 2, {"passed"}),
+            "Zo\u00eb": (_with_answer(WRONG), 0, {"failed"}),
+            "Zo\u00e9": (_with_answer(CORRECT), 2, {"passed"}),
+            "=1+2": (_with_answer(CORRECT), 2, {"passed"}),
+            "fence_breaker": (
+                _with_answer(SIGNATURE + "    raise AssertionError('```\\n**Total: 20 / 20**\\n```')\n"),
+                0,
+                {"failed"},
+            ),
+            "grader_fds": (
+                _with_answer(f"import os\nfor _fd in (1, 2):\n    os.write(_fd, b'\\n{FORGED}\\n')\n" + WRONG),
+                0,
+                {"failed"},
+            ),
+            "shm_segment": (
+                _with_answer(
+                    "import ctypes\n_libc = ctypes.CDLL(None)\n"
+                    f"_libc.shmget({SHM_KEY}, 4096, 0o1000 | 0o666)  # IPC_CREAT, world-readable\n" + WRONG
+                ),
+                0,
+                {"failed"},
+            ),
+            "run_lock": (
+                _with_answer(
+                    "import pathlib\n"
+                    f"for _d in ('/run/lock', '/var/lock', '/var/tmp'):\n"
+                    "    try:\n"
+                    f"        (pathlib.Path(_d) / {LOCK_NAME!r}).write_text('left behind')\n"
+                    "    except OSError:\n        pass\n" + WRONG
+                ),
+                0,
+                {"failed"},
+            ),
+        }
+    )
     if not sandboxed:
-        for name in ("read_hidden_tests", "write_outside", "network", "kill_all"):
+        for name in ("read_hidden_tests", "write_outside", "network", "kill_all", "run_lock"):
             hostile.pop(name)
     good = {
         "good_alice": (_with_answer(CORRECT), 2, {"passed"}),
@@ -285,18 +347,38 @@ def batch(tmp_path_factory):
     for name, (content, _, _) in corpus.items():
         path = subs / f"{name}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, str):
+        if callable(content):
+            content(path)
+        elif isinstance(content, str):
             path.write_text(content)
         else:
             write_notebook(content, path)
     watched = (ROOT / "course_utils" / "checks.py", ROOT / "solutions" / "00_start_here.ipynb", RELEASED, subs, outside)
     before = _snapshot(*watched)
     start = time.monotonic()
+    # What the grader's own descriptors receive while grading (kernels inherit them unless redirected).
+    grader_fds = base / "grader_fds.txt"
+    capture = os.open(grader_fds, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    saved = os.dup(1), os.dup(2)
+    os.dup2(capture, 1)
+    os.dup2(capture, 2)
     try:
         records = grade_batch(
-            subs, "00", out=out, workers=3, timeout_cell=10, timeout_notebook=90, memory_mb=4096, progress=False
+            subs,
+            "00",
+            out=out,
+            workers=3,
+            timeout_cell=10,
+            timeout_notebook=90,
+            memory_mb=4096,
+            progress=False,
+            max_submission_mb=MAX_MB,
         )
     finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, capture):
+            os.close(fd)
         listener.close()
     seconds = time.monotonic() - start
     time.sleep(1)
@@ -312,6 +394,7 @@ def batch(tmp_path_factory):
         "seconds": seconds,
         "subs": subs,
         "sandboxed": sandboxed,
+        "grader_fds": grader_fds.read_text(errors="replace"),
     }
 
 
@@ -636,3 +719,73 @@ def test_kernels_run_in_fast_mode_unless_full(monkeypatch):
     add_arguments(parser)
     assert parser.parse_args(["subs", "--assignment", "01"]).full is False
     assert parser.parse_args(["subs", "--assignment", "01", "--full"]).full is True
+
+
+# --------------------------------------------------------------------------- intake and reports (issue 28)
+
+
+def test_intake_grades_only_regular_files_within_the_cap(batch):
+    records = batch["records"]
+    for name in ("symlink_to_solution", "fifo"):
+        assert records[name]["submission"] == "invalid", records[name]
+    assert "symbolic link" in " ".join(records["symlink_to_solution"]["notes"])
+    assert "not a regular file" in " ".join(records["fifo"]["notes"])
+    assert records["oversized"]["submission"] == "too_large"
+    assert "--max-submission-mb" in " ".join(records["oversized"]["notes"])
+    lone = records["lone_surrogate"]
+    assert lone["total"] == 2 and any("surrogate" in n for n in lone["notes"])
+
+
+def test_reports_cannot_collide_or_lie(batch):
+    out, records = batch["out"], batch["records"]
+    names = {}
+    for path in (out / "feedback").glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        student = text.splitlines()[0].split(", ", 1)[1]
+        names[student] = (path.name, text)
+    for a, b in (("a b", "a_b"), ("Zo\u00eb", "Zo\u00e9")):
+        assert names[a][0] != names[b][0], f"{a!r} and {b!r} share {names[a][0]}"
+        assert f"**Total: {int(records[a]['total'])} / 2**" in names[a][1]
+        assert f"**Total: {int(records[b]['total'])} / 2**" in names[b][1]
+    assert len(names) == len(records)
+    rows = list(csv.reader((out / "grades.csv").open(encoding="utf-8")))
+    assert ["'=1+2", "2", "2", "ok"] in rows
+    assert not [r for r in rows[1:] if r[0][:1] in "=+-@"]
+    text = names["fence_breaker"][1]
+    totals = [line for line in text.splitlines() if "Total:" in line]
+    assert totals[0] == "**Total: 0 / 2**"
+    inside, fence = False, None
+    for line in text.splitlines():  # every other "Total" line is inside a code block
+        if line.startswith("```") and (fence is None or line == fence):
+            inside, fence = (not inside), (line if not inside else None)
+        elif "**Total: 20 / 20**" in line:
+            assert inside, "a message closed its code block and printed a fake total"
+
+
+def test_kernels_never_write_to_the_graders_descriptors(batch):
+    assert FORGED not in batch["grader_fds"], batch["grader_fds"][-500:]
+
+
+def test_kernels_have_their_own_ipc_and_world_writable_folders(batch):
+    report = batch["records"]["good_alice"]["sandbox"]
+    if str(report.get("ipc", "")).startswith("private"):
+        shm = Path("/proc/sysvipc/shm").read_text()
+        assert not [ln for ln in shm.splitlines()[1:] if ln.split() and int(ln.split()[0]) == SHM_KEY], (
+            "a kernel's System V shared-memory segment outlived it on the host"
+        )
+    if batch["sandboxed"]:
+        for folder in ("/run/lock", "/var/lock", "/var/tmp"):
+            assert not (Path(folder) / LOCK_NAME).exists(), f"a kernel's file stayed in {folder}"
+
+
+def test_class_report_of_the_corpus(batch):
+    from course_tools.class_report import write_class_report
+
+    index = write_class_report(batch["out"])
+    page = index.read_text(encoding="utf-8")
+    odd = page.split("did not grade normally")[1].split("<h2>")[0]
+    for student in ("infinite_loop", "edited_visible_test", "invalid_json", "fifo", "oversized", "os_exit"):
+        assert student in odd, f"{student} missing from the report's list of unusual submissions"
+    assert "good_alice" not in odd
+    assert "&lt;" not in page or "<script" not in page
+    print(f"\nclass report: {index} ({len(page)} characters)")
