@@ -548,6 +548,7 @@ def run_grading_copy(
     fast: bool = True,
     zygote_socket: str | None = None,
     seed: int | None = None,
+    cpus: float | None = None,
 ) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
 
@@ -588,6 +589,8 @@ def run_grading_copy(
         "writable": [str(kdir)],
         "chown": [str(kdir), str(work), str(kdir / "conn.json")],
         "report": str(kdir / "sandbox.json"),
+        "cgroup": f"cu-grade-{token}" if as_root else None,
+        "cpus": cpus,
         "log": str(kdir / "kernel.log"),
         "cwd": str(work),
     }
@@ -685,6 +688,8 @@ def run_grading_copy(
         outcome["crash"] = f"{type(err).__name__}: {str(err)[:300]}"
     finally:
         outcome["killed"] = _kill_everything(pid, uid, token)
+        if as_root:
+            outcome["killed"] += sandbox.remove_cgroup(f"cu-grade-{token}")
         try:
             from nbclient.util import run_sync
 
@@ -910,6 +915,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                 fast=opts["fast"],
                 zygote_socket=opts.get("zygote"),
                 seed=opts.get("seed"),
+                cpus=opts.get("cpus"),
             )
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
@@ -1171,6 +1177,9 @@ def grade_batch(
         "fast": fast,
         "isolate": isolate,
         "hidden_mark": f"[cu-hidden-{secrets.token_hex(8)}]",
+        # each kernel's process tree gets its share of the cores (a cgroup, as root): busy
+        # children of one kernel cannot slow its neighbours down
+        "cpus": max(1.0, (os.cpu_count() or 1) / max(1, workers)),
         "folder": str(submissions_dir),
         "max_submission_mb": max_submission_mb,
         "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),

@@ -305,6 +305,29 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
             ),
         }
     )
+    # The kernel's process tree is in a cgroup of its own with --memory-mb in all (as root): read
+    # from inside the kernel, the answer is right only if it is (tests/test_sandbox.py shows that
+    # such a cgroup kills children that fill more than the limit together).
+    held = sandboxed and bool(sandbox.cgroup_dirs("probe"))
+    hostile["cgroup_from_inside"] = (
+        _with_answer(
+            "import os\n_limit = None\n"
+            "for _line in open('/proc/self/cgroup'):\n"
+            "    _h, _c, _path = _line.strip().split(':', 2)\n"
+            "    if 'memory' in _c.split(','):\n"
+            "        _f = f'/sys/fs/cgroup/memory{_path}/memory.limit_in_bytes'\n"
+            "    else:\n"
+            "        _f = f'/sys/fs/cgroup{_path}/memory.max' if _c == '' else ''\n"
+            "    if _f and os.path.exists(_f):\n"
+            "        _v = open(_f).read().strip()\n"
+            "        _limit = min(_limit or 2**63, int(_v)) if _v.isdigit() else _limit\n"
+            "_held = _limit is not None and _limit <= 4096 * 2**20\n"
+            + SIGNATURE
+            + "    return (n + 2 * p - f) // s + 1 if _held else (n - f) // s + 1\n"
+        ),
+        2 if held else 0,
+        {"passed"} if held else {"failed"},
+    )
     if not sandboxed:
         for name in ("read_hidden_tests", "write_outside", "network", "kill_all", "run_lock"):
             hostile.pop(name)
@@ -789,3 +812,14 @@ def test_class_report_of_the_corpus(batch):
     assert "good_alice" not in odd
     assert "&lt;" not in page or "<script" not in page
     print(f"\nclass report: {index} ({len(page)} characters)")
+
+
+def test_kernels_have_a_cgroup_for_their_process_tree(batch):
+    report = batch["records"]["good_alice"]["sandbox"]
+    if batch["sandboxed"] and sandbox.cgroup_dirs("probe"):
+        assert "for the whole process tree" in report.get("cgroup", ""), report
+        assert "memory 4096 MB" in report["cgroup"] and "CPU core" in report["cgroup"]
+        leftovers = [d for d in sandbox.cgroup_dirs("x").values() if list(Path(d).parent.glob("cu-grade-*"))]
+        assert not leftovers, "a kernel's cgroup was not removed"
+    else:
+        assert "cgroup" not in report or "not available" in report["cgroup"]

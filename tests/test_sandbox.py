@@ -66,3 +66,31 @@ def test_kill_marked_ends_marked_processes():
 def test_probe_reports_isolation_as_root():
     report = sandbox.probe()
     assert report["files"].startswith("private") and "none" in report["network"], report
+
+
+_FILL = (
+    "import json, subprocess, sys\n"
+    "fill = \"open('/proc/self/oom_score_adj', 'w').write('1000'); import time; b = b'\\\\x01' * (200 * 2**20); "
+    'time.sleep(1)"\n'
+    "kids = [subprocess.Popen([sys.executable, '-S', '-c', fill]) for _ in range(3)]\n"
+    "print(json.dumps([k.wait() for k in kids]))"
+)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not sandbox.cgroup_dirs("probe"), reason="cgroups need root and writable controllers"
+)
+def test_cgroup_limits_the_whole_process_tree(tmp_path):
+    """Three children fill 200 MB each: per-process limits let all through; a 400 MB cgroup does not."""
+    free = _launch({"memory_mb": 400, "isolate": False}, _FILL)
+    assert json.loads(free.stdout) == [0, 0, 0], free.stderr
+    name = f"cu-test-{os.getpid()}-{time.time_ns()}"
+    report = tmp_path / "r.json"
+    try:
+        held = _launch({"memory_mb": 400, "isolate": False, "cgroup": name, "report": str(report)}, _FILL)
+        codes = json.loads(held.stdout)
+        assert any(c != 0 for c in codes), f"600 MB of children in a 400 MB cgroup all survived: {codes}"
+        assert "for the whole process tree: memory 400 MB" in json.loads(report.read_text())["cgroup"]
+    finally:
+        sandbox.remove_cgroup(name)
+    assert not any(os.path.exists(d) for d in sandbox.cgroup_dirs(name).values())
