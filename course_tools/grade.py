@@ -549,6 +549,7 @@ def run_grading_copy(
     zygote_socket: str | None = None,
     seed: int | None = None,
     cpus: float | None = None,
+    disk_mb: int | None = 1024,
 ) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
 
@@ -564,11 +565,15 @@ def run_grading_copy(
     KM, Client = _make_client_classes()
     base = Path(tempfile.mkdtemp(prefix="cu-grade-"))  # 0700, owned by the grader
     kdir = base / secrets.token_hex(8)
-    work = kdir / "work"
-    work.mkdir(parents=True)
+    kdir.mkdir()
     os.chmod(base, 0o711)
     token = secrets.token_hex(12)
     as_root = isolate and os.geteuid() == 0 and sys.platform.startswith("linux")
+    # As root, the kernel's whole folder (sockets, home, working folder) is a tmpfs of --disk-mb:
+    # what it writes is capped in total, and the pages count against its memory cgroup.
+    on_tmpfs = as_root and bool(disk_mb) and sandbox.mount_tmpfs(str(kdir), int(disk_mb))
+    work = kdir / "work"
+    work.mkdir()
     uid = 1_000_000 + secrets.randbelow(1_000_000_000) if as_root else None
     keep = sorted(
         {
@@ -631,6 +636,9 @@ def run_grading_copy(
                 outcome["sandbox"] = json.loads((kdir / "sandbox.json").read_text())
             except (OSError, ValueError):
                 outcome["sandbox"] = {"note": "no sandbox report"}
+            outcome["sandbox"]["disk"] = (
+                f"its folder is a tmpfs of {int(disk_mb)} MB" if on_tmpfs else "its folder is on the host's disk"
+            )
             stop = None
             # Warm-up before any student code (not counted against the limits): the heavy imports.
             from nbformat.v4 import new_code_cell
@@ -696,6 +704,8 @@ def run_grading_copy(
             run_sync(km.cleanup_resources)()
         except Exception:  # noqa: BLE001
             pass
+        if on_tmpfs:
+            sandbox.unmount(str(kdir))
         shutil.rmtree(base, ignore_errors=True)
     outcome["seconds"] = round(time.monotonic() - start, 1)
     return outcome
@@ -916,6 +926,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                 zygote_socket=opts.get("zygote"),
                 seed=opts.get("seed"),
                 cpus=opts.get("cpus"),
+                disk_mb=opts.get("disk_mb", 1024),
             )
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
@@ -1133,6 +1144,7 @@ def grade_batch(
     shard: str | None = None,
     seed: int = 0,
     max_submission_mb: float = MAX_SUBMISSION_MB,
+    disk_mb: int = 1024,
 ) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
@@ -1181,6 +1193,7 @@ def grade_batch(
         # children of one kernel cannot slow its neighbours down
         "cpus": max(1.0, (os.cpu_count() or 1) / max(1, workers)),
         "folder": str(submissions_dir),
+        "disk_mb": disk_mb,
         "max_submission_mb": max_submission_mb,
         "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),
     }
@@ -1494,6 +1507,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="the kernels' PYTHONHASHSEED, recorded (default 0)")
     parser.add_argument(
+        "--disk-mb",
+        type=int,
+        default=1024,
+        metavar="MB",
+        help="as root: the kernel's folder is a tmpfs of this size, all files together (default 1024; 0 = host disk)",
+    )
+    parser.add_argument(
         "--max-submission-mb",
         type=float,
         default=MAX_SUBMISSION_MB,
@@ -1521,6 +1541,7 @@ def main(args) -> int:
             shard=args.shard,
             seed=args.seed,
             max_submission_mb=args.max_submission_mb,
+            disk_mb=args.disk_mb,
         )
     except ValueError as err:
         print(err, file=sys.stderr)

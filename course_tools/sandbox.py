@@ -229,6 +229,25 @@ def remove_cgroup(name: str, rounds: int = 20) -> int:
     return killed
 
 
+def mount_tmpfs(path: str, size_mb: int) -> bool:
+    """Mount a tmpfs of ``size_mb`` on ``path`` (root, Linux): the kernel's folder, so that what it
+    writes there is capped in total, not only per file. False where it cannot be mounted."""
+    if not (sys.platform.startswith("linux") and os.geteuid() == 0):
+        return False
+    try:
+        _mount(_libc(), "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(size_mb)}m,mode=0755")
+        return True
+    except OSError:
+        return False
+
+
+def unmount(path: str) -> None:
+    """Detach the mount on ``path`` (see :func:`mount_tmpfs`); nothing if there is none."""
+    libc = _libc()
+    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    libc.umount2(path.encode(), 2)  # MNT_DETACH
+
+
 def _isolate_unprivileged(report: dict) -> None:
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()

@@ -328,6 +328,22 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
         2 if held else 0,
         {"passed"} if held else {"failed"},
     )
+    # Five 300 MB files in the kernel's folder (each under the 512 MB file limit): as root the folder
+    # is a 1024 MB tmpfs, so they cannot all be written; right only if the total was capped.
+    hostile["fill_folder"] = (
+        _with_answer(
+            "import os, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n_total = 0\n"
+            "for _i in range(5):\n    try:\n        with open(f'big{_i}.bin', 'wb') as _f:\n"
+            "            for _ in range(30):\n                _f.write(b'\\x01' * (10 * 2**20))\n"
+            "                _total += 10 * 2**20\n    except OSError:\n        break\n"
+            "for _i in range(5):\n    try:\n        os.remove(f'big{_i}.bin')\n    except OSError:\n        pass\n"
+            "_capped = _total <= 1024 * 2**20\n"
+            + SIGNATURE
+            + "    return (n + 2 * p - f) // s + 1 if _capped else (n - f) // s + 1\n"
+        ),
+        2 if sandboxed else 0,
+        {"passed"} if sandboxed else {"failed"},
+    )
     if not sandboxed:
         for name in ("read_hidden_tests", "write_outside", "network", "kill_all", "run_lock"):
             hostile.pop(name)
@@ -816,6 +832,9 @@ def test_class_report_of_the_corpus(batch):
 
 def test_kernels_have_a_cgroup_for_their_process_tree(batch):
     report = batch["records"]["good_alice"]["sandbox"]
+    assert report["disk"] == (
+        "its folder is a tmpfs of 1024 MB" if batch["sandboxed"] else "its folder is on the host's disk"
+    )
     if batch["sandboxed"] and sandbox.cgroup_dirs("probe"):
         assert "for the whole process tree" in report.get("cgroup", ""), report
         assert "memory 4096 MB" in report["cgroup"] and "CPU core" in report["cgroup"]
