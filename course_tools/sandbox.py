@@ -36,6 +36,9 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+MS_NOEXEC = 8
+PR_SET_PDEATHSIG = 1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 _NEVER_HIDE = {"/", "/proc", "/dev", "/sys", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/run"}
@@ -62,7 +65,7 @@ def _mount(libc, source, target, fstype, flags, data=None) -> None:
 
 def _isolate_as_root(spec: dict, report: dict) -> None:
     libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID), "unshare")
     report["network"] = "none (private network namespace)"
     report["ipc"] = "private (System V IPC and POSIX message queues of its own)"
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
@@ -87,6 +90,7 @@ def _isolate_as_root(spec: dict, report: dict) -> None:
         os.close(fd)
     report["hidden"] = hidden
     uid = int(spec["uid"])
+    _enter_pid_namespace(libc, uid, report)
     for path in spec.get("chown", []):
         if os.path.exists(path):
             os.chown(path, uid, uid)
@@ -246,6 +250,49 @@ def unmount(path: str) -> None:
     libc = _libc()
     libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
     libc.umount2(path.encode(), 2)  # MNT_DETACH
+
+
+def _enter_pid_namespace(libc, uid: int, report: dict) -> None:
+    """Fork into the PID namespace made by ``unshare``: the child, process 1 there, returns and
+    becomes the kernel; this process stays outside as its stand-in and never returns.
+
+    The stand-in keeps the pid the kernel manager knows: it forwards the signals it receives
+    (interrupts) to the kernel, drops to the sandbox user, and exits with the kernel's status.
+    The kernel dies with it (``PR_SET_PDEATHSIG``), and every process of the namespace dies with
+    the kernel. Inside, a fresh ``/proc`` shows only the namespace's own processes: not the
+    grader's command line, not the other students' kernels.
+    """
+    import signal
+
+    child = os.fork()
+    if child == 0:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.setsid()
+        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        os.environ.pop("JPY_PARENT_PID", None)  # that pid means nothing in here
+        report["pid"] = "private PID namespace (the kernel is process 1; /proc shows only its own processes)"
+        return
+
+    def forward(signum, _frame):
+        try:
+            os.kill(child, signum)
+        except OSError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, forward)
+    code = 1
+    try:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        _, status = os.waitpid(child, 0)
+        code = os.waitstatus_to_exitcode(status)
+        code = code if code >= 0 else 128 - code
+    except BaseException:  # noqa: BLE001 - the stand-in never runs anything else
+        pass
+    os._exit(code)
 
 
 def _isolate_unprivileged(report: dict) -> None:

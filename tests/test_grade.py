@@ -163,7 +163,8 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
         "sys_exit": (_with_answer("import sys\nsys.exit()\n" + CORRECT), 0, {"error"}),
         "os_exit": (_with_answer("import os\nos._exit(1)\n" + CORRECT), 0, {"error"}),
         "segfault": (_with_answer("import ctypes\nctypes.string_at(0)\n" + CORRECT), 0, {"error"}),
-        "kill_all": (_with_answer("import os, signal\nos.kill(-1, signal.SIGKILL)\n" + WRONG), 0, {"failed"}),
+        # in its PID namespace there is nobody else to kill: ProcessLookupError, an error
+        "kill_all": (_with_answer("import os, signal\nos.kill(-1, signal.SIGKILL)\n" + WRONG), 0, {"failed", "error"}),
         "memory_bomb": (
             _with_answer("blocks = []\nwhile True:\n    blocks.append(bytes(256 * 2**20))\n" + CORRECT),
             0,
@@ -340,6 +341,20 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
             "_capped = _total <= 1024 * 2**20\n"
             + SIGNATURE
             + "    return (n + 2 * p - f) // s + 1 if _capped else (n - f) // s + 1\n"
+        ),
+        2 if sandboxed else 0,
+        {"passed"} if sandboxed else {"failed"},
+    )
+    # The kernel looks for the grader's command line and other kernels in /proc: as root it has a
+    # PID namespace of its own and sees only its own processes; right only if it saw nothing else.
+    hostile["proc_listing"] = (
+        _with_answer(
+            "import os\n_seen = []\nfor _p in os.listdir('/proc'):\n    if _p.isdigit():\n        try:\n"
+            "            _seen.append(open(f'/proc/{_p}/cmdline', 'rb').read())\n        except OSError:\n"
+            "            pass\n"
+            "_private = not any(b'pytest' in c or b'sandbox.py' in c or b'connect' in c for c in _seen)\n"
+            + SIGNATURE
+            + "    return (n + 2 * p - f) // s + 1 if _private else (n - f) // s + 1\n"
         ),
         2 if sandboxed else 0,
         {"passed"} if sandboxed else {"failed"},
