@@ -566,6 +566,7 @@ def run_grading_copy(
     base = Path(tempfile.mkdtemp(prefix="cu-grade-"))  # 0700, owned by the grader
     kdir = base / secrets.token_hex(8)
     kdir.mkdir()
+    (base / "owner").write_text(str(os.getpid()))  # for _sweep_stale after a killed grader
     os.chmod(base, 0o711)
     token = secrets.token_hex(12)
     as_root = isolate and os.geteuid() == 0 and sys.platform.startswith("linux")
@@ -1197,6 +1198,7 @@ def grade_batch(
         "max_submission_mb": max_submission_mb,
         "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),
     }
+    _sweep_stale()
     subs = find_submissions(submissions_dir, assignment)
     shard_kn = parse_shard(shard)
     if shard_kn:
@@ -1278,6 +1280,25 @@ def grade_batch(
             f"Wrote {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/ (from {out / GRADEBOOK_FILE})"
         )
     return records
+
+
+def _sweep_stale() -> None:
+    """Remove what a grader killed mid-batch (SIGKILL, a reboot) left: kernel folders whose worker
+    is gone (unmounting their tmpfs) and empty kernel cgroups. Folders of a live grader stay."""
+    for base in Path(tempfile.gettempdir()).glob("cu-grade-*"):
+        try:
+            owner = int((base / "owner").read_text())
+            os.kill(owner, 0)
+            continue  # a running grader's
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue
+        for kdir in base.iterdir():
+            if kdir.is_dir():
+                sandbox.unmount(str(kdir))
+        shutil.rmtree(base, ignore_errors=True)
+    sandbox.sweep_cgroups()
 
 
 def _die_with_parent() -> None:

@@ -28,7 +28,10 @@ import ctypes
 import json
 import os
 import resource
+import select
+import signal
 import sys
+import warnings  # noqa: F401 - os.execvpe imports it, and after pivot_root the stdlib may be gone
 
 __all__ = ["apply", "enter", "probe", "kill_user", "kill_marked", "cgroup_dirs", "join_cgroup", "remove_cgroup"]
 
@@ -71,6 +74,15 @@ def _isolate_as_root(spec: dict, report: dict) -> None:
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     keep = [p for p in spec.get("keep", []) if os.path.exists(p)]
     writable = set(spec.get("writable", []))
+    if spec.get("allow_list", True):
+        try:
+            _pivot_into_allow_list(libc, keep, writable, report)
+            uid = int(spec["uid"])
+            _enter_pid_namespace(libc, uid, report)
+            _become_sandbox_user(libc, spec, uid, report)
+            return
+        except OSError as err:  # the deny-list below still hides what matters
+            report["allow_list"] = f"failed ({err}); hiding a list of folders instead"
     fds = {p: os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in keep if os.path.isdir(p)}
     hidden = []
     for path in spec.get("hide", []):
@@ -91,6 +103,73 @@ def _isolate_as_root(spec: dict, report: dict) -> None:
     report["hidden"] = hidden
     uid = int(spec["uid"])
     _enter_pid_namespace(libc, uid, report)
+    _become_sandbox_user(libc, spec, uid, report)
+
+
+# The system folders a Python process needs (read-only); everything else of the host is absent.
+_SYSTEM_DIRS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc")
+_DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+
+
+def _pivot_into_allow_list(libc, keep: list[str], writable: set[str], report: dict) -> None:
+    """Make a new root holding only the system folders, the ``keep`` paths (the Python
+    installation, course_utils, the data folder, the kernel's own folder) and fresh /tmp, /dev,
+    /proc and /sys; then ``pivot_root`` into it and detach the old root. A path not in that list
+    (solutions/, another checkout or a backup of the course, /root, /home, the submissions)
+    does not exist for the kernel."""
+    import platform
+
+    number = _SYS_PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise OSError(0, f"pivot_root: unknown system call number on {platform.machine()}")
+    fds = {p: os.open(p, os.O_RDONLY | os.O_DIRECTORY) for p in keep if os.path.isdir(p)}
+    new = "/tmp"  # a fresh tmpfs on /tmp becomes the new root (the kept paths are held by fd)
+    _mount(libc, "tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=755")
+
+    def bind(source: str, target: str, read_only: bool = True) -> None:
+        _mount(libc, source, target, None, MS_BIND | MS_REC)
+        if read_only:
+            _mount(libc, None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+
+    for d in _SYSTEM_DIRS:
+        if os.path.islink(d):
+            os.symlink(os.readlink(d), new + d)
+        elif os.path.isdir(d):
+            os.makedirs(new + d, exist_ok=True)
+            bind(d, new + d)
+    os.makedirs(new + "/dev", exist_ok=True)
+    _mount(libc, "tmpfs", new + "/dev", "tmpfs", MS_NOSUID, "size=1m,mode=755")
+    for name in _DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            open(f"{new}/dev/{name}", "w").close()
+            _mount(libc, f"/dev/{name}", f"{new}/dev/{name}", None, MS_BIND)
+    for name, size in (("/dev/shm", "64m"), ("/tmp", "256m"), ("/var/tmp", "64m")):
+        os.makedirs(new + name, exist_ok=True)
+        _mount(libc, "tmpfs", new + name, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    # the kept paths last: a fresh /tmp must not cover the kernel's folder below it
+    for path, fd in sorted(fds.items()):
+        os.makedirs(new + path, exist_ok=True)
+        bind(f"/proc/self/fd/{fd}", new + path, read_only=path not in writable)
+        os.close(fd)
+    os.makedirs(new + "/proc", exist_ok=True)  # mounted afresh inside the PID namespace
+    os.makedirs(new + "/sys", exist_ok=True)
+    bind("/sys", new + "/sys")
+    os.chdir(new)
+    libc.syscall.restype = ctypes.c_long
+    _check(libc.syscall(number, b".", b"."), "pivot_root")
+    libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    _check(libc.umount2(b".", 2), "umount the old root")  # MNT_DETACH
+    os.chdir("/")
+    report["files"] = (
+        "private mount namespace, unprivileged user id; allow-list root: only the system folders, the "
+        "Python installation, course_utils, the data folder (read-only) and the kernel's own folder"
+    )
+    report["hidden"] = "everything else"
+
+
+def _become_sandbox_user(libc, spec: dict, uid: int, report: dict) -> None:
+    """Hand the kernel's folder to the sandbox user and become it, for good."""
     for path in spec.get("chown", []):
         if os.path.exists(path):
             os.chown(path, uid, uid)
@@ -101,6 +180,12 @@ def _isolate_as_root(spec: dict, report: dict) -> None:
     os.setuid(uid)
     report["uid"] = uid
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    alive = report.pop("_pdeathsig", None)
+    if alive is not None:  # the kernel dies with its stand-in, even one that died before this line
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if select.select([alive], [], [], 0)[0]:  # EOF: the stand-in is already gone
+            os._exit(1)
+        os.close(alive)
 
 
 # --------------------------------------------------------------------------- cgroups
@@ -184,6 +269,7 @@ def join_cgroup(spec: dict, report: dict) -> None:
                 done.append(f"{cpus:g} CPU core(s)")
             _write(os.path.join(d, "cgroup.procs"), os.getpid())
             report["cgroup"] = "v2, for the whole process tree: " + ", ".join(done)
+            report["cgroup_name"] = name
             return
         if not dirs:
             report["cgroup"] = "not available (no writable cgroup controllers): limits are per process"
@@ -202,13 +288,13 @@ def join_cgroup(spec: dict, report: dict) -> None:
                 done.append(f"{cpus:g} CPU core(s)")
             _write(os.path.join(d, "cgroup.procs"), os.getpid())
         report["cgroup"] = "v1, for the whole process tree: " + ", ".join(done)
+        report["cgroup_name"] = name
     except OSError as err:
         report["cgroup"] = f"not available ({err}): limits are per process"
 
 
-def remove_cgroup(name: str, rounds: int = 20) -> int:
+def remove_cgroup(name: str, rounds: int = 100) -> int:
     """SIGKILL every process left in the kernel cgroup ``name`` and remove it; how many were killed."""
-    import signal
     import time
 
     killed = 0
@@ -231,6 +317,24 @@ def remove_cgroup(name: str, rounds: int = 20) -> int:
             except OSError:
                 time.sleep(0.05)
     return killed
+
+
+def sweep_cgroups(prefix: str = "cu-grade-") -> int:
+    """Remove the empty kernel cgroups a killed grader left behind; how many were removed."""
+    removed = 0
+    for d in cgroup_dirs(prefix + "x").values():
+        parent = os.path.dirname(d)
+        try:
+            names = [n for n in os.listdir(parent) if n.startswith(prefix)]
+        except OSError:
+            continue
+        for n in names:
+            try:
+                os.rmdir(os.path.join(parent, n))  # fails while a process is in it
+                removed += 1
+            except OSError:
+                pass
+    return removed
 
 
 def mount_tmpfs(path: str, size_mb: int) -> bool:
@@ -262,16 +366,18 @@ def _enter_pid_namespace(libc, uid: int, report: dict) -> None:
     the kernel. Inside, a fresh ``/proc`` shows only the namespace's own processes: not the
     grader's command line, not the other students' kernels.
     """
-    import signal
-
+    alive_r, alive_w = os.pipe()  # the stand-in holds the write end: EOF here means it is gone
     child = os.fork()
     if child == 0:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        os.close(alive_w)
+        report["_pdeathsig"] = alive_r  # set after the user switch, which clears it
         os.setsid()
         _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         os.environ.pop("JPY_PARENT_PID", None)  # that pid means nothing in here
         report["pid"] = "private PID namespace (the kernel is process 1; /proc shows only its own processes)"
         return
+
+    os.close(alive_r)
 
     def forward(signum, _frame):
         try:
@@ -331,7 +437,8 @@ def apply(spec: dict) -> dict:
         if os.geteuid() == 0 and spec.get("uid"):
             try:
                 _isolate_as_root(spec, report)
-                report["files"] = "private mount namespace, unprivileged user id"
+                if report["files"] == "not requested":
+                    report["files"] = "private mount namespace, unprivileged user id"
             except OSError as err:  # e.g. a container without CAP_SYS_ADMIN
                 report["network"] = report.get("network", "NOT isolated")
                 report["files"] = f"NOT isolated ({err})"
@@ -439,7 +546,6 @@ def kill_marked(token: str, rounds: int = 5) -> int:
 
 def _kill_matching(matches, rounds: int) -> int:
     """SIGKILL the processes for which ``matches(pid)`` is true, repeating until none is left."""
-    import signal
 
     found = 0
     for _ in range(rounds):

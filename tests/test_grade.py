@@ -13,6 +13,7 @@ import csv
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,6 +93,7 @@ FORGED = "Mean total 20.00 / 20; full marks: 7."
 SHM_KEY = 0x5CA1AB1E
 LOCK_NAME = f"cu_grade_lock_{os.getpid()}"
 MAX_MB = 2
+BACKUP = ROOT / f".cu-backup-{os.getpid()}"  # a copy of the solutions outside the hidden folders
 
 
 def _oversized():
@@ -359,8 +361,23 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
         2 if sandboxed else 0,
         {"passed"} if sandboxed else {"failed"},
     )
+    # A second copy of the course's solutions elsewhere on the host (a backup, another checkout):
+    # as root the kernel's file system is an allow-list, so it does not exist for the kernel.
+    hostile["read_backup_solutions"] = (
+        _with_answer(
+            "import json\n_found = False\ntry:\n"
+            f"    _nb = json.loads(open({str(BACKUP / 'solutions' / '00_start_here.ipynb')!r}).read())\n"
+            "    for _c in _nb['cells']:\n"
+            "        if _c.get('metadata', {}).get('nbgrader', {}).get('grade_id') == 'conv_output_size':\n"
+            "            exec(''.join(_c['source']))\n            _found = True\n"
+            "except OSError:\n    pass\n"
+            "if not _found:\n" + "".join("    " + line + "\n" for line in WRONG.splitlines())
+        ),
+        0,
+        {"failed"},
+    )
     if not sandboxed:
-        for name in ("read_hidden_tests", "write_outside", "network", "kill_all", "run_lock"):
+        for name in ("read_hidden_tests", "write_outside", "network", "kill_all", "run_lock", "read_backup_solutions"):
             hostile.pop(name)
     good = {
         "good_alice": (_with_answer(CORRECT), 2, {"passed"}),
@@ -407,6 +424,8 @@ def batch(tmp_path_factory):
             path.write_text(content)
         else:
             write_notebook(content, path)
+    (BACKUP / "solutions").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "solutions" / "00_start_here.ipynb", BACKUP / "solutions")
     watched = (ROOT / "course_utils" / "checks.py", ROOT / "solutions" / "00_start_here.ipynb", RELEASED, subs, outside)
     before = _snapshot(*watched)
     start = time.monotonic()
@@ -434,6 +453,7 @@ def batch(tmp_path_factory):
         for fd in (*saved, capture):
             os.close(fd)
         listener.close()
+        shutil.rmtree(BACKUP, ignore_errors=True)
     seconds = time.monotonic() - start
     time.sleep(1)
     return {
@@ -586,6 +606,60 @@ def test_killing_the_client_kills_the_forked_process(tmp_path):
         client.kill()
         stop_zygote(z)
     assert not Path(z["folder"]).exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the PID namespace needs root")
+def test_killing_the_client_kills_the_kernel_in_its_pid_namespace(tmp_path):
+    """As root the forked process is a stand-in outside the kernel's PID namespace: killing the
+    client must end the kernel inside it too (nothing of the sandbox user is left)."""
+    import signal
+
+    import nbformat.v4 as v4
+
+    from course_tools import zygote
+    from course_tools.grade import start_zygote, stop_zygote
+
+    uid = 1_000_000 + int.from_bytes(os.urandom(3), "big")
+    os.chmod(tmp_path, 0o777)
+    keep = sorted({str(tmp_path), sys.prefix, sys.base_prefix} | {p for p in sys.path if p.endswith("site-packages")})
+    spec = {"isolate": True, "memory_mb": 2048, "uid": uid, "keep": keep, "writable": [str(tmp_path)]}
+    spec.update(chown=[str(tmp_path)], cwd=str(tmp_path), log=str(tmp_path / "log"))
+    z = start_zygote(v4.new_notebook(cells=[v4.new_code_cell("import numpy")]))
+    ready = tmp_path / "ready"
+    cmd = [sys.executable, "-c", f"import time; open({str(ready)!r}, 'w').write('1'); time.sleep(120)"]
+    client = subprocess.Popen(
+        [sys.executable, "-S", zygote.__file__, "connect", z["socket"], json.dumps(spec), "--", *cmd]
+    )
+
+    def of_uid():
+        found = []
+        for name in os.listdir("/proc"):
+            try:
+                if name.isdigit() and os.stat(f"/proc/{name}").st_uid == uid:
+                    found.append(int(name))
+            except OSError:
+                pass
+        return found
+
+    try:
+        for _ in range(100):
+            if ready.exists():
+                break
+            time.sleep(0.1)
+        assert ready.exists(), (tmp_path / "log").read_text() if (tmp_path / "log").exists() else "no log"
+        assert len(of_uid()) >= 2  # the stand-in and the kernel (process 1 of its namespace)
+        client.send_signal(signal.SIGKILL)
+        client.wait(10)
+        for _ in range(50):
+            if not of_uid():
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"processes of the sandbox user outlived the killed client: {of_uid()}")
+    finally:
+        client.kill()
+        stop_zygote(z)
+        sandbox.kill_user(uid)
 
 
 def test_client_without_a_zygote_starts_a_new_python(tmp_path):
@@ -853,7 +927,9 @@ def test_kernels_have_a_cgroup_for_their_process_tree(batch):
     if batch["sandboxed"] and sandbox.cgroup_dirs("probe"):
         assert "for the whole process tree" in report.get("cgroup", ""), report
         assert "memory 4096 MB" in report["cgroup"] and "CPU core" in report["cgroup"]
-        leftovers = [d for d in sandbox.cgroup_dirs("x").values() if list(Path(d).parent.glob("cu-grade-*"))]
-        assert not leftovers, "a kernel's cgroup was not removed"
+        names = {r["sandbox"].get("cgroup_name") for r in batch["records"].values() if r.get("sandbox")} - {None}
+        assert len(names) >= 20
+        leftovers = [d for n in names for d in sandbox.cgroup_dirs(n).values() if os.path.exists(d)]
+        assert not leftovers, f"kernels' cgroups were not removed: {leftovers[:3]}"
     else:
         assert "cgroup" not in report or "not available" in report["cgroup"]

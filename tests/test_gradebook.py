@@ -62,12 +62,14 @@ def _write_class(folder: Path) -> None:
 
 
 def _exports(out: Path) -> dict:
-    """The exports, with what differs between two honest runs taken out: timings, the random sandbox uid."""
+    """The exports, with what differs between two honest runs taken out: timings, the sandbox's random
+    user id and cgroup name."""
     data = json.loads((out / "grades.json").read_text())
     for record in data["students"].values():
         for key in ("seconds", "run_seconds"):
             record.pop(key, None)
         record.get("sandbox", {}).pop("uid", None)
+        record.get("sandbox", {}).pop("cgroup_name", None)
     feedback = {p.name: p.read_text() for p in sorted((out / "feedback").glob("*.md"))}
     return {"csv": (out / "grades.csv").read_text(), "json": data, "feedback": feedback}
 
@@ -172,6 +174,7 @@ def test_sigkill_in_the_middle_loses_nothing_and_grades_nothing_twice(graded, tm
         done_before = {r["student"]: (r["finished"], r["run_id"]) for r in book.rows()}
     assert 4 <= len(done_before) < len(ANSWERS) + 1, done_before
     assert not (out / "grades.csv").exists()  # the exports come at the end; the gradebook has it all
+    stale = _stale_kernel_mounts()  # the killed grader's kernel folders (tmpfs, as root)
     start = time.monotonic()
     rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     resumed_seconds = time.monotonic() - start
@@ -183,6 +186,7 @@ def test_sigkill_in_the_middle_loses_nothing_and_grades_nothing_twice(graded, tm
     assert {s: after[s] for s in done_before} == done_before  # kept, not graded again
     assert sorted(s for s, _, _ in log) == sorted(after)  # every student graded exactly once
     assert _exports(out) == _exports(graded["ref"])
+    assert not set(stale) & set(_stale_kernel_mounts(dead_only=False)), "the rerun left the killed run's mounts"
     print(f"resumed batch: {len(after) - len(done_before)} left of {len(after)}, {resumed_seconds:.1f} s")
 
 
@@ -190,6 +194,23 @@ def _recipe_env(**extra) -> dict:
     env = dict(os.environ, ASSIGNMENT="00", **extra)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])  # `python` = this one
     return env
+
+
+def _stale_kernel_mounts(dead_only: bool = True) -> list[str]:
+    """Mount points of kernel folders (``/tmp/cu-grade-*/*``) whose grader worker is gone."""
+    found = []
+    for line in Path("/proc/mounts").read_text().splitlines():
+        point = line.split()[1]
+        if "/cu-grade-" not in point:
+            continue
+        try:
+            os.kill(int((Path(point).parent / "owner").read_text()), 0)
+            alive = True
+        except (OSError, ValueError):
+            alive = False
+        if not (alive and dead_only):
+            found.append(point)
+    return found
 
 
 def test_four_shards_merged_equal_one_run(graded, tmp_path):
