@@ -188,7 +188,7 @@ print(f"final training accuracy {train_acc:.1%}, validation accuracy {val_acc:.1
 # | `rotation_range=40` (degrees) | `RandomRotation(40 / 360)` (a fraction of a full turn) |
 # | `width_shift_range=0.2` | `RandomTranslation(height_factor=0, width_factor=0.2)` |
 # | `height_shift_range=0.2` | `RandomTranslation(height_factor=0.2, width_factor=0)` |
-# | `shear_range=0.2` | `RandomShear(x_factor=0.2, y_factor=0.2)` (Keras ≥ 3.8) |
+# | `shear_range=0.2` (an angle in **degrees**, along x only) | `RandomShear(x_factor=0.0035, y_factor=0)` (Keras ≥ 3.8; a factor is the shift per unit of height, $\tan 0.2° \approx 0.0035$: barely visible. `x_factor=0.2` is a shear of about 11°) |
 # | `zoom_range=0.2` | `RandomZoom(0.2)` |
 # | `fill_mode='nearest'`, `cval=0` | `fill_mode="nearest"` and `fill_value=0.0` on each geometric layer |
 # | `horizontal_flip=True` | `RandomFlip("horizontal")` |
@@ -497,8 +497,12 @@ print("inference:", cu.to_numpy(dropout(a, training=False)))
 # variance $\sigma_B^2 = (4 + 1 + 0 + 9)/4 = 3.5$, so it becomes $(-2, -1, 0, 3)/\sqrt{3.5} \approx
 # (-1.07, -0.53, 0, 1.60)$. In training each batch uses its own statistics (a little noise, a mild
 # regulariser); the layer also keeps moving averages of $\mu$ and $\sigma^2$, which it uses at inference.
-# It mainly makes training faster and less sensitive to the learning rate; it goes between a convolution
-# and its activation (the convolution then needs no bias: $\beta$ plays that role).
+# It mainly makes training faster and less sensitive to the learning rate. **Where it goes** is a
+# choice, and both orders are common: the original paper puts it between a convolution and its
+# activation (the convolution then needs no bias: $\beta$ plays that role), as our `batchnorm` variant
+# below does and ResNet does; the lectures' Keras code (and notebook 07's U-Net) puts it after the
+# activation, which normalises exactly what the next layer receives. Measured differences between the
+# two are small and depend on the network; pick one and keep it throughout a model.
 
 # %%
 bn = layers.BatchNormalization(epsilon=1e-3)

@@ -39,11 +39,12 @@ SCENE_OPTIONS = dict(canvas=CANVAS, max_digits=2, scale_range=(0.8, 1.1))
 #
 # Classification gives one label per image, detection (notebook 06) one box and label per object.
 # **Semantic segmentation** gives one label per *pixel*: the output has the image's height and
-# width, and at each position a score for each class. Medicine was where the idea took off: on a
-# chest X-ray or a brain MRI scan a doctor wants the exact outline of an organ or a tumour, not a box
-# around it, and labelled scans are few. U-Net (Ronneberger, Fischer and Brox, 2015) was designed
-# for that setting, biomedical images with little training data, and is still the default
-# architecture for it.
+# width, and at each position a score for each class. Convnets for it started with fully
+# convolutional networks (Long, Shelhamer and Darrell, 2015) on PASCAL VOC's everyday photos; it became
+# standard in medicine, where on a chest X-ray or a brain MRI scan a doctor wants the exact outline of
+# an organ or a tumour, not a box around it, and labelled scans are few. U-Net (Ronneberger, Fischer
+# and Brox, 2015) was designed for that setting, biomedical images with little training data, and is
+# still the default architecture for it.
 #
 # Our data: the digit scenes of notebook 06, made from real MNIST digits by
 # `cu.scenes.make_scenes`, here on small 32x32 canvases with one or two digits each (a quarter of
