@@ -43,6 +43,7 @@ from pathlib import Path
 from course_utils.config import project_root
 
 from . import sandbox, zygote
+from .execute import steady_client_class
 from .gradebook import FILE_NAME as GRADEBOOK_FILE
 from .gradebook import Gradebook, grader_version, parse_shard, shard_of
 from .notebooks import cell_kind, read_notebook
@@ -499,7 +500,7 @@ def _make_client_classes():
             launcher = str(Path(sandbox.__file__).resolve())
             return [sys.executable, "-S", launcher, json.dumps(self.sandbox_spec), "--", *cmd]
 
-    class CappedClient(NotebookClient):
+    class CappedClient(steady_client_class(NotebookClient)):
         """Keeps at most ``_OUTPUT_CAP`` characters of output per cell (huge prints)."""
 
         def output(self, outs, msg, display_id, cell_index):
@@ -645,7 +646,7 @@ def run_grading_copy(
             from nbformat.v4 import new_code_cell
 
             client.timeout = 300
-            client.execute_cell(new_code_cell(_PRELOAD), 0)
+            _execute_aside(client, nb, new_code_cell(_PRELOAD))
             start = time.monotonic()
             deadline = start + timeout_notebook
             for index, cell in enumerate(nb.cells):
@@ -712,6 +713,21 @@ def run_grading_copy(
     return outcome
 
 
+def _execute_aside(client, nb, cell) -> None:
+    """Run ``cell`` (the warm-up, a probe) without it taking a notebook cell's place.
+
+    nbclient's ``execute_cell(cell, i)`` ends with ``nb.cells[i] = cell``: run at index 0, the
+    warm-up replaced the submission's first cell, which then never ran (a first code cell's
+    definitions were lost). Here the cell runs at an index of its own, removed afterwards.
+    """
+    nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(nb.cells) - 1)
+    finally:
+        if nb.cells and nb.cells[-1] is cell:
+            nb.cells.pop()
+
+
 def _recover(client, km, cell, index) -> bool:
     """After a timeout: interrupt the kernel and check it answers a trivial cell within 10 s."""
     from nbformat.v4 import new_code_cell
@@ -728,9 +744,8 @@ def _recover(client, km, cell, index) -> bool:
             pass
         client.kc = None
         client.start_new_kernel_client()
-        probe = new_code_cell("pass")
         client.timeout = 10
-        client.execute_cell(probe, index)
+        _execute_aside(client, client.nb, new_code_cell("pass"))
         return True
     except Exception:  # noqa: BLE001 - stuck or dead: stop here
         return False
@@ -931,6 +946,9 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
             )
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
+            timed_out = sorted(i for i, c in run["cells"].items() if c.get("status") == "timeout")
+            if timed_out:
+                record["timed_out_cells"] = timed_out
             if run["crash"]:
                 record["notes"].append(run["crash"])
         record["exercises"] = score(assignment, prep, run)
