@@ -313,6 +313,41 @@ def _grade_id(cell) -> str | None:
     return nbg.get("grade_id") if isinstance(nbg, dict) else None
 
 
+PARSE_SECONDS = 30.0  # the most time reading (parsing and validating) one submission may take
+
+
+class _ParseTimeout(Exception):
+    pass
+
+
+class _time_limit:
+    """Raise :class:`_ParseTimeout` in the block after ``seconds`` (a real-time timer; in the main
+    thread only, where signals arrive: elsewhere the block runs unlimited, bounded by the size cap)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.armed = False
+
+    def __enter__(self):
+        import threading
+
+        if self.seconds and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+
+            def expired(_signum, _frame):
+                raise _ParseTimeout
+
+            self.old = signal.signal(signal.SIGALRM, expired)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
 def prepare_submission(
     path: str | Path, assignment: dict, folder: str | Path | None = None, max_mb: float = MAX_SUBMISSION_MB
 ) -> dict:
@@ -340,8 +375,13 @@ def prepare_submission(
         text = data.decode("utf-8", errors="replace")
         prep["notes"].append("the file is not valid UTF-8; the undecodable bytes were replaced by U+FFFD")
     try:
-        sub = nbformat.reads(text, as_version=4)
-        cells = list(sub.cells)
+        with _time_limit(PARSE_SECONDS):
+            sub = nbformat.reads(text, as_version=4)
+            cells = list(sub.cells)
+    except _ParseTimeout:
+        prep["status"] = "invalid"
+        prep["notes"].append(f"reading the notebook took more than {PARSE_SECONDS:g} s: not graded")
+        return prep
     except Exception as err:  # noqa: BLE001 - any unreadable file is reported, never raised
         prep["status"] = "invalid"
         first = _clean_text(str(err).splitlines()[0] if str(err) else type(err).__name__)[0]

@@ -751,6 +751,29 @@ def test_student_ids_and_preparation(tmp_path):
     assert answer.source == CORRECT
 
 
+def test_reading_a_submission_is_time_limited(tmp_path, monkeypatch):
+    """A notebook that takes too long to parse or validate is reported, not waited for."""
+    import nbformat
+
+    from course_tools import grade
+
+    write_notebook(_with_answer(CORRECT), tmp_path / "slow.ipynb")
+    spec = load_assignment("00")
+
+    def slow_reads(*_args, **_kwargs):
+        time.sleep(10)
+
+    monkeypatch.setattr(grade, "PARSE_SECONDS", 0.5)
+    monkeypatch.setattr(nbformat, "reads", slow_reads)
+    start = time.monotonic()
+    prep = prepare_submission(tmp_path / "slow.ipynb", spec)
+    assert time.monotonic() - start < 5
+    assert prep["status"] == "invalid" and prep["notebook"] is None
+    assert "took more than 0.5 s" in prep["notes"][-1], prep["notes"]
+    monkeypatch.undo()
+    assert prepare_submission(tmp_path / "slow.ipynb", spec)["status"] == "ok"  # the timer is gone
+
+
 def test_cli_help_documents_student_ids():
     out = subprocess.run(
         [sys.executable, "-m", "course_tools", "grade", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
