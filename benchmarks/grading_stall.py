@@ -26,7 +26,6 @@ import threading
 import time
 from pathlib import Path
 
-from course_tools.bench import write_markdown
 from course_tools.grade import grade_batch
 from course_tools.notebooks import read_notebook
 
@@ -162,11 +161,7 @@ def main(argv=None) -> int:
     }
     print(json.dumps(result, indent=1))
     if not args.no_write:
-        path = ROOT / "benchmarks" / "results.json"
-        data = json.loads(path.read_text()) if path.exists() else {}
-        data["grading_stall"] = result
-        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-        write_markdown(data, path.with_name("results.md"))
+        _tp.save_result("grading_stall", result)
     return 1 if slow else 0
 
 

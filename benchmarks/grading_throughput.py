@@ -5,7 +5,7 @@
 
 The submissions are the released notebook with the solution's answers filled in, one in
 three of them with the answer cells left blank (so that failing checks are timed too).
-Writes ``benchmarks/results.json`` key ``"grading_throughput"`` (other keys are kept).
+Writes ``benchmarks/results.json`` key ``"grading_throughput"`` (other keys are kept) and ``results.md``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,20 @@ from course_tools.release import release_notebook, solution_paths
 from course_utils.config import project_root
 
 ROOT = project_root()
+
+
+def save_result(key: str, result: dict) -> None:
+    """Set ``key`` of ``benchmarks/results.json`` (the other keys are kept) and rewrite ``results.md``."""
+    from course_tools.bench import write_markdown
+
+    path = ROOT / "benchmarks" / "results.json"
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+    except json.JSONDecodeError:
+        data = {}
+    data[key] = result
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_markdown(data, path.with_name("results.md"))
 
 
 def _default_notebook() -> str:
@@ -92,13 +106,7 @@ def main(argv=None) -> int:
     }
     print(json.dumps(result, indent=1))
     if not args.no_write:
-        path = ROOT / "benchmarks" / "results.json"
-        try:
-            data = json.loads(path.read_text()) if path.exists() else {}
-        except json.JSONDecodeError:
-            data = {}
-        data["grading_throughput"] = result  # only this key; the notebook benchmarks keep theirs
-        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        save_result("grading_throughput", result)
     return 0 if result["ok"] else 1
 
 

@@ -14,7 +14,6 @@ import asyncio
 import time
 from queue import Empty
 
-import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course_tools.execute import POLL_SLICE, _sliced, steady_client_class
@@ -88,7 +87,6 @@ def test_first_code_cell_runs_and_widget_output_stays_in_the_cell():
             ),
         ]
     )
-    nbformat.validate(nb)
     run = run_grading_copy(
         nb, root=str(project_root()), timeout_cell=60, timeout_notebook=300, memory_mb=None, hide=[], isolate=False
     )
@@ -97,5 +95,4 @@ def test_first_code_cell_runs_and_widget_output_stays_in_the_cell():
     assert cells[0]["stdout"] == "first cell ran 5\n", cells[0]
     assert cells[2]["status"] == "ok" and cells[2]["stdout"] == "10\n", cells[2]
     assert cells[3]["status"] == "ok" and "inside the widget" in cells[3]["stdout"], cells[3]
-    assert [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "code"][0].startswith("x = 5")
-    assert len(nb.cells) == 4, "the warm-up cell was left in the notebook"
+    assert len(nb.cells) == 4 and nb.cells[0].source.startswith("x = 5"), "the warm-up cell took a cell's place"
