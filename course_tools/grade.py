@@ -14,6 +14,9 @@ For every ``.ipynb`` under ``SUBMISSIONS_DIR`` the grader
    already imported what the notebook imports (see :mod:`course_tools.zygote`), so a
    submission does not pay ten seconds of TensorFlow and PyTorch imports. The notebook with
    the hidden tests never touches the disk: the kernel receives one cell at a time;
+   No test cell runs in that kernel: the grader runs each one itself (:mod:`course_tools.judge`)
+   and asks the kernel only for values, as plain data, so nothing in a submission can decide a
+   verdict or see a hidden test (``--in-kernel-checks`` runs them in the kernel, as nbgrader does);
 3. scores each test cell by its own outcome (points from the nbgrader metadata), and writes
    ``grades.csv``, ``grades.json`` and ``feedback/STUDENT.md`` into ``--out``.
 
@@ -42,7 +45,7 @@ from pathlib import Path
 
 from course_utils.config import project_root
 
-from . import sandbox, zygote
+from . import judge, sandbox, zygote
 from .execute import steady_client_class
 from .gradebook import FILE_NAME as GRADEBOOK_FILE
 from .gradebook import Gradebook, grader_version, parse_shard, shard_of
@@ -71,7 +74,7 @@ STATUSES = {
 }
 _OUTPUT_CAP = 200_000  # characters of output kept per cell
 _PASS_MARK = "all checks passed"
-_PRELOAD = "import course_utils, keras, numpy, matplotlib.pyplot"
+_PRELOAD = "import course_utils, keras, numpy, matplotlib.pyplot\n" + judge.INSTALL
 
 
 # --------------------------------------------------------------------------- the assignment
@@ -142,6 +145,7 @@ def load_assignment(assignment: str, root: Path | None = None, source: str = "so
         released = solution
         grading = _clear_solutions(solution)
     version = hashlib.sha256(matches[0].read_bytes()).hexdigest()[:16]
+    plan = judge.plan_notebook(solution)
     checksums = {}
     for cell in released.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -197,6 +201,7 @@ def load_assignment(assignment: str, root: Path | None = None, source: str = "so
         "root": str(root),
         "source": source,
         "version": version,
+        "plan": plan,
     }
 
 
@@ -549,8 +554,9 @@ def _make_client_classes():
             sizes = self.__dict__.setdefault("_cu_sizes", {})
             total = sizes.get(cell_index, 0) + len(json.dumps(msg.get("content", {}), default=str))
             sizes[cell_index] = total
-            if total > _OUTPUT_CAP:
-                if total - _OUTPUT_CAP < 100_000_000 and not sizes.get(("note", cell_index)):
+            cap = self.__dict__.get("_cu_cap", _OUTPUT_CAP)
+            if total > cap:
+                if total - cap < 100_000_000 and not sizes.get(("note", cell_index)):
                     from nbformat.v4 import new_output
 
                     sizes[("note", cell_index)] = True
@@ -591,8 +597,12 @@ def run_grading_copy(
     seed: int | None = None,
     cpus: float | None = None,
     disk_mb: int | None = 1024,
+    make_judge=None,
 ) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
+
+    ``make_judge``: a function ``run_code -> judge.Judge``. With it, no test cell runs in the kernel:
+    the judge runs each one here (:mod:`course_tools.judge`) and asks the kernel only for values.
 
     ``fast``: run the kernel in fast mode (``COURSE_FAST=1``): the same graded checks, smaller
     experiments around them. ``zygote_socket``: fork the kernel from this running zygote
@@ -689,6 +699,7 @@ def run_grading_copy(
             _execute_aside(client, nb, new_code_cell(_PRELOAD))
             start = time.monotonic()
             deadline = start + timeout_notebook
+            judge_ = make_judge(_code_runner(client, nb)) if make_judge else None
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
                     continue
@@ -703,6 +714,20 @@ def run_grading_copy(
                 client.timeout = max(1, int(min(timeout_cell, left)))
                 client.__dict__.setdefault("_cu_sizes", {}).clear()
                 replies.pop(index, None)
+                if judge_ is not None and cell_kind(cell) == "tests":
+                    extra = judge_.plan["kernel"].get(index)
+                    if extra:  # what later cells use from the visible part (a helper, a variable)
+                        try:
+                            _execute_aside(client, nb, new_code_cell(extra))
+                        except Exception:  # noqa: BLE001 - a timeout or death shows in the verdict
+                            pass
+                    verdict = judge_.run_test(index, judge_.nb.cells[index].source, min(timeout_cell, left))
+                    outcome["cells"][index] = verdict
+                    if verdict["status"] == "timeout":
+                        verdict["error"] = ("Timeout", f"the cell ran past --timeout-cell {timeout_cell:g} s")
+                        if not _recover(client, km, cell, index):
+                            stop = ("timeout", "not run: the kernel did not respond after an earlier timeout")
+                    continue
                 try:
                     client.execute_cell(cell, index)
                     err = _error_of(cell)
@@ -751,6 +776,31 @@ def run_grading_copy(
         shutil.rmtree(base, ignore_errors=True)
     outcome["seconds"] = round(time.monotonic() - start, 1)
     return outcome
+
+
+def _code_runner(client, nb):
+    """``run(code, seconds) -> outputs``: run code in the kernel for the judge (its channel)."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbformat.v4 import new_code_cell
+
+    def run(code: str, seconds: float | None):
+        cell = new_code_cell(code)
+        old = client.timeout
+        client.timeout = max(1, int(seconds)) if seconds else old
+        client.__dict__["_cu_cap"] = judge.MAX_REPLY + 1_000_000
+        client.__dict__.setdefault("_cu_sizes", {}).clear()
+        try:
+            _execute_aside(client, nb, cell)
+        except CellTimeoutError:
+            raise judge.RemoteTimeout("the kernel did not answer within the cell's time limit") from None
+        except DeadKernelError:
+            raise judge.RemoteUnavailable("the kernel died while computing a value for the test") from None
+        finally:
+            client.timeout = old
+            client.__dict__.pop("_cu_cap", None)
+        return cell.get("outputs", [])
+
+    return run
 
 
 def _execute_aside(client, nb, cell) -> None:
@@ -903,12 +953,14 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
             if prep["status"] == "no_answers":
                 res["message"] += "; " + "; ".join(prep["notes"])
             continue
+        if cell_out is not None and cell_out.get("judged"):
+            res["judged"] = True  # decided by the grader, outside the student's kernel
         if cell_out is None:
             res["status"], res["message"] = "error", (run or {}).get("crash") or "the test did not run"
         elif cell_out["status"] == "timeout":
             res["status"], res["message"] = "timeout", cell_out["error"][1]
         elif cell_out["status"] == "ok":
-            if test.get("marks_pass") and _PASS_MARK not in cell_out["stdout"]:
+            if test.get("marks_pass") and not cell_out.get("judged") and _PASS_MARK not in cell_out["stdout"]:
                 res["status"] = "error"
                 res["message"] = "the check did not report success (its output was suppressed or altered)"
             else:
@@ -921,7 +973,10 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
             res["status"] = "failed" if ename == "AssertionError" else "error"
             res["message"] = _first_lines(f"{ename}: {evalue}")
             mark = prep.get("hidden_mark")
-            if mark and mark in cell_out.get("stdout", ""):
+            if cell_out.get("judged"):
+                if cell_out.get("hidden"):
+                    res["hidden"] = True
+            elif mark and mark in cell_out.get("stdout", ""):
                 res["hidden"] = True  # the visible checks passed; a hidden test failed
         answer_outs = [(run or {}).get("cells", {}).get(test_index.get(a)) for a in test["answers"]]
         answer_outs = [o for o in answer_outs if o and o["status"] != "ok"]
@@ -966,6 +1021,17 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
             prep["notebook_skipped"] = True
         elif prep["notebook"] is not None:
             nb = prep["notebook"]
+            make_judge = None
+            if opts.get("judge", True) and assignment.get("plan"):
+                answers = [c.source for c in nb.cells if cell_kind(c) == "solution"]
+                official = assignment["grading"]
+
+                def make_judge(run_code):
+                    return judge.Judge(
+                        official, assignment["plan"], run_code, seed=opts.get("judge_seed", 0), answer_sources=answers
+                    )
+
+                record["judge_seed"] = opts.get("judge_seed", 0)
             guard = _guard_lines(assignment["root"])
             for cell in nb.cells:
                 if cell_kind(cell) == "tests":
@@ -983,7 +1049,15 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                 seed=opts.get("seed"),
                 cpus=opts.get("cpus"),
                 disk_mb=opts.get("disk_mb", 1024),
+                make_judge=make_judge,
             )
+            if make_judge is not None:  # the references the tests built here: not kept for the next submission
+                try:
+                    import keras
+
+                    keras.backend.clear_session()
+                except Exception:  # noqa: BLE001
+                    pass
             record["sandbox"] = run["sandbox"]
             record["run_seconds"] = run.get("seconds")
             timed_out = sorted(i for i, c in run["cells"].items() if c.get("status") == "timeout")
@@ -1192,7 +1266,7 @@ def grade_batch(
     workers: int = 2,
     timeout_cell: float = 60,
     timeout_notebook: float = 600,
-    memory_mb: int | None = 4096,
+    memory_mb: int | None = 8192,
     isolate: bool = True,
     hide: list[str] | None = None,
     progress: bool = True,
@@ -1204,6 +1278,8 @@ def grade_batch(
     seed: int = 0,
     max_submission_mb: float = MAX_SUBMISSION_MB,
     disk_mb: int = 1024,
+    in_kernel_checks: bool = False,
+    judge_seed: int | None = None,
 ) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
@@ -1220,6 +1296,11 @@ def grade_batch(
     (``regrade=True`` grades everything again). ``shard="K/N"`` grades only the students of shard
     K of N (by a hash of the id; combine the shards' folders with :func:`merge`). ``seed``: the
     kernels' ``PYTHONHASHSEED``, recorded with every grade.
+
+    Verdicts are decided here, outside the student's kernel (:mod:`course_tools.judge`): the test
+    cells run in the grader, which asks the kernel only for values, on inputs drawn from
+    ``judge_seed`` (random per batch unless given; recorded). ``in_kernel_checks=True`` runs the test
+    cells in the kernel instead, as nbgrader does (not forge-proof; for comparison only).
 
     Returns the records of every student in the gradebook (this shard's), sorted by id.
     """
@@ -1264,6 +1345,8 @@ def grade_batch(
     start = time.monotonic()
     grader = grader_version(root)
     opts["seed"] = int(seed)
+    opts["judge"] = not in_kernel_checks
+    opts["judge_seed"] = int(judge_seed) if judge_seed is not None else secrets.randbelow(2**31)
     book = Gradebook(Path(out) / GRADEBOOK_FILE, spec)
     try:
         run_id = book.start_run(" ".join(sys.argv), shard or "")
@@ -1303,7 +1386,13 @@ def grade_batch(
         book.finish_run(run_id, graded=len(todo), skipped=skipped)
         records = book.records()
         old_versions = sorted({r["grader_version"] for r in book.rows()} - {grader})
-        meta = {"assignment_version": spec["version"], "grader_version": grader, "seed": int(seed)}
+        meta = {
+            "assignment_version": spec["version"],
+            "grader_version": grader,
+            "seed": int(seed),
+            "verdicts": "in the student's kernel" if in_kernel_checks else "in the grader (outside the kernel)",
+            "judge_seed": opts["judge_seed"],
+        }
     finally:
         book.close()
     write_reports(records, spec, out, meta=meta)
@@ -1359,6 +1448,20 @@ def _sweep_stale() -> None:
     sandbox.sweep_cgroups()
 
 
+def _worker_start(judging: bool, fast: bool = True) -> None:
+    """Worker initializer: die with the grader; when the grader judges, import Keras now (once per worker),
+    in the kernels' mode (the notebook's own statements the tests need run here too, with their sizes)."""
+    _die_with_parent()
+    os.environ["COURSE_FAST"] = "1" if fast else "0"
+    if judging:
+        try:
+            import keras  # noqa: F401 - the test cells' references run here
+
+            import course_utils.checks  # noqa: F401
+        except Exception:  # noqa: BLE001 - a test that needs it reports the error by name
+            pass
+
+
 def _die_with_parent() -> None:
     """Worker initializer: on Linux, the worker is killed when the grader dies (no orphan workers)."""
     if not sys.platform.startswith("linux"):
@@ -1393,7 +1496,12 @@ def _run_pool(subs, spec, opts, workers, ctx, bar, save) -> None:
     """Grade ``subs`` in worker processes; ``save(record)`` each one as soon as it is finished."""
     if not subs:
         return
-    with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=_die_with_parent) as pool:
+    with cf.ProcessPoolExecutor(
+        max_workers=max(1, workers),
+        mp_context=ctx,
+        initializer=_worker_start,
+        initargs=(bool(opts.get("judge")), bool(opts.get("fast", True))),
+    ) as pool:
         futures = {pool.submit(grade_one, s, str(p), spec, opts): (s, p) for s, p in subs}
         for fut in cf.as_completed(futures):
             student, path = futures[fut]
@@ -1546,9 +1654,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory-mb",
         type=int,
-        default=4096,
+        default=8192,
         metavar="M",
-        help="address-space limit of the kernel in MB (default 4096; 0 = none)",
+        help="address-space limit of the kernel in MB (default 8192; 04 needs more than 4096; 0 = none)",
     )
     parser.add_argument(
         "--hide",
@@ -1599,6 +1707,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MB",
         help=f"larger files are not graded (submission: too_large; default {MAX_SUBMISSION_MB})",
     )
+    parser.add_argument(
+        "--judge-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the tests' random inputs (default: drawn per batch, recorded in grades.json)",
+    )
+    parser.add_argument(
+        "--in-kernel-checks",
+        action="store_true",
+        help="run the test cells inside the student's kernel, as nbgrader does (NOT forge-proof; for comparison)",
+    )
 
 
 def main(args) -> int:
@@ -1621,6 +1741,8 @@ def main(args) -> int:
             seed=args.seed,
             max_submission_mb=args.max_submission_mb,
             disk_mb=args.disk_mb,
+            in_kernel_checks=args.in_kernel_checks,
+            judge_seed=args.judge_seed,
         )
     except ValueError as err:
         print(err, file=sys.stderr)

@@ -15,11 +15,13 @@ when given, a hint. Test cells call one or more checks and end with
                            hint="pad axes 1 and 2 only, never the batch or channel axis")
     cu.checks.passed("zero_pad")
 
-Written for verdicts outside the kernel (issue 25, not built yet): every comparison here works on plain
-data, i.e. numbers, strings, lists, and arrays (``to_numpy`` first); ``check_tensor`` needs only the
-value's type and module, ``check_uses_none_of`` only the names and modules a function's code uses. So
-a trusted grader can ask the kernel for those values, never for a verdict, and run these same
-functions itself.
+Verdicts outside the kernel: every comparison here works on plain data, i.e. numbers, strings,
+lists, and arrays (``to_numpy`` first); ``check_tensor`` needs only the value's type and module,
+``check_uses_none_of`` only the names and modules a function's code uses. So the class grader
+(``course_tools.judge``) runs the test cells itself, asks the kernel only for values, and calls
+these same functions in its own process. A test helper that must run beside the learner's code
+(it traces it, or builds a model from the learner's functions) is marked
+:func:`in_student_kernel`; it must return plain data.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "passed",
     "to_numpy",
     "fill_weights",
+    "in_student_kernel",
     "LIBRARIES",
 ]
 
@@ -330,6 +333,19 @@ def check_runs(function: Callable[[], Any], *, name: str, hint: str | None = Non
     except Exception as err:  # noqa: BLE001 - the learner's error, shown as a check failure
         first = " ".join(str(err).split())
         _fail(name, [f"raised {type(err).__name__}: {first[:400]}"], hint)
+
+
+def in_student_kernel(function: Callable) -> Callable:
+    """Mark a test helper that must run where the learner's code runs; returns ``function`` unchanged.
+
+    In a learner's own notebook everything runs in one process, so this changes nothing. Under the
+    class grader, test cells run in the grader's process and the learner's functions are remote; a
+    helper marked like this is sent (by its source) to the learner's kernel and called there, so it
+    must take and return plain data (numbers, strings, lists, dicts, arrays), e.g. the layer names
+    and the outputs of a model it builds from the learner's function.
+    """
+    function.__course_kernel_side__ = True
+    return function
 
 
 def passed(what: str, points: int | None = None) -> None:

@@ -235,6 +235,7 @@ cu.checks.check_array(border, np.zeros_like(got), name="zero_pad(x, 1): the bord
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(1)
 x = rng.normal(size=(3, 4, 2, 5))
+x_before = x.copy()
 for pad in (0, 2, 3):
     got = zero_pad(x, pad)
     cu.checks.check_shape(got, (3, 4 + 2 * pad, 2 + 2 * pad, 5), name=f"zero_pad(x (3, 4, 2, 5), {pad})",
@@ -242,8 +243,7 @@ for pad in (0, 2, 3):
     expected = np.zeros((3, 4 + 2 * pad, 2 + 2 * pad, 5))
     expected[:, pad:pad + 4, pad:pad + 2, :] = x
     cu.checks.check_array(got, expected, name=f"zero_pad(x, {pad})", atol=0)
-cu.checks.check_array(x, rng.__class__(np.random.PCG64(1)).normal(size=(3, 4, 2, 5)),
-                       name="zero_pad must not modify its input", atol=0)
+cu.checks.check_array(x, x_before, name="zero_pad must not modify its input", atol=0)
 ### END HIDDEN TESTS
 cu.checks.passed("zero_pad", points=2)
 
@@ -850,8 +850,6 @@ print(Z[0, :, :, 0])
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fast", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Check that conv_forward_fast matches Keras Conv2D and has no Python loop over output positions.
 # keras_conv2d: the Keras reference defined by the check of Exercise 3 (run that cell first).
-import sys
-
 cu.checks.check_uses_none_of(conv_forward_fast, cu.checks.LIBRARIES + ("conv_forward",), name="conv_forward_fast is your own NumPy code",
                               hint="sliding_window_view and one einsum / tensordot; Keras is what the check compares with.")
 rng = np.random.default_rng(10)
@@ -865,8 +863,11 @@ for (n_C_prev, n_C, f, s, p, d) in [(3, 2, 3, 1, 0, 1), (1, 4, 3, 2, 1, 1), (2, 
                            hint="windows[:, ::s, ::s, :, ::d, ::d] pairs with W[i, j, c, :]; do not flip W; add b.")
 
 
+@cu.checks.in_student_kernel  # it traces your function, so it runs where your code runs
 def python_lines_run(fn, *args):
     """Run fn(*args) and count the lines of Python it executes outside installed libraries (NumPy and co)."""
+    import sys
+
     library = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
     count = [0]
 

@@ -419,7 +419,7 @@ proba = cu.to_numpy(net(probe))
 cu.checks.check_array(proba.sum(axis=1), np.ones(4), name="row sums of the model's output", atol=1e-4,
                        hint="the last layer is Dense(10, activation='softmax').")
 hidden_acts = [getattr(layer, "activation", None) for layer in net.layers if layer.count_params()][:-1]
-cu.checks.check_true(all(a is keras.activations.relu for a in hidden_acts),
+cu.checks.check_true(all(getattr(a, "__name__", None) == "relu" for a in hidden_acts),
                       "the three convolutions and Dense(64) must use the ReLU activation",
                       name="hidden activations", hint="activation='relu'")
 ### END HIDDEN TESTS
@@ -545,22 +545,33 @@ cu.checks.check_equal([f"Dropout({l.rate})" if isinstance(l, layers.Dropout) els
                        ["Dense(120)", "Dropout(0.3)", "Dense(84)", "Dropout(0.3)", "Dense(10)"],
                        name="the Dense and Dropout layers of build_lenet5(dropout=0.3), in order",
                        hint="one Dropout(dropout) right after Dense(120) and one right after Dense(84); none after the softmax.")
-keras.utils.set_random_seed(1)
+
+
+@cu.checks.in_student_kernel  # trains your model where your code runs; returns the test accuracy
+def trained_accuracy(build, x_fit, y_fit, x_eval, y_eval):
+    import keras
+
+    keras.utils.set_random_seed(1)
+    trial = build()
+    trial.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    trial.fit(x_fit, y_fit, batch_size=32, epochs=3, verbose=0)
+    accuracy = float(trial.evaluate(x_eval, y_eval, verbose=0)[1])
+    keras.utils.set_random_seed(0)
+    return accuracy
+
+
 check_train = cu.data.stratified_split(y_train, 1000, seed=1)[1]
 check_test = cu.data.stratified_split(y_test, 500, seed=1)[1]
-trial = build_lenet5()
-trial.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-trial.fit(X_train[check_train], y_train[check_train], batch_size=32, epochs=3, verbose=0)
-trial_accuracy = trial.evaluate(X_test[check_test], y_test[check_test], verbose=0)[1]
+trial_accuracy = trained_accuracy(build_lenet5, X_train[check_train], y_train[check_train], X_test[check_test],
+                                  y_test[check_test])
 cu.checks.check_true(trial_accuracy > 0.85, f"after 3 epochs on 1,000 digits the test accuracy is "
                       f"{trial_accuracy:.1%}, expected more than 85%", name="training build_lenet5()",
                       hint="the last layer must be Dense(10, activation='softmax'); hidden layers use ReLU.")
-keras.utils.set_random_seed(0)
 ### BEGIN HIDDEN TESTS
 pool_shapes = [tuple(layer.output.shape[1:]) for layer in net.layers if isinstance(layer, layers.MaxPooling2D)]
 cu.checks.check_equal(pool_shapes, [(14, 14, 6), (5, 5, 16)], name="output shapes of the pooling layers")
 hidden_acts = [getattr(layer, "activation", None) for layer in weighted][:-1]
-cu.checks.check_true(all(a is not None and a is not keras.activations.linear for a in hidden_acts),
+cu.checks.check_true(all(getattr(a, "__name__", "linear") != "linear" for a in hidden_acts),
                       "the convolutions and Dense(120), Dense(84) need a non-linear activation (ReLU)",
                       name="hidden activations", hint="activation='relu'")
 with_dropout = build_lenet5(dropout=0.3)
@@ -890,52 +901,70 @@ print([round(train_one_epoch_torch(toy_model, toy_loader, toy_optimizer, nn.Cros
 
 # %% nbgrader={"grade": true, "grade_id": "test_train_one_epoch_torch", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Check that train_one_epoch_torch takes one step per batch with that batch's gradient only, and returns the mean loss.
-class _SpySGD(torch.optim.SGD):
-    """SGD that records the parameters and the gradients it is given at every step."""
+@cu.checks.in_student_kernel  # builds the model and runs your function where your code runs; returns plain data
+def run_epochs(train_one_epoch, weights, x, y, batch_size, lr, epochs, momentum=0.0):
+    """Train nn.Linear (2 weight arrays) or Linear-Tanh-Linear (4) from `weights` with `train_one_epoch`,
+    using an SGD that records the parameters and gradients it is given at every step."""
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
 
-    def __init__(self, params, lr):
-        super().__init__(params, lr=lr)
-        self.record = []
+    class SpySGD(torch.optim.SGD):
+        def __init__(self, params, lr, momentum):
+            super().__init__(params, lr=lr, momentum=momentum)
+            self.record = []
 
-    def step(self, closure=None):
-        params = [p for group in self.param_groups for p in group["params"]]
-        self.record.append(([p.detach().clone() for p in params],
-                            [None if p.grad is None else p.grad.detach().clone() for p in params]))
-        return super().step(closure)
+        def step(self, closure=None):
+            params = [p for group in self.param_groups for p in group["params"]]
+            self.record.append(([p.detach().numpy().copy() for p in params],
+                                [None if p.grad is None else p.grad.detach().numpy().copy() for p in params]))
+            return super().step(closure)
+
+    sizes = [w.shape for w in weights[::2]]
+    if len(weights) == 2:
+        model = nn.Linear(sizes[0][1], sizes[0][0])
+    else:
+        model = nn.Sequential(nn.Linear(sizes[0][1], sizes[0][0]), nn.Tanh(), nn.Linear(sizes[1][1], sizes[1][0]))
+    with torch.no_grad():
+        for p, w in zip(model.parameters(), weights):
+            p.copy_(torch.tensor(w))
+    model.eval()
+    spy = SpySGD(model.parameters(), lr, momentum)
+    loader = DataLoader(TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=batch_size)
+    losses = [train_one_epoch(model, loader, spy, nn.CrossEntropyLoss()) for _ in range(epochs)]
+    return {"losses": losses, "training": bool(model.training), "steps": spy.record,
+            "final": [p.detach().numpy().copy() for p in model.parameters()]}
 
 
 torch.manual_seed(0)
 x_check = torch.randn(64, 4)
 y_check = (x_check[:, 0] > 0).long() + (x_check[:, 1] > 0).long()
-model_check = nn.Linear(4, 3)
-model_check.eval()
-before = [p.detach().clone() for p in model_check.parameters()]
-spy = _SpySGD(model_check.parameters(), lr=0.1)
-loader_check = DataLoader(TensorDataset(x_check, y_check), batch_size=16)
-losses = [train_one_epoch_torch(model_check, loader_check, spy, nn.CrossEntropyLoss()) for _ in range(3)]
+start = [p.detach().numpy().copy() for p in nn.Linear(4, 3).parameters()]
+run = run_epochs(train_one_epoch_torch, start, x_check.numpy(), y_check.numpy(), batch_size=16, lr=0.1, epochs=3)
+losses = run["losses"]
 cu.checks.check_true(isinstance(losses[0], float), f"must return a Python float, got {type(losses[0]).__name__}",
                       name="train_one_epoch_torch(...)", hint="return the mean of loss.item() over the batches.")
-cu.checks.check_true(model_check.training, "the model is still in evaluation mode after training",
+cu.checks.check_true(run["training"], "the model is still in evaluation mode after training",
                       name="train_one_epoch_torch(...)", hint="call model.train() first.")
 cu.checks.check_array(losses, [1.112777, 1.027924, 0.961776], atol=1e-5, rtol=1e-4,
                        name="mean batch losses of 3 epochs (4 batches of 16)",
                        hint="return the mean of the 4 batch losses of the epoch, not their sum or the last one.")
-cu.checks.check_equal(len(spy.record), 12, name="optimizer.step() calls in 3 epochs of 4 batches",
+cu.checks.check_equal(len(run["steps"]), 12, name="optimizer.step() calls in 3 epochs of 4 batches",
                        hint="call optimizer.step() once per batch.")
-batches = list(loader_check)
-for k, (params, grads) in enumerate(spy.record):
+batches = list(DataLoader(TensorDataset(x_check, y_check), batch_size=16))
+for k, (params, grads) in enumerate(run["steps"]):
     replay = nn.Linear(4, 3)
     with torch.no_grad():
-        replay.weight.copy_(params[0])
-        replay.bias.copy_(params[1])
+        replay.weight.copy_(torch.tensor(params[0]))
+        replay.bias.copy_(torch.tensor(params[1]))
     xb, yb = batches[k % len(batches)]
     nn.CrossEntropyLoss()(replay(xb), yb).backward()
     cu.checks.check_true(grads[0] is not None, "the optimizer stepped without gradients",
                           name=f"step {k + 1}", hint="call loss.backward() before optimizer.step().")
-    cu.checks.check_array(grads[0], replay.weight.grad, name=f"gradient of the weight at step {k + 1}",
+    cu.checks.check_array(grads[0], replay.weight.grad.numpy(), name=f"gradient of the weight at step {k + 1}",
                            atol=1e-5, rtol=1e-4,
                            hint="call optimizer.zero_grad() once per batch: otherwise old gradients add up.")
-changed = any(not torch.equal(a, b.detach()) for a, b in zip(before, model_check.parameters()))
+changed = any(not np.array_equal(a, b) for a, b in zip(start, run["final"]))
 cu.checks.check_true(changed, "the parameters did not change", name="train_one_epoch_torch(...)",
                       hint="loss.backward() then optimizer.step().")
 cu.checks.check_true(losses[2] < losses[0], f"the loss did not decrease over 3 epochs: {losses}",
@@ -952,22 +981,23 @@ def _reference_epoch(model, loader, optimizer, loss_fn):
     return sum(values) / len(values)
 
 
+rng = np.random.default_rng(3)
 for seed in (1, 2):
     torch.manual_seed(seed)
-    x_h = torch.randn(48, 5)
+    x_h = torch.tensor(rng.normal(size=(48, 5)).astype("float32"))
     y_h = (x_h[:, :2].sum(dim=1) > 0).long()
-    model_a = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 2))
     model_b = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 2))
-    model_b.load_state_dict(model_a.state_dict())
-    opt_a = torch.optim.SGD(model_a.parameters(), lr=0.2, momentum=0.5)
+    start_h = [p.detach().numpy().copy() for p in model_b.parameters()]
     opt_b = torch.optim.SGD(model_b.parameters(), lr=0.2, momentum=0.5)
     loader_h = DataLoader(TensorDataset(x_h, y_h), batch_size=12)
+    run_h = run_epochs(train_one_epoch_torch, start_h, x_h.numpy(), y_h.numpy(), batch_size=12, lr=0.2, epochs=2,
+                       momentum=0.5)
     for epoch in range(2):
-        got = train_one_epoch_torch(model_a, loader_h, opt_a, nn.CrossEntropyLoss())
         want = _reference_epoch(model_b, loader_h, opt_b, nn.CrossEntropyLoss())
-        cu.checks.check_close(got, want, name=f"mean loss of epoch {epoch + 1} (seed {seed})", atol=1e-5, rtol=1e-4)
-    for (name, pa), pb in zip(model_a.named_parameters(), model_b.parameters()):
-        cu.checks.check_array(pa.detach().numpy(), pb.detach().numpy(), name=f"parameter {name} after 2 epochs",
+        cu.checks.check_close(run_h["losses"][epoch], want, name=f"mean loss of epoch {epoch + 1} (seed {seed})",
+                               atol=1e-5, rtol=1e-4)
+    for (name, pb), pa in zip(model_b.named_parameters(), run_h["final"]):
+        cu.checks.check_array(pa, pb.detach().numpy(), name=f"parameter {name} after 2 epochs",
                                atol=1e-5, rtol=1e-4, hint="zero_grad, forward, loss, backward, step: once per batch.")
 ### END HIDDEN TESTS
 cu.checks.passed("train_one_epoch_torch", points=3)

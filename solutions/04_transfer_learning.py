@@ -215,14 +215,27 @@ base.trainable = False
 
 # %% nbgrader={"grade": true, "grade_id": "test_freeze_up_to", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Check that freeze_up_to freezes exactly the layers before the named one, on a fully frozen model.
+@cu.checks.in_student_kernel  # the model is built where your code runs
+def _new_probe():
+    import course_utils
+
+    return course_utils.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
+
+
+@cu.checks.in_student_kernel  # reads the model where it lives; returns plain data
+def _layer_table(model):
+    return [(layer.name, bool(layer.trainable), sum(int(np.prod(w.shape)) for w in layer.trainable_weights))
+            for layer in model.layers]
+
+
 def _n_trainable(m):
-    return sum(int(np.prod(w.shape)) for w in m.trainable_weights)
+    return sum(size for _, _, size in _layer_table(m))
 
 
-_probe = cu.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
+_probe = _new_probe()
 _probe.trainable = True
-_sizes = [sum(int(np.prod(w.shape)) for w in layer.trainable_weights) for layer in _probe.layers]
-_names = [layer.name for layer in _probe.layers]
+_names = [name for name, _, _ in _layer_table(_probe)]
+_sizes = [size for _, _, size in _layer_table(_probe)]
 for _name in ["block7a_expand_conv", "block6a_expand_conv"]:
     _probe.trainable = False
     _out = freeze_up_to(_probe, _name)
@@ -237,7 +250,7 @@ for _name in ["stem_conv", "top_bn", "block3b_dwconv"]:
     _probe.trainable = True
     freeze_up_to(_probe, _name)
     _k = _names.index(_name)
-    cu.checks.check_equal([layer.trainable for layer in _probe.layers], [i >= _k for i in range(len(_names))],
+    cu.checks.check_equal([flag for _, flag, _ in _layer_table(_probe)], [i >= _k for i in range(len(_names))],
                            name=f"layer.trainable flags after freeze_up_to(base, {_name!r})",
                            hint="layers before the named one: False; the named layer and after: True.")
     cu.checks.check_equal(_n_trainable(_probe), sum(_sizes[_k:]), name=f"trainable parameters after freeze_up_to(base, {_name!r})")
@@ -310,7 +323,10 @@ del demo
 
 # %% nbgrader={"grade": true, "grade_id": "test_build_transfer_model", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Check that build_transfer_model freezes the base, pools, drops out, and keeps batch-norm statistics fixed.
+@cu.checks.in_student_kernel  # the base is built where your code runs
 def _small_base(seed):
+    import keras
+
     keras.utils.set_random_seed(seed)
     inp = keras.Input(shape=(16, 16, 3))
     x = keras.layers.Conv2D(8, 3, name="c1")(inp)
@@ -340,7 +356,7 @@ cu.checks.check_equal([node.arguments.kwargs.get("training") for node in _base._
                        name="the `training` argument of the base's call", hint="call the base as base(inputs, training=False).")
 ### BEGIN HIDDEN TESTS
 # a training step must leave the base's batch-norm statistics untouched; the base is called with training=False.
-_model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+_model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
 _before = cu.to_numpy(_base.get_layer("bn1").moving_mean).copy()
 _model.train_on_batch(_x, np.array([0, 1, 2, 0, 1, 2]))
 cu.checks.check_array(cu.to_numpy(_base.get_layer("bn1").moving_mean), _before, atol=1e-7,
@@ -397,6 +413,8 @@ print(face_features.shape, f"in {time.perf_counter() - start:.1f} s")
 # %% nbgrader={"grade": true, "grade_id": "test_extract_features", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 # Check that extract_features pools the base's own output, with a last partial batch.
 def _small_base(seed):
+    import keras
+
     keras.utils.set_random_seed(seed)
     inp = keras.Input(shape=(16, 16, 3))
     x = keras.layers.Conv2D(8, 3, name="c1")(inp)
@@ -404,7 +422,7 @@ def _small_base(seed):
     return keras.Model(inp, keras.layers.ReLU()(x), name="small_base")
 
 
-_base = _small_base(2)
+_base = cu.checks.in_student_kernel(_small_base)(2)  # built where your code runs
 cu.checks.fill_weights(_base)
 _x = np.random.default_rng(1).normal(size=(10, 16, 16, 3)).astype("float32")
 _got = extract_features(_base, _x, 4)
@@ -419,7 +437,9 @@ cu.checks.check_array(_got.sum(axis=0), [3.105, 14.9933, 4.6837, 8.2797, 3.8256,
                        atol=1e-3, rtol=1e-4, name="extract_features(base, images, 4): the sum of each channel over the images",
                        hint="the mean over spatial positions of base(batch, training=False), in the order of the images.")
 ### BEGIN HIDDEN TESTS
-_expected = cu.to_numpy(keras.ops.mean(_base(_x, training=False), axis=(1, 2)))
+_reference = _small_base(2)  # the same base, built here
+cu.checks.fill_weights(_reference)
+_expected = cu.to_numpy(keras.ops.mean(_reference(_x, training=False), axis=(1, 2)))
 cu.checks.check_array(_got, _expected, name="extract_features(base, images, 4)", atol=1e-4,
                        hint="the mean over spatial positions of base(batch, training=False).")
 for _bs in (1, 3, 10, 64):
@@ -501,21 +521,37 @@ print(f"{sum(int(np.prod(w.shape)) for w in face_model.trainable_weights):,} tra
 
 # %% nbgrader={"grade": true, "grade_id": "test_fine_tune", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 # Check that fine_tune unfreezes exactly the top of the base and recompiles with the new learning rate.
-_base = cu.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
-_inp = keras.Input(shape=(32, 32, 3))
-_out = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling2D()(_base(_inp, training=False)))
-_model = keras.Model(_inp, _out)
-_base.trainable = False
-_model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+@cu.checks.in_student_kernel  # the model is built where your code runs
+def _frozen_transfer_model():
+    import keras
+
+    import course_utils
+
+    base = course_utils.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
+    inp = keras.Input(shape=(32, 32, 3))
+    out = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling2D()(base(inp, training=False)))
+    model = keras.Model(inp, out)
+    base.trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy")
+    return model, base
+
+
+@cu.checks.in_student_kernel  # reads the model where it lives; returns plain data
+def _trainable_table(model):
+    return ([bool(layer.trainable) for layer in model.layers],
+            [type(layer).__name__ == "BatchNormalization" for layer in model.layers],
+            [layer.name for layer in model.layers], sum(int(np.prod(w.shape)) for w in model.trainable_weights))
+
+
+_model, _base = _frozen_transfer_model()
 _old_optimizer = _model.optimizer
 _result = fine_tune(_model, _base, "block7a_expand_conv", 2e-5)
-_names = [layer.name for layer in _base.layers]
-_is_bn = [isinstance(layer, keras.layers.BatchNormalization) for layer in _base.layers]
+_flags, _is_bn, _names, _ = _trainable_table(_base)
 _k = _names.index("block7a_expand_conv")
-cu.checks.check_equal([layer.trainable for layer in _base.layers], [i >= _k and not _is_bn[i] for i in range(len(_names))],
+cu.checks.check_equal(_flags, [i >= _k and not _is_bn[i] for i in range(len(_names))],
                        name="base layer.trainable flags after fine_tune(..., 'block7a_expand_conv', ...)",
                        hint="base.trainable = True first, then freeze the layers before the named one and every BatchNormalization.")
-cu.checks.check_equal(sum(int(np.prod(w.shape)) for w in _model.trainable_weights), 1_009_792 + 1280 * 2 + 2,
+cu.checks.check_equal(_trainable_table(_model)[3], 1_009_792 + 1280 * 2 + 2,
                        name="trainable parameters of the model (top of the base without batch norm, + head)")
 cu.checks.check_true(_model.optimizer is not _old_optimizer, "the model was not recompiled (same optimizer object)",
                       name="fine_tune", hint="call model.compile(...) with a new optimizer.")
@@ -535,7 +571,7 @@ cu.checks.check_true(np.isfinite(float(np.ravel(cu.to_numpy(_loss))[0])), "a tra
                       name="fine_tune")
 fine_tune(_model, _base, "block6a_expand_conv", 1e-4)
 _k = _names.index("block6a_expand_conv")
-cu.checks.check_equal([layer.trainable for layer in _base.layers], [i >= _k and not _is_bn[i] for i in range(len(_names))],
+cu.checks.check_equal(_trainable_table(_base)[0], [i >= _k and not _is_bn[i] for i in range(len(_names))],
                        name="base layer.trainable flags after fine_tune(..., 'block6a_expand_conv', ...)")
 cu.checks.check_close(float(cu.to_numpy(_model.optimizer.learning_rate)), 1e-4, rtol=1e-3, atol=0,
                        name="the optimizer's learning rate")

@@ -1,0 +1,847 @@
+"""Verdicts outside the student's process: the trusted side of ``grade``.
+
+Under ``python -m course_tools grade`` the student's answer cells (and the notebook's own cells
+around them) run in the sandboxed kernel, as before, but **no test cell runs there**. The grader
+runs each test cell itself, in this process, from the official notebook's text, in a namespace of
+its own:
+
+- the modules the notebook imports, the checks (``cu.checks``), and every name the test cells
+  define are the grader's own;
+- data the notebook's own cells define for the tests (a fixture array, a small dataset) is
+  computed here too, by running those statements of the official notebook (a *slice*: only the
+  statements a test needs, only those that do not use the student's code);
+- every name the student's code defines (``conv_forward``, ``model``) is looked up in the kernel
+  when the test cell starts. Plain data (numbers, strings, lists, dicts, arrays as bytes with dtype
+  and shape) is copied; anything else (a function, a Keras model) is a :class:`Remote` handle:
+  calling it, reading an attribute or converting it to an array sends a request to the kernel with
+  the inputs as plain data and receives the result as plain data or another handle.
+
+So the kernel only ever computes values under test on the inputs it is sent; the expected values,
+the tolerances, the comparisons, the messages and the hidden tests' code never leave this process.
+Every ``np.random.default_rng(<literal seed>)`` of a hidden test draws from ``[batch_seed, seed]`` here, with a
+batch seed picked when grading starts: the inputs are not known when the work is handed in (the
+visible checks keep the inputs the learner saw).
+
+Limits (written in INSTRUCTORS.md): two structural checks are measured from the student's side and
+could be faked by a submission that patches its own interpreter: ``check_uses_none_of`` reads the
+*submitted source* here (trusted, but as easy to evade as any static check), and the "no Python
+loop" line count of 01's ``conv_forward_fast`` runs in the kernel (:func:`in_student_kernel`).
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import contextlib
+import io
+import json
+import linecache
+import secrets
+import sys
+import time
+import traceback
+import types
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Judge", "Remote", "StudentError", "RemoteTimeout", "plan_notebook", "KERNEL_SIDE"]
+
+KERNEL_SIDE = (Path(__file__).with_name("judge_kernel.py")).read_text(encoding="utf-8")
+INSTALL = (
+    "import sys as _s, types as _t\n"
+    "_m = _t.ModuleType('_course_remote')\n"
+    f"exec(compile({KERNEL_SIDE!r}, '_course_remote', 'exec'), _m.__dict__)\n"
+    "_s.modules['_course_remote'] = _m\n"
+    "del _s, _t, _m\n"
+)
+MIME = "application/x-course-remote+json"
+MAX_REPLY = 64 * 2**20  # characters of one reply
+_TENSOR_MODULES = ("tensorflow", "torch", "jax", "jaxlib")
+
+
+class StudentError(Exception):
+    """An error the student's code raised in the kernel (type name and message as sent)."""
+
+
+class RemoteTimeout(Exception):
+    """The kernel did not answer within the test cell's time limit."""
+
+
+class RemoteUnavailable(Exception):
+    """The kernel died or answered with something that is not a reply."""
+
+
+def _student_exception(ename: str, evalue: str) -> BaseException:
+    """The student's error as an exception a test can catch: a builtin class where the name is one."""
+    cls = getattr(builtins, str(ename), None)
+    if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
+        try:
+            err = cls(evalue)
+        except Exception:  # noqa: BLE001 - exotic constructors (UnicodeError and co)
+            err = StudentError(f"{ename}: {evalue}")
+    else:
+        err = StudentError(f"{ename}: {evalue}")
+    err.__course_student__ = (str(ename), str(evalue))
+    return err
+
+
+# --------------------------------------------------------------------------- plain data
+
+
+def _check_dtype(text: str) -> np.dtype:
+    dtype = np.dtype(text)
+    if dtype.kind not in "biufcUS" or dtype.hasobject or dtype.fields:
+        raise RemoteUnavailable(f"the kernel sent an array of dtype {text!r}")
+    return dtype
+
+
+class Channel:
+    """Requests to the student's kernel over an nbclient client; replies parsed as plain data only."""
+
+    def __init__(self, run_code, deadline: float | None = None):
+        self.run_code = run_code  # (code, timeout) -> list of outputs (nbformat dicts)
+        self.deadline = deadline
+        self.requests = 0
+        self.twins: dict[int, object] = {}
+        self.remotes: dict[int, Remote] = {}
+
+    def request(self, req: dict):
+        nonce = secrets.token_hex(8)
+        req = dict(req, nonce=nonce)
+        text = base64.b64encode(json.dumps(req).encode()).decode()
+        left = None if self.deadline is None else self.deadline - time.monotonic()
+        if left is not None and left <= 0.5:
+            raise RemoteTimeout("the test cell ran past its time limit")
+        self.requests += 1
+        outputs = self.run_code(f"__import__('_course_remote').server.serve({text!r})", left)
+        reply, error = None, None
+        for out in outputs:
+            data = out.get("data", {}) if out.get("output_type") in ("display_data", "execute_result") else {}
+            raw = data.get(MIME)
+            if isinstance(raw, str) and len(raw) <= MAX_REPLY:
+                try:
+                    got = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(got, dict) and got.get("nonce") == nonce:
+                    reply = got
+            if out.get("output_type") == "error":
+                error = (str(out.get("ename", "Error")), str(out.get("evalue", "")))
+        if reply is None:
+            if error:
+                raise _student_exception(*error)
+            raise RemoteUnavailable("the kernel sent no reply (its channel was replaced or its output suppressed)")
+        if "error" in reply:
+            ename, evalue = (list(reply["error"]) + ["", ""])[:2]
+            raise _student_exception(ename, evalue)
+        return reply
+
+    # values --------------------------------------------------------------
+    def decode(self, value, depth: int = 0):
+        if depth > 50:
+            raise RemoteUnavailable("the kernel sent a value nested too deep")
+        if value is None or type(value) in (bool, int, float, str):
+            return value
+        if type(value) is list:
+            return [self.decode(v, depth + 1) for v in value]
+        if type(value) is not dict:
+            raise RemoteUnavailable(f"the kernel sent a {type(value).__name__}")
+        if "$h" in value:
+            hid = int(value["$h"])
+            if hid not in self.remotes:  # one object per handle: `is` works on what the kernel returns
+                self.remotes[hid] = Remote(self, hid, str(value.get("type", "?")))
+            return self.remotes[hid]
+        if "$tuple" in value:
+            return tuple(self.decode(v, depth + 1) for v in value["$tuple"])
+        if "$dict" in value:
+            out = {}
+            for k, v in value["$dict"]:
+                key = self.decode(k, depth + 1)
+                try:
+                    hash(key)
+                except TypeError:
+                    key = repr(key)
+                out[key] = self.decode(v, depth + 1)
+            return out
+        if "$int" in value:
+            return int(str(value["$int"])[:10_000])
+        if "$float" in value:
+            return float(str(value["$float"]))
+        if "$complex" in value:
+            return complex(float(value["$complex"][0]), float(value["$complex"][1]))
+        if "$bytes" in value:
+            return base64.b64decode(str(value["$bytes"]))
+        if "$slice" in value:
+            return slice(*[self.decode(v, depth + 1) for v in value["$slice"]])
+        if "$array" in value:
+            dtype = _check_dtype(str(value["dtype"]))
+            shape = tuple(int(s) for s in value["shape"])
+            if any(s < 0 for s in shape):
+                raise RemoteUnavailable("the kernel sent a negative shape")
+            if value.get("text"):
+                items = [str(x) if dtype.kind == "U" else base64.b64decode(str(x)) for x in value["$array"]]
+                a = np.array(items, dtype=dtype).reshape(shape)
+            else:
+                raw = base64.b64decode(str(value["$array"]))
+                if len(raw) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+                    raise RemoteUnavailable("the kernel sent an array whose bytes do not match its shape")
+                a = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+            if value.get("scalar"):
+                return a[()]
+            if value.get("tensor"):
+                import keras
+
+                return keras.ops.convert_to_tensor(a)
+            return a
+        raise RemoteUnavailable(f"the kernel sent an unknown value {sorted(value)[:3]}")
+
+    def encode(self, value, depth: int = 0):
+        """A grader-side value as plain data for the kernel (never a grader object)."""
+        if depth > 50:
+            raise TypeError("the grader cannot send a value nested this deep")
+        t = type(value)
+        if isinstance(value, Remote):
+            if value._channel is not self:
+                raise TypeError("a handle from another kernel")
+            return {"$h": value._id}
+        if isinstance(value, RemoteName):
+            return {"$name": value._name}
+        if isinstance(value, KernelHelper):
+            return {"$code": value.source, "name": value.name}
+        if isinstance(value, KerasTarget):
+            return {"$keras": value.name}
+        if isinstance(value, np.random.Generator):
+            return {"$generator": self.encode(value.bit_generator.state, depth + 1)}
+        if value is None or t in (bool, str):
+            return value
+        if t is int:
+            return value if abs(value) < 2**53 else {"$int": str(value)}
+        if t is float:
+            return value if np.isfinite(value) else {"$float": repr(value)}
+        if t is complex:
+            return {"$complex": [repr(value.real), repr(value.imag)]}
+        if t is bytes:
+            return {"$bytes": base64.b64encode(value).decode()}
+        if t in (list, tuple):
+            items = [self.encode(v, depth + 1) for v in value]
+            return items if t is list else {"$tuple": items}
+        if t is range:
+            return self.encode(list(value), depth)
+        if t is dict:
+            return {"$dict": [[self.encode(k, depth + 1), self.encode(v, depth + 1)] for k, v in value.items()]}
+        if t is slice:
+            return {"$slice": [self.encode(value.start), self.encode(value.stop), self.encode(value.step)]}
+        if isinstance(value, (np.generic, np.ndarray)) and np.asarray(value).dtype.kind in "biufcUS":
+            return _array_payload(np.asarray(value), scalar=isinstance(value, np.generic))
+        if t.__name__ == "KerasTensor" and t.__module__.startswith("keras"):
+            history = getattr(value, "_keras_history", None)
+            layer = getattr(history, "operation", None) or (history[0] if history else None)
+            if type(layer).__name__ != "InputLayer":
+                raise TypeError("the grader can send keras.Input tensors only, not a tensor computed from one")
+            self.twins[id(value)] = value  # keeps the id unique while the test runs
+            shape = [None if d is None else int(d) for d in value.shape[1:]]
+            return {"$input": id(value), "shape": shape, "dtype": str(value.dtype)}
+        if t.__module__.split(".")[0] in _TENSOR_MODULES:
+            import keras
+
+            if keras.ops.is_tensor(value):
+                return _array_payload(np.asarray(keras.ops.convert_to_numpy(value)), tensor=True)
+        raise TypeError(
+            f"the grader cannot send a {t.__module__}.{t.__qualname__} to the student's kernel "
+            "(plain data, arrays and tensors only; build objects there with cu.checks.in_student_kernel)"
+        )
+
+    def call(self, target, args, kwargs):
+        sent_args = [self.encode(a) for a in args]
+        sent_kwargs = {str(k): self.encode(v) for k, v in kwargs.items()}
+        reply = self.request({"op": "call", "target": self.encode(target), "args": sent_args, "kwargs": sent_kwargs})
+        for key, new in (reply.get("args") or {}).items():  # arrays and generators the call changed in place
+            old = args[int(key)] if str(key).isdigit() and int(key) < len(args) else kwargs.get(key)
+            if isinstance(old, np.random.Generator) and isinstance(new, dict) and "$generator" in new:
+                try:
+                    old.bit_generator.state = self.decode(new["$generator"])
+                except (TypeError, ValueError, KeyError):
+                    raise RemoteUnavailable("the kernel sent back a broken random generator state") from None
+                continue
+            if isinstance(old, np.ndarray):
+                new = self.decode(new)
+                if isinstance(new, np.ndarray) and new.shape == old.shape and old.flags.writeable:
+                    old[...] = new.astype(old.dtype, copy=False)
+        return self.decode(reply["ok"])
+
+    def op(self, kind: str, target=None, **fields):
+        req = {"op": kind, **{k: self.encode(v) if k in ("value", "key") else v for k, v in fields.items()}}
+        if target is not None:
+            req["target"] = self.encode(target)
+        return self.decode(self.request(req)["ok"])
+
+
+def _array_payload(a: np.ndarray, scalar: bool = False, tensor: bool = False) -> dict:
+    out = {"dtype": a.dtype.str, "shape": list(a.shape)}
+    if a.dtype.kind in "US":
+        out["$array"] = [str(x) if a.dtype.kind == "U" else base64.b64encode(x).decode() for x in a.ravel().tolist()]
+        out["text"] = True
+    else:
+        out["$array"] = base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
+    if scalar:
+        out["scalar"] = True
+    if tensor:
+        out["tensor"] = True
+    return out
+
+
+class Remote:
+    """An object that lives in the student's kernel: every use is a request, every answer plain data."""
+
+    __slots__ = ("_channel", "_id", "_type", "_mro")
+
+    def __init__(self, channel: Channel, hid: int, type_name: str):
+        object.__setattr__(self, "_channel", channel)
+        object.__setattr__(self, "_id", hid)
+        object.__setattr__(self, "_type", type_name)
+        object.__setattr__(self, "_mro", None)
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        try:
+            return self._channel.op("getattr", self, name=name)
+        except AttributeError as err:
+            raise AttributeError(str(err)) from None
+
+    def __setattr__(self, name, value):
+        self._channel.op("setattr", self, name=name, value=value)
+
+    def __call__(self, *args, **kwargs):
+        return self._channel.call(self, args, kwargs)
+
+    def __getitem__(self, key):
+        return self._channel.op("getitem", self, key=key)
+
+    def __len__(self):
+        return int(self._channel.op("len", self))
+
+    def __iter__(self):
+        return iter(self._channel.op("list", self))
+
+    def __array__(self, dtype=None, copy=None):
+        a = np.asarray(self._channel.op("array", self))
+        return a.astype(dtype) if dtype is not None else a
+
+    def __float__(self):
+        return float(self._channel.op("float", self))
+
+    def __int__(self):
+        return int(self._channel.op("int", self))
+
+    def __index__(self):
+        return int(self._channel.op("index", self))
+
+    def __bool__(self):
+        return bool(self._channel.op("bool", self))
+
+    def __repr__(self):
+        return str(self._channel.op("repr", self))[:2000]
+
+    def __str__(self):
+        return str(self._channel.op("str", self))[:2000]
+
+    def __eq__(self, other):  # compared here, on a copy: the other side is never sent
+        return np.asarray(self) == other
+
+    def __hash__(self):
+        return hash((id(self._channel), self._id))
+
+    def _type_names(self) -> list[str]:
+        if self._mro is None:
+            names = self._channel.op("type", self)
+            object.__setattr__(self, "_mro", [str(n) for n in names] if isinstance(names, list) else [self._type])
+        return self._mro
+
+    @property
+    def __name__(self):  # a function's name, for messages
+        return str(self._channel.op("getattr", self, name="__name__"))
+
+
+class KerasTarget:
+    """``keras.<name>`` of the kernel (a model built there from the student's layers)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+
+def _has_remote(value, depth: int = 0) -> bool:
+    if isinstance(value, Remote):
+        return True
+    if depth < 6 and isinstance(value, (list, tuple)):
+        return any(_has_remote(v, depth + 1) for v in value)
+    if depth < 6 and isinstance(value, dict):
+        return any(_has_remote(v, depth + 1) for v in value.values())
+    return False
+
+
+def _keras_for(channel: Channel):
+    """The grader's ``keras`` with ``keras.Model(inputs, outputs)`` built in the kernel when the outputs
+    live there (the student's block applied to ``keras.Input``s, which are mirrored there)."""
+    import keras as real
+
+    class _ModelMeta(type):
+        def __call__(cls, *args, **kwargs):
+            if _has_remote((args, kwargs)):
+                return channel.call(KerasTarget("Model"), args, kwargs)
+            return real.Model(*args, **kwargs)
+
+        def __instancecheck__(cls, obj):
+            return builtins.isinstance(obj, real.Model)
+
+        def __subclasscheck__(cls, sub):
+            return builtins.issubclass(sub, real.Model)
+
+    class Model(metaclass=_ModelMeta):
+        __course_real__ = real.Model
+
+    wrapper = types.ModuleType("keras")
+    wrapper.__dict__.update(vars(real))
+    wrapper.Model = Model
+    wrapper.__course_real__ = real
+    return wrapper
+
+
+class RemoteName:
+    """A name in the kernel's namespace, sent by name (the helper of :func:`in_student_kernel` uses it)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+
+class KernelHelper:
+    """A measuring helper of a test cell that must run beside the student's code (its source is sent)."""
+
+    def __init__(self, name: str, source: str, channel: Channel):
+        self.name, self.source, self.channel = name, source, channel
+
+    def __call__(self, *args, **kwargs):
+        return self.channel.call(self, args, kwargs)
+
+
+# --------------------------------------------------------------------------- type and isinstance
+
+
+def _stand_in(names: list[str]) -> type:
+    """A class standing for a remote object's type: the grader's own class where it can import it."""
+    for full in names:
+        module, _, qual = full.rpartition(".")
+        if module.split(".")[0] in ("builtins", "numpy", "keras", "tensorflow", "torch", "collections"):
+            mod = sys.modules.get(module)
+            obj = mod
+            for part in qual.split(".") if mod else []:
+                obj = getattr(obj, part, None)
+            if isinstance(obj, type):
+                return obj
+        break
+    module, _, qual = names[0].rpartition(".") if names else ("", "", "?")
+    return type(qual.split(".")[-1], (), {"__module__": module, "__qualname__": qual, "__course_remote__": True})
+
+
+def _judge_type(*args):
+    if len(args) == 1 and isinstance(args[0], Remote):
+        return _stand_in(args[0]._type_names())
+    return builtins.type(*args)
+
+
+def _class_names(cls) -> set[str]:
+    out = set()
+    for c in cls if isinstance(cls, tuple) else (cls,):
+        c = getattr(c, "__course_real__", c)
+        if isinstance(c, tuple):
+            out |= _class_names(c)
+        elif isinstance(c, type):
+            out.add(f"{c.__module__}.{c.__qualname__}")
+            # keras exports classes under keras.layers.X, defined in keras.src...: match by the defining name
+    return out
+
+
+def _real_classes(cls):
+    """``type`` in the grader's namespace is :func:`_judge_type`; in a class tuple it means ``type``."""
+    if cls is _judge_type:
+        return builtins.type
+    if builtins.isinstance(cls, tuple):
+        return tuple(_real_classes(c) for c in cls)
+    return cls
+
+
+def _judge_isinstance(obj, cls):
+    cls = _real_classes(cls)
+    if isinstance(obj, Remote):
+        return bool(_class_names(cls) & set(obj._type_names()))
+    return builtins.isinstance(obj, cls)
+
+
+# --------------------------------------------------------------------------- the notebook's plan
+
+
+def _parse(source: str) -> ast.Module:
+    lines = [("pass  # " + ln) if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines()]
+    return ast.parse("\n".join(lines))
+
+
+def _stores(node) -> set[str]:
+    out = set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            out.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            out.add(n.name)
+    return out
+
+
+def _loads(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def plan_notebook(nb) -> dict:
+    """What the grader runs itself, per cell of the official notebook.
+
+    Returns ``{"student": names the answer cells define, "tainted": names whose value comes from the
+    student's code, "steps": {cell index: [("slice", code) | ("test", code)]}, "kernel": {cell index:
+    code}}``. ``kernel`` holds the statements of a test cell that later cells of the notebook use
+    (a helper function, a variable): they also run in the kernel, from the visible part only.
+    """
+    from .notebooks import cell_kind
+
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        try:
+            tree = _parse(cell.source)
+        except SyntaxError:
+            tree = ast.Module(body=[], type_ignores=[])
+        kind = cell_kind(cell)
+        cells.append((i, "answer" if kind == "solution" else ("test" if kind == "tests" else "code"), tree, cell))
+    student: set[str] = set()
+    for _, kind, tree, _ in cells:
+        if kind == "answer":
+            for stmt in tree.body:
+                if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    student |= _stores(stmt)
+    tainted = set(student)
+    candidates = []  # (cell index, stmt, pure)
+    test_loads: list[set[str]] = []
+    for i, kind, tree, _ in cells:
+        for stmt in tree.body:
+            if kind == "answer":
+                continue
+            if kind == "test":
+                tainted -= _stores(stmt) - student
+                continue
+            if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+                tainted -= _stores(stmt) - student
+                candidates.append((i, stmt, True))
+                continue
+            if _loads(stmt) & tainted:
+                tainted |= _stores(stmt)
+                candidates.append((i, stmt, False))
+            else:
+                tainted -= _stores(stmt)
+                candidates.append((i, stmt, True))
+        if kind == "test":
+            test_loads.append(_loads(tree))
+    needed = set().union(*test_loads) if test_loads else set()
+    keep = []
+    for i, stmt, pure in reversed(candidates):
+        stores = _stores(stmt)
+        if pure and (isinstance(stmt, (ast.Import, ast.ImportFrom)) or stores & needed):
+            keep.append((i, stmt))
+            needed |= _loads(stmt)
+    keep.reverse()
+    steps: dict[int, list] = {}
+    for i, stmt in keep:
+        steps.setdefault(i, []).append(("slice", ast.get_source_segment(_source_of(nb, i), stmt) or ast.unparse(stmt)))
+    later_loads: set[str] = set()
+    kernel: dict[int, str] = {}
+    for i, kind, tree, cell in reversed(cells):
+        if kind == "test":
+            steps.setdefault(i, []).append(("test", cell.source))
+            visible = _visible_part(cell.source)
+            try:
+                vtree = _parse(visible)
+            except SyntaxError:
+                vtree = ast.Module(body=[], type_ignores=[])
+            wanted = [s for s in vtree.body if _stores(s) & later_loads and not _loads(s) & student - _stores(s)]
+            wanted = [s for s in vtree.body if _stores(s) & later_loads]
+            if wanted:
+                kernel[i] = "\n".join(ast.get_source_segment(visible, s) or ast.unparse(s) for s in wanted)
+        else:
+            later_loads |= _loads(tree)
+    return {"student": student, "tainted": tainted, "steps": steps, "kernel": kernel}
+
+
+def _source_of(nb, i: int) -> str:
+    src = nb.cells[i].source
+    return "\n".join(("pass  # " + ln) if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines())
+
+
+def _visible_part(source: str) -> str:
+    out, hidden = [], False
+    for line in source.splitlines():
+        if line.strip() == "### BEGIN HIDDEN TESTS":
+            hidden = True
+        elif line.strip() == "### END HIDDEN TESTS":
+            hidden = False
+        elif not hidden:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _hidden_lines(source: str) -> set[int]:
+    lines, hidden = set(), False
+    for n, line in enumerate(source.splitlines(), start=1):
+        if line.strip() == "### BEGIN HIDDEN TESTS":
+            hidden = True
+        elif line.strip() == "### END HIDDEN TESTS":
+            hidden = False
+        elif hidden:
+            lines.add(n)
+    return lines
+
+
+class _SeedRandom(ast.NodeTransformer):
+    """``np.random.default_rng(3)`` -> ``__judge_rng__(3)`` in the hidden part of the grader's copy of a test
+    cell: the visible checks stay what the learner saw, the hidden ones draw inputs fixed at grading time.
+    Only literal seeds: ``default_rng(seed)`` with a variable is a reference repeating what the exercise's
+    own algorithm does with its ``seed`` argument, and must stay as it is."""
+
+    def __init__(self, lines: set[int]):
+        self.lines = lines
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if (
+            node.lineno in self.lines
+            and node.args
+            and all(isinstance(a, ast.Constant) and type(a.value) is int for a in node.args)
+            and isinstance(f, ast.Attribute)
+            and f.attr == "default_rng"
+            and isinstance(f.value, ast.Attribute)
+            and f.value.attr == "random"
+        ):
+            node.func = ast.copy_location(ast.Name("__judge_rng__", ast.Load()), f)
+        return node
+
+
+# --------------------------------------------------------------------------- check_uses_none_of, trusted
+
+
+def _static_function(name: str, answer_sources: list[str], modules: dict) -> types.FunctionType | None:
+    """The student's function ``name`` rebuilt here from the submitted text (compiled, never run).
+
+    Its globals hold the notebook's modules, the other functions of the answer cells (rebuilt the same
+    way) and, for other names the answer cells assign, a stand-in whose ``__module__`` is the first
+    forbidden-looking module the assignment's right-hand side mentions.
+    """
+    scope: dict = dict(modules)
+    funcs: dict[str, types.CodeType] = {}
+    for src in answer_sources:
+        try:
+            tree = _parse(src)
+        except SyntaxError:
+            continue
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                mod = compile(ast.Module(body=[stmt], type_ignores=[]), "<answer>", "exec")
+                funcs[stmt.name] = next(c for c in mod.co_consts if isinstance(c, types.CodeType))
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for a in stmt.names:
+                    target = (a.asname or a.name).split(".")[0]
+                    source_module = stmt.module if isinstance(stmt, ast.ImportFrom) else a.name
+                    if isinstance(stmt, ast.ImportFrom) or a.asname:
+                        stub = types.SimpleNamespace(__module__=source_module or "?")
+                        scope[target] = (
+                            types.ModuleType(source_module) if not isinstance(stmt, ast.ImportFrom) else stub
+                        )
+                    else:
+                        scope[target] = types.ModuleType(a.name.split(".")[0])
+            else:
+                names = sorted(_loads(stmt))
+                origin = next(
+                    (
+                        getattr(scope.get(n), "__name__", None) or getattr(scope.get(n), "__module__", None)
+                        for n in names
+                        if isinstance(scope.get(n), (types.ModuleType, types.SimpleNamespace))
+                    ),
+                    None,
+                )
+                for target in _stores(stmt):
+                    scope[target] = types.SimpleNamespace(__module__=str(origin or "__main__"))
+    for fname, code in funcs.items():
+        scope[fname] = types.FunctionType(code, scope, fname)
+    return scope.get(name) if isinstance(scope.get(name), types.FunctionType) else None
+
+
+# --------------------------------------------------------------------------- the judge
+
+
+class Judge:
+    """Runs the test cells of one submission here, against its kernel (one instance per submission)."""
+
+    def __init__(self, nb, plan: dict, run_code, *, seed: int, answer_sources: list[str], root: str | None = None):
+        self.nb, self.plan, self.seed = nb, plan, int(seed)
+        self.channel = Channel(run_code)
+        self.answer_sources = answer_sources
+        self.ns: dict = {"__name__": "__main__", "__builtins__": self._builtins()}
+        self.ns["__judge_rng__"] = self._rng
+        self.ns["cu"] = self._course_utils()
+        self._protected = {k: self.ns[k] for k in ("__builtins__", "__judge_rng__", "cu")}
+        self._done_slices: set[int] = set()
+        self._keras = None
+
+    # namespace ------------------------------------------------------------
+    def _builtins(self) -> dict:
+        b = dict(vars(builtins))
+        b["type"] = _judge_type
+        b["isinstance"] = _judge_isinstance
+        return b
+
+    def _rng(self, seed=None, *rest):
+        if seed is None:
+            return np.random.default_rng(None)
+        parts = [self.seed] + [int(s) for s in np.atleast_1d(np.asarray(seed, dtype=np.int64))]
+        return np.random.default_rng(parts)
+
+    def _course_utils(self):
+        import course_utils
+        import course_utils.checks as real
+
+        # the checks, loaded afresh with the grader's type() and isinstance(), which know remote objects
+        checks = types.ModuleType("course_utils.checks")
+        checks.__dict__.update({"__builtins__": self._builtins(), "__name__": "course_utils.checks"})
+        exec(compile(Path(real.__file__).read_text(encoding="utf-8"), real.__file__, "exec"), checks.__dict__)  # noqa: S102
+        real = checks
+        checks = types.ModuleType("course_utils.checks")
+        checks.__dict__.update(vars(real))
+        judge = self
+
+        def check_uses_none_of(function, forbidden, *, name, hint=None):
+            if isinstance(function, Remote):
+                fname = function.__name__
+                rebuilt = _static_function(fname, judge.answer_sources, judge._modules())
+                if rebuilt is None:
+                    real._fail(name, [f"{fname} is not a function defined in your answer cells"], hint)
+                function = rebuilt
+            return real.check_uses_none_of(function, forbidden, name=name, hint=hint)
+
+        def in_student_kernel(fn):
+            source = judge._function_source(fn)
+            return KernelHelper(fn.__name__, source, judge.channel)
+
+        def to_numpy(value):
+            if isinstance(value, Remote):
+                return np.asarray(value)
+            return real.to_numpy(value)
+
+        checks.check_uses_none_of = check_uses_none_of
+        checks.in_student_kernel = in_student_kernel
+        checks.to_numpy = to_numpy
+        cu = types.ModuleType("course_utils")
+        cu.__dict__.update(vars(course_utils))
+        cu.checks = checks
+        cu.to_numpy = to_numpy
+        return cu
+
+    def _modules(self) -> dict:
+        return {k: v for k, v in self.ns.items() if isinstance(v, types.ModuleType)}
+
+    def _function_source(self, fn) -> str:
+        import inspect
+        import textwrap
+
+        src = textwrap.dedent(inspect.getsource(fn))
+        tree = ast.parse(src)
+        node = tree.body[0]
+        node.decorator_list = []
+        return ast.unparse(node)
+
+    # running --------------------------------------------------------------
+    def _exec(self, code: str, filename: str, seeded: bool) -> None:
+        tree = _parse(code)
+        if seeded:
+            tree = ast.fix_missing_locations(_SeedRandom(_hidden_lines(code)).visit(tree))
+        linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+        try:
+            exec(compile(tree, filename, "exec"), self.ns)  # noqa: S102 - the official notebook's own code
+        finally:
+            self.ns.update(self._protected)  # `import course_utils as cu` in a set-up cell: still the judge's cu
+            real_keras = sys.modules.get("keras")
+            if real_keras is not None and self.ns.get("keras") is real_keras:
+                if self._keras is None:
+                    self._keras = _keras_for(self.channel)
+                self.ns["keras"] = self._keras
+
+    def run_slices_before(self, index: int) -> None:
+        """Run the official statements (not the student's) that tests after cell ``index`` need."""
+        for i in sorted(self.plan["steps"]):
+            if i >= index or i in self._done_slices:
+                continue
+            self._done_slices.add(i)
+            for kind, code in self.plan["steps"][i]:
+                if kind == "slice":
+                    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                        try:
+                            self._exec(code, f"<notebook cell {i}>", seeded=False)
+                        except Exception:  # noqa: BLE001 - a test that needs it then fails by name
+                            pass
+
+    def _fetch_student_names(self, code: str) -> None:
+        wanted = sorted(_loads(_parse(code)) & (self.plan["student"] | self.plan["tainted"]))
+        for name in wanted:
+            self.ns.pop(name, None)
+            try:
+                self.ns[name] = self.channel.op("get", name=name)
+            except NameError:
+                pass  # not defined by the submission: the test fails with a NameError, as in the kernel
+
+    def run_test(self, index: int, source: str, timeout: float) -> dict:
+        """Run test cell ``index`` here; returns ``{"status", "error", "stdout", "hidden", "judged"}``."""
+        start = time.monotonic()
+        self.channel.deadline = start + timeout
+        self.run_slices_before(index + 1)
+        out = io.StringIO()
+        filename = f"<test cell {index}>"
+        result = {"status": "ok", "error": None, "stdout": "", "hidden": False, "judged": True}
+        try:
+            with contextlib.redirect_stdout(out):
+                self._fetch_student_names(source)
+                self._exec(source, filename, seeded=True)
+        except RemoteTimeout as err:
+            result.update(status="timeout", error=("Timeout", str(err)))
+        except RemoteUnavailable as err:
+            result.update(status="error", error=("GraderChannel", str(err)))
+        except Exception as err:  # noqa: BLE001 - the verdict
+            student = getattr(err, "__course_student__", None)
+            ename = student[0] if student else type(err).__name__
+            evalue = student[1] if student else str(err)
+            result.update(status="error", error=(ename, evalue))
+            hidden = _hidden_lines(source)
+            lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == filename]
+            result["hidden"] = bool(lines) and lines[-1] in hidden
+        finally:
+            self.channel.deadline = None
+            self.channel.twins.clear()
+            self.channel.remotes.clear()
+            if result["status"] != "timeout":
+                try:
+                    self.channel.request({"op": "release"})
+                except Exception:  # noqa: BLE001
+                    pass
+        result["stdout"] = out.getvalue()[-20_000:]
+        result["requests"] = self.channel.requests
+        result["seconds"] = round(time.monotonic() - start, 2)
+        return result
