@@ -1193,6 +1193,15 @@ def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict |
             ]
         )
     _write_atomic(out / "grades.csv", buf.getvalue())
+    seeds = sorted({int(r["judge_seed"]) for r in records if "judge_seed" in r})
+    if seeds:  # where the verdicts were decided, and on which draw of the hidden tests' inputs
+        meta = {
+            **(meta or {}),
+            "verdicts": "in the grader (outside the kernel)",
+            "judge_seed": seeds[0] if len(seeds) == 1 else seeds,
+        }
+    elif records:
+        meta = {**(meta or {}), "verdicts": "in the student's kernel"}
     payload = {
         "assignment": assignment["name"],
         "max_total": sum(t["points"] for t in assignment["tests"] if not t["manual"]),
@@ -1390,8 +1399,6 @@ def grade_batch(
             "assignment_version": spec["version"],
             "grader_version": grader,
             "seed": int(seed),
-            "verdicts": "in the student's kernel" if in_kernel_checks else "in the grader (outside the kernel)",
-            "judge_seed": opts["judge_seed"],
         }
     finally:
         book.close()

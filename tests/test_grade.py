@@ -206,7 +206,7 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
                 "get_ipython().input_transformers_cleanup.append(_neuter)\n" + WRONG
             ),
             0,
-            {"error"},
+            {"failed"},  # the test cells run in the grader: the transformer never sees them; the answer is wrong
         ),
         "edited_visible_test": (_with_answer(WRONG, edit_test), 0, {"tampered"}),
         "deleted_test": (_with_answer(WRONG, delete_test), 0, {"tampered"}),

@@ -46,7 +46,7 @@ ANSWERS = {
     "kim": SIGNATURE + "    return (n + 2 * p - f) // s + 1\n",
     "lee": SIGNATURE + "    raise NotImplementedError\n",
 }
-KWARGS = {"workers": 2, "timeout_cell": 20, "timeout_notebook": 120, "progress": False}
+KWARGS = {"workers": 2, "timeout_cell": 20, "timeout_notebook": 120, "progress": False, "judge_seed": 11}
 
 
 def _write_class(folder: Path) -> None:
@@ -138,7 +138,7 @@ def test_a_rerun_resumes_and_regrades_only_what_changed(graded, tmp_path):
 def test_sigkill_in_the_middle_loses_nothing_and_grades_nothing_twice(graded, tmp_path):
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "course_tools", "grade", str(graded["subs"]), "--assignment", "00", "--out", str(out)]
-    cmd += ["--workers", "2", "--timeout-cell", "20", "--timeout-notebook", "120"]
+    cmd += ["--workers", "2", "--timeout-cell", "20", "--timeout-notebook", "120", "--judge-seed", "11"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done_before: dict = {}
     deadline = time.monotonic() + 240
@@ -218,7 +218,7 @@ def test_four_shards_merged_equal_one_run(graded, tmp_path):
     import yaml
 
     recipes = ROOT / "docs" / "recipes"
-    env = _recipe_env(SUBMISSIONS=str(graded["subs"]), OUT=str(tmp_path), PYTHON=sys.executable)
+    env = _recipe_env(SUBMISSIONS=str(graded["subs"]), OUT=str(tmp_path), PYTHON=sys.executable, JUDGE_SEED="11")
     slurm = subprocess.run(
         ["bash", str(recipes / "grade_slurm.sh")],
         env=dict(env, SLURM_ARRAY_TASK_ID="1", SLURM_ARRAY_TASK_COUNT="4"),
@@ -235,7 +235,7 @@ def test_four_shards_merged_equal_one_run(graded, tmp_path):
     assert declared["SHARDS"] == str(job["spec"]["completions"])
     # The pod's environment as the Job declares it, pointed at this test's folders and 4 shards.
     pod_env = {**env, **declared, "ASSIGNMENT": "00", "SHARDS": "4", "SUBMISSIONS": env["SUBMISSIONS"]}
-    pod_env.update(OUT=str(tmp_path), JOB_COMPLETION_INDEX="1")
+    pod_env.update(OUT=str(tmp_path), JOB_COMPLETION_INDEX="1", JUDGE_SEED="11")
     k8s = subprocess.run(
         [*container["command"], *container["args"]], env=pod_env, cwd=ROOT, capture_output=True, text=True, timeout=300
     )

@@ -27,6 +27,8 @@ TOOLS = {
     "export",
     "grade",
     "gradebook",
+    "judge",
+    "judge_kernel",
     "lab",
     "notebooks",
     "release",

@@ -13,5 +13,8 @@ SUBMISSIONS=${SUBMISSIONS:-submissions}
 OUT=${OUT:-grades}
 K=${SLURM_ARRAY_TASK_ID:?submit with sbatch --array=1-N}
 N=${SLURM_ARRAY_TASK_COUNT:?submit with sbatch --array=1-N}
+# JUDGE_SEED: one number for every shard, picked after the deadline, so the whole class gets the same
+# hidden-test inputs (unset: each shard draws its own; grades.json then lists several seeds).
 "$PYTHON" -m course_tools grade "$SUBMISSIONS" --assignment "$ASSIGNMENT" \
-    --shard "$K/$N" --out "$OUT/shard-$K" --workers "${SLURM_CPUS_PER_TASK:-2}"
+    --shard "$K/$N" --out "$OUT/shard-$K" --workers "${SLURM_CPUS_PER_TASK:-2}" \
+    ${JUDGE_SEED:+--judge-seed "$JUDGE_SEED"}
