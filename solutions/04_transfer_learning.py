@@ -217,9 +217,7 @@ base.trainable = False
 # Check that freeze_up_to freezes exactly the layers before the named one, on a fully frozen model.
 @cu.checks.in_student_kernel  # the model is built where your code runs
 def _new_probe():
-    import course_utils
-
-    return course_utils.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
+    return cu.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
 
 
 @cu.checks.in_student_kernel  # reads the model where it lives; returns plain data
@@ -526,9 +524,7 @@ print(f"{sum(int(np.prod(w.shape)) for w in face_model.trainable_weights):,} tra
 def _frozen_transfer_model():
     import keras
 
-    import course_utils
-
-    base = course_utils.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
+    base = cu.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
     inp = keras.Input(shape=(32, 32, 3))
     out = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling2D()(base(inp, training=False)))
     model = keras.Model(inp, out)
