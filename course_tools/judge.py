@@ -206,8 +206,6 @@ class Channel:
             if value._channel is not self:
                 raise TypeError("a handle from another kernel")
             return {"$h": value._id}
-        if isinstance(value, RemoteName):
-            return {"$name": value._name}
         if isinstance(value, KernelHelper):
             return {"$code": value.source, "name": value.name}
         if isinstance(value, KerasTarget):
@@ -409,13 +407,6 @@ def _keras_for(channel: Channel):
     return wrapper
 
 
-class RemoteName:
-    """A name in the kernel's namespace, sent by name (the helper of :func:`in_student_kernel` uses it)."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-
 class KernelHelper:
     """A measuring helper of a test cell that must run beside the student's code (its source is sent)."""
 
@@ -574,7 +565,6 @@ def plan_notebook(nb) -> dict:
                 vtree = _parse(visible)
             except SyntaxError:
                 vtree = ast.Module(body=[], type_ignores=[])
-            wanted = [s for s in vtree.body if _stores(s) & later_loads and not _loads(s) & student - _stores(s)]
             wanted = [s for s in vtree.body if _stores(s) & later_loads]
             if wanted:
                 kernel[i] = "\n".join(ast.get_source_segment(visible, s) or ast.unparse(s) for s in wanted)
@@ -692,7 +682,7 @@ def _static_function(name: str, answer_sources: list[str], modules: dict) -> typ
 class Judge:
     """Runs the test cells of one submission here, against its kernel (one instance per submission)."""
 
-    def __init__(self, nb, plan: dict, run_code, *, seed: int, answer_sources: list[str], root: str | None = None):
+    def __init__(self, nb, plan: dict, run_code, *, seed: int, answer_sources: list[str]):
         self.nb, self.plan, self.seed = nb, plan, int(seed)
         self.channel = Channel(run_code)
         self.answer_sources = answer_sources
@@ -710,7 +700,7 @@ class Judge:
         b["isinstance"] = _judge_isinstance
         return b
 
-    def _rng(self, seed=None, *rest):
+    def _rng(self, seed=None):
         if seed is None:
             return np.random.default_rng(None)
         parts = [self.seed] + [int(s) for s in np.atleast_1d(np.asarray(seed, dtype=np.int64))]

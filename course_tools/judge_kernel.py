@@ -108,8 +108,6 @@ class Server:
             return value
         if "$h" in value:
             return self.handles[value["$h"]]
-        if "$name" in value:
-            return self.namespace()[value["$name"]]
         if "$tuple" in value:
             return tuple(self.decode(v) for v in value["$tuple"])
         if "$dict" in value:
