@@ -1371,9 +1371,8 @@ def grade_batch(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(todo), desc=f"grading {spec['name']}", unit="nb", disable=not progress)
-        import multiprocessing
 
-        ctx = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+        ctx = _pool_context(judging=bool(opts.get("judge")))
         z = start_zygote(spec["grading"], fast=fast, seed=seed) if preload and todo else None
         opts["zygote"] = z["socket"] if z else None
 
@@ -1453,6 +1452,27 @@ def _sweep_stale() -> None:
                 sandbox.unmount(str(kdir))
         shutil.rmtree(base, ignore_errors=True)
     sandbox.sweep_cgroups()
+
+
+def _pool_context(judging: bool):
+    """The multiprocessing context of the grading workers.
+
+    Workers that only drive kernels are forked from the grader (cheap). Workers that judge run the test
+    cells' Keras references themselves, and a process forked from one that has already run parallel
+    PyTorch or TensorFlow code hangs in its first parallel operation (libgomp's thread team and TF's
+    thread pools do not survive ``fork``: measured, a worker stuck in ``gomp_team_barrier_wait_end``
+    when the grader had trained a model before the batch). So judging workers come from a fork server:
+    a clean Python, started once per grader, that has imported Keras and never ran an operation.
+    """
+    import multiprocessing
+
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    if not judging:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["keras", "course_utils.checks", "course_tools.judge"])
+    return ctx
 
 
 def _worker_start(judging: bool, fast: bool = True) -> None:

@@ -496,6 +496,63 @@ def _loads(node) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def _free_loads(tree) -> set[str]:
+    """The names a cell reads before its own statements set them (a test's inputs from earlier cells).
+
+    Names local to a function, lambda or comprehension of the cell are not inputs (``symtable``);
+    a loop's target is set before its body reads it.
+    """
+    import symtable
+
+    try:
+        table = symtable.symtable(ast.unparse(tree), "<cell>", "exec")
+    except SyntaxError:
+        return _loads(tree)
+    outer: set[str] = set()
+
+    def visit(t, top):
+        for sym in t.get_symbols():
+            if sym.is_referenced() and (top or sym.is_global()):
+                outer.add(sym.get_name())
+        for child in t.get_children():
+            visit(child, False)
+
+    visit(table, True)
+    bound: set[str] = set()
+    free: set[str] = set()
+
+    def walk(stmts):
+        for stmt in stmts:
+            if isinstance(stmt, (ast.For, ast.AsyncFor)):
+                free.update(_loads(stmt.iter) - bound)
+                bound.update(_stores(stmt.target))
+                walk(stmt.body + stmt.orelse)
+            elif isinstance(stmt, (ast.If, ast.While)):
+                free.update(_loads(stmt.test) - bound)
+                walk(stmt.body + stmt.orelse)
+            elif isinstance(stmt, ast.Try):
+                walk(stmt.body)
+                for handler in stmt.handlers:
+                    if handler.type is not None:
+                        free.update(_loads(handler.type) - bound)
+                    if handler.name:
+                        bound.add(handler.name)
+                    walk(handler.body)
+                walk(stmt.orelse + stmt.finalbody)
+            elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+                for item in stmt.items:
+                    free.update(_loads(item.context_expr) - bound)
+                    if item.optional_vars is not None:
+                        bound.update(_stores(item.optional_vars))
+                walk(stmt.body)
+            else:
+                free.update(_loads(stmt) - bound)
+            bound.update(_stores(stmt))
+
+    walk(tree.body)
+    return free & outer
+
+
 def plan_notebook(nb) -> dict:
     """What the grader runs itself, per cell of the official notebook.
 
@@ -523,8 +580,7 @@ def plan_notebook(nb) -> dict:
                 if not isinstance(stmt, (ast.Import, ast.ImportFrom)):
                     student |= _stores(stmt)
     tainted = set(student)
-    candidates = []  # (cell index, stmt, pure)
-    test_loads: list[set[str]] = []
+    candidates = []  # (cell index, stmt, pure), or (cell index, None, names a test cell reads before it sets them)
     for i, kind, tree, _ in cells:
         for stmt in tree.body:
             if kind == "answer":
@@ -543,10 +599,14 @@ def plan_notebook(nb) -> dict:
                 tainted -= _stores(stmt)
                 candidates.append((i, stmt, True))
         if kind == "test":
-            test_loads.append(_loads(tree))
-    needed = set().union(*test_loads) if test_loads else set()
+            candidates.append((i, None, _free_loads(tree)))
+    # The backward slice: a statement is kept when a later test cell (or a kept statement) reads what it sets.
+    needed: set[str] = set()
     keep = []
     for i, stmt, pure in reversed(candidates):
+        if stmt is None:
+            needed |= pure
+            continue
         stores = _stores(stmt)
         if pure and (isinstance(stmt, (ast.Import, ast.ImportFrom)) or stores & needed):
             keep.append((i, stmt))
@@ -800,9 +860,9 @@ class Judge:
 
     def run_test(self, index: int, source: str, timeout: float) -> dict:
         """Run test cell ``index`` here; returns ``{"status", "error", "stdout", "hidden", "judged"}``."""
+        self.run_slices_before(index + 1)  # the official notebook's own statements: not the student's time
         start = time.monotonic()
         self.channel.deadline = start + timeout
-        self.run_slices_before(index + 1)
         out = io.StringIO()
         filename = f"<test cell {index}>"
         result = {"status": "ok", "error": None, "stdout": "", "hidden": False, "judged": True}

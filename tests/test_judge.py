@@ -9,6 +9,10 @@ hooks, Python's tracing and import machinery, objects that read the checker's fr
   honest one 20/20 and the blank one 0, and no line of a hidden test appears in any report;
 - with ``in_kernel_checks=True`` (the test cells run in the kernel, as in nbgrader), most of the
   same submissions do earn points they did not: the attacks are real.
+
+TensorFlow pass only: the attacks are on IPython and Python and the grader receives plain bytes
+whatever the backend; the judge's PyTorch paths are graded in tests/test_judge_notebooks.py (01,
+02, 08 on torch). One run keeps CI within its budget.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from course_tools.grade import grade_batch, load_assignment
 from course_tools.notebooks import cell_kind, read_notebook, write_notebook
 from course_tools.release import solution_paths
 from course_utils.config import project_root
+
+pytestmark = pytest.mark.backend("tensorflow")
 
 ROOT = project_root()
 NOTEBOOK = "01"
@@ -412,7 +418,6 @@ def test_no_hidden_test_reaches_a_report(judged):
     assert "HISTORY" in feedback
 
 
-@pytest.mark.backend("tensorflow")  # the attacks are on IPython and Python, not on a backend: one run is enough
 def test_the_attacks_work_when_the_checks_run_in_the_kernel(tmp_path):
     """The same corpus with nbgrader's model (test cells in the student's kernel): the attacks are real."""
     records, _ = _grade(tmp_path, "in_kernel", in_kernel=True)
