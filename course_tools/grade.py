@@ -1471,7 +1471,7 @@ def _pool_context(judging: bool):
     if not judging:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["keras", "course_utils.checks", "course_tools.judge"])
+    ctx.set_forkserver_preload(["course_tools.forkserver_init", "keras", "course_utils.checks", "course_tools.judge"])
     return ctx
 
 

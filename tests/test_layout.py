@@ -25,6 +25,7 @@ TOOLS = {
     "class_report",
     "execute",
     "export",
+    "forkserver_init",
     "grade",
     "gradebook",
     "judge",
