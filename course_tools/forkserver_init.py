@@ -7,23 +7,6 @@ the fork server asks the kernel for SIGKILL when its parent dies: a killed grade
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
-
-
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the grader died before prctl took effect
-            os._exit(1)
-    except (OSError, AttributeError):
-        pass
-
+from .grade import _die_with_parent
 
 _die_with_parent()

@@ -504,10 +504,7 @@ def _free_loads(tree) -> set[str]:
     """
     import symtable
 
-    try:
-        table = symtable.symtable(ast.unparse(tree), "<cell>", "exec")
-    except SyntaxError:
-        return _loads(tree)
+    table = symtable.symtable(ast.unparse(tree), "<cell>", "exec")
     outer: set[str] = set()
 
     def visit(t, top):
