@@ -6,6 +6,7 @@ Commands:
   check NOTEBOOK           run a notebook in a fresh kernel and print the per-exercise table
   test [--backend B]       run the test suite (both Keras backends by default)
   bench [...]              run solution notebooks, write benchmarks/results.json and results.md
+  bench --check            judge benchmarks/results.json against benchmarks/claims/*.toml
   grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md); resumes
   grade merge OUT1 ... --out MERGED   combine the gradebooks of `grade --shard K/N` runs
   grade report OUT         an HTML class report of a graded folder
@@ -81,8 +82,15 @@ def _cmd_test(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from .bench import run_benchmark
+    from .bench import check_claims, run_benchmark
+    from .claims import ClaimError
 
+    if args.check or args.update_claims:
+        try:
+            return check_claims(update=args.update_claims)
+        except ClaimError as err:
+            print(err, file=sys.stderr)
+            return 2
     return run_benchmark(
         notebooks=args.notebooks, backends=args.backends, modes=args.modes, timeout=args.timeout, extra=args.extra
     )
@@ -169,6 +177,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", nargs="*", default=["full", "fast"], choices=["full", "fast"])
     p.add_argument("--timeout", type=int, default=1800, help="seconds per notebook")
     p.add_argument("--extra", nargs="*", default=[], help="extra benchmark scripts in benchmarks/ to run")
+    p.add_argument(
+        "--check", action="store_true", help="run nothing: judge the committed results against the claims files"
+    )
+    p.add_argument(
+        "--update-claims", action="store_true", help="like --check, and write the verdicts into the results files"
+    )
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("outputs", help="fail if a notebook carries outputs")

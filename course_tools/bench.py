@@ -5,6 +5,11 @@ re-run are kept) and ``benchmarks/results.md`` (a table). Each notebook runs in 
 child process (and kernel) with ``KERAS_BACKEND``, ``COURSE_FAST`` and
 ``COURSE_REPORT_FILE`` set; metrics are what the notebook passed to
 :func:`course_utils.report`.
+
+Every full-mode entry also carries the verdicts of the notebook's claims
+(``benchmarks/claims/<stem>.toml``, see :mod:`course_tools.claims`): a ``claims`` list of
+``{name, statement, check, value, ok}``. ``bench --check`` judges the committed results against
+the current claims files and exits 1 naming every broken or unmeasured claim.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from pathlib import Path
 
 from course_utils.config import project_root
 
-from .release import solution_paths
+from .claims import load_claims
+from .claims import evaluate as evaluate_claim
+from .release import solution_paths, source_paths
 
-__all__ = ["run_benchmark", "run_one", "write_markdown"]
+__all__ = ["check_claims", "judge_claims", "run_benchmark", "run_one", "write_markdown"]
 
 
 def _machine() -> str:
@@ -31,6 +38,7 @@ def _machine() -> str:
 
 def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) -> dict:
     """Run one notebook in a child process; return wall time, peak memory, metrics and errors."""
+    notebook = Path(notebook).resolve()  # the child runs in a temporary folder
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         report_file = Path(tmp) / "report.jsonl"
         env = dict(
@@ -90,6 +98,24 @@ def _load(path: Path) -> dict:
     return {}
 
 
+def judge_claims(stem: str, backend: str, entry: dict, claims: dict) -> list[dict]:
+    """The verdicts of a notebook's claims on one full-mode result entry (those for this backend)."""
+    return [
+        evaluate_claim(claim, entry.get("metrics", {}), entry.get("wall_s"))
+        for claim in claims.get(stem, [])
+        if backend in claim.backends
+    ]
+
+
+def _claims_cell(entry: dict) -> str:
+    verdicts = entry.get("claims")
+    if verdicts is None:
+        return ""
+    broken = [v["name"] for v in verdicts if not v["ok"]]
+    held = len(verdicts) - len(broken)
+    return f"{held}/{len(verdicts)}" + (f" (broken: {', '.join(broken)})" if broken else "")
+
+
 def write_markdown(results: dict, path: Path) -> None:
     """Write the results as a Markdown table (one row per notebook, backend and mode)."""
     lines = [
@@ -98,8 +124,12 @@ def write_markdown(results: dict, path: Path) -> None:
         "Written by `python -m course_tools bench`; measured, not estimated. Peak memory is the",
         "notebook kernel's maximum resident set size.",
         "",
-        "| notebook | backend | mode | wall (s) | peak mem (MB) | ok | metrics | date |",
-        "|---|---|---|---:|---:|---|---|---|",
+        "The claims column counts the claims of `benchmarks/claims/<notebook>.toml` that hold on the",
+        "full-mode run (`python -m course_tools bench --check` names the broken ones); the verdicts are",
+        "listed under the table.",
+        "",
+        "| notebook | backend | mode | wall (s) | peak mem (MB) | ok | claims | metrics | date |",
+        "|---|---|---|---:|---:|---|---|---|---|",
     ]
     for name in sorted(k for k in results if k[:2].isdigit()):
         for backend in sorted(results[name]):
@@ -112,8 +142,27 @@ def write_markdown(results: dict, path: Path) -> None:
                 )
                 lines.append(
                     f"| {name} | {backend} | {mode} | {r['wall_s']} | {r['peak_rss_mb']} | "
-                    f"{'yes' if r['ok'] else 'NO: ' + '; '.join(r['errors'])[:80]} | {metrics} | {r['date']} |"
+                    f"{'yes' if r['ok'] else 'NO: ' + '; '.join(r['errors'])[:80]} | {_claims_cell(r)} | "
+                    f"{metrics} | {r['date']} |"
                 )
+    verdict_lines = []
+    for name in sorted(k for k in results if k[:2].isdigit()):
+        for backend in sorted(results[name]):
+            for v in results[name][backend].get("full", {}).get("claims", []):
+                value = f"{v['value']:.4g}" if isinstance(v["value"], float) else v["value"]
+                verdict_lines.append(
+                    f"| {name} | {backend} | {'holds' if v['ok'] else '**BROKEN**'} | {v['name']} | "
+                    f"{v['statement']} | `{v['check']}` | {value} |"
+                )
+    if verdict_lines:
+        lines += [
+            "",
+            "## Claims (full mode)",
+            "",
+            "| notebook | backend | verdict | claim | statement | check | value |",
+            "|---|---|---|---|---|---|---:|",
+            *verdict_lines,
+        ]
     others = {k: v for k, v in results.items() if not k[:2].isdigit()}
     if others:
         lines += ["", "## Other measurements", ""]
@@ -144,6 +193,11 @@ def run_benchmark(
                     status = 1
                     for err in result["errors"][:5]:
                         print(f"    {err}")
+                if mode == "full":
+                    result["claims"] = judge_claims(path.stem, backend, result, load_claims(root))
+                    broken = [v["name"] for v in result["claims"] if not v["ok"]]
+                    print(f"    claims: {_claims_cell(result)}")
+                    status = 1 if broken else status
                 results = _load(out_json)  # re-read: other runs may have written meanwhile
                 results.setdefault(path.stem, {}).setdefault(backend, {})[mode] = result
                 out_json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
@@ -153,3 +207,47 @@ def run_benchmark(
         status = subprocess.call([sys.executable, str(root / "benchmarks" / script)], cwd=root) or status
         write_markdown(_load(out_json), out_json.with_suffix(".md"))
     return status
+
+
+def check_claims(*, root: Path | None = None, update: bool = False, out=sys.stdout) -> int:
+    """Judge the committed full-mode results against the current claims files.
+
+    Returns 0 when every claim of every notebook holds on every backend it names; 1 when one is
+    broken, names a metric the run did not record, or has no full-mode result to be judged on. With
+    ``update``, the verdicts are written back into ``results.json`` and ``results.md``.
+    """
+    root = root or project_root()
+    out_json = root / "benchmarks" / "results.json"
+    results, claims = _load(out_json), load_claims(root)
+    problems, held = [], 0
+    stems = [p.stem for p in source_paths(root)]
+    for stem in stems:
+        if stem not in claims:
+            problems.append(f"{stem}: no claims file benchmarks/claims/{stem}.toml")
+    for stem in sorted(claims):
+        if stem not in stems:
+            problems.append(f"benchmarks/claims/{stem}.toml: no notebook solutions/{stem}.py")
+            continue
+        for backend in sorted({b for c in claims[stem] for b in c.backends}):
+            entry = results.get(stem, {}).get(backend, {}).get("full")
+            if entry is None:
+                problems.append(f"{stem} | {backend}: no full-mode result (run: python -m course_tools bench "
+                                f"--notebooks {stem[:2]} --backends {backend} --modes full)")
+                continue
+            verdicts = judge_claims(stem, backend, entry, claims)
+            if update:
+                entry["claims"] = verdicts
+            for v in verdicts:
+                if v["ok"]:
+                    held += 1
+                    continue
+                why = v.get("error") or f"value {v['value']!r}"
+                problems.append(f"{stem} | {backend} | {v['name']}: {v['statement']} -- `{v['check']}` fails ({why}; "
+                                f"measured {entry.get('date', '?')})")
+    if update:
+        out_json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        write_markdown(results, out_json.with_suffix(".md"))
+    for line in problems:
+        print(f"BROKEN  {line}", file=out)
+    print(f"{held} claim verdicts hold, {len(problems)} problem(s).", file=out)
+    return 1 if problems else 0

@@ -18,6 +18,10 @@ from __future__ import annotations
 from .config import by_mode, data_dir, get_config, is_fast
 
 get_config()  # validate the environment and set KERAS_BACKEND before keras is imported
+if get_config().backend == "tensorflow":
+    from .config import quiet_tensorflow_import
+
+    quiet_tensorflow_import()  # before keras imports it: no CUDA start-up lines in a learner's notebook
 
 from . import (  # noqa: E402  # noqa: E402
     boxes,

@@ -95,3 +95,56 @@ def by_mode(full, fast):
 def data_dir() -> Path:
     """The folder where datasets are cached or pre-placed (``COURSE_DATA_DIR``)."""
     return get_config().data_dir
+
+
+# What TensorFlow's C++ side prints on a CPU machine when it is imported: not for a learner's eyes.
+_TENSORFLOW_NOISE = (
+    "All log messages before absl::InitializeLog",
+    "cudart_stub.cc",
+    "Could not find cuda drivers",
+    "cuda_platform.cc",
+    "failed call to cuInit",
+    "port.cc:",
+    "oneDNN custom operations are on",
+    "cpu_feature_guard.cc",
+    "To enable the following instructions",
+    "Unable to register cu",
+    "TF-TRT Warning",
+)
+
+
+def quiet_tensorflow_import() -> None:
+    """Import TensorFlow with its start-up log lines about CUDA and CPU features filtered out.
+
+    TensorFlow writes them from C++ straight to file descriptor 2, before any Python setting can
+    apply (``TF_CPP_MIN_LOG_LEVEL`` does not stop them), and Jupyter shows that descriptor in the
+    notebook. The import runs with descriptor 2 sent to a temporary file; what is not a known
+    start-up line is written to ``sys.stderr`` afterwards, so a real problem still shows. On a machine
+    without an NVIDIA driver, ``TF_CPP_MIN_LOG_LEVEL`` is set to 3 (unless set already) so that the
+    "failed call to cuInit" error of the first operation stays quiet too. Does nothing when
+    TensorFlow is already imported or not installed.
+    """
+    import importlib.util
+    import sys
+    import tempfile
+
+    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
+        return
+    if not Path("/proc/driver/nvidia").exists():
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        failed = True
+        try:
+            import tensorflow  # noqa: F401
+            failed = False
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", errors="replace").splitlines()
+            kept = [line for line in lines if line.strip() and (failed or not any(n in line for n in _TENSORFLOW_NOISE))]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")

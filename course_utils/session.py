@@ -84,7 +84,11 @@ def _plain(value):
 
 
 def report(name: str, value, *, unit: str = "") -> None:
-    """Report a headline metric: print it, and record it when the benchmark runs.
+    """Record a headline metric for the benchmark (which checks the notebook's claims against it).
+
+    Silent in a learner's run: the notebook prints what it wants the learner to read. When the
+    benchmark runs (``COURSE_REPORT_FILE`` set) the value is appended to that file and a
+    ``[report]`` line is printed.
 
     Args:
         name: short snake_case name, e.g. ``"test_accuracy"``.
@@ -95,8 +99,8 @@ def report(name: str, value, *, unit: str = "") -> None:
         raise ValueError(f"report() needs a snake_case name, got {name!r}")
     value = _plain(value)
     shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-    print(f"[report] {name} = {shown}{(' ' + unit) if unit else ''}")
     cfg = get_config()
     if cfg.report_file is not None:
+        print(f"[report] {name} = {shown}{(' ' + unit) if unit else ''}")
         with open(cfg.report_file, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"name": name, "value": value, "unit": unit, "time": time.time()}) + "\n")

@@ -472,9 +472,9 @@ cu.checks.passed("batch_hard_triplets", points=2)
 #
 # **The encoder.** A small CNN: each photo is first standardised (mean 0, standard deviation 1, which
 # removes differences of brightness and contrast), then three blocks of convolution, batch
-# normalisation, ReLU and 2 × 2 max-pooling, global average pooling, dropout and a dense layer to
-# $D = 64$ numbers, followed
-# by `UnitNormalization`, which divides by the length: the outputs lie on the unit sphere.
+# normalisation, ReLU and 2 × 2 max-pooling, global average pooling and a dense layer to
+# $D = 64$ numbers, followed by `UnitNormalization`, which divides by the length: the outputs lie on
+# the unit sphere. There is no dropout before the embedding: see "the plateau" below.
 #
 # **The loss.** Keras calls a loss as `loss(y_true, y_pred)`. We pass the person ids as `y_true`, so
 # the loss sees the ids and the embeddings of a whole batch, which is all batch-hard needs:
@@ -487,9 +487,18 @@ cu.checks.passed("batch_hard_triplets", points=2)
 # **The batches.** `fit` must see P × K batches, so we build each epoch ourselves: 30 batches of
 # $P = 10$ people × $K = 4$ photos, concatenated, and call `fit(..., batch_size=40, shuffle=False)`.
 # With only 25 training people the network would soon memorise them, so every photo is augmented:
-# random mirror, a shift of up to 2 pixels, a small rotation and a change of brightness. Even so,
-# the training loss reaches 0 quickly while the validation AUC stops improving: with 25 people the
-# network starts to memorise them after a dozen epochs, so we stop there.
+# random mirror, a shift of up to 2 pixels, a small rotation and a change of brightness.
+#
+# **The plateau.** Watch the loss curve below: for the first few epochs it sits at the margin,
+# $J \approx \alpha = 0.5$. At the start the network maps every face close to the same point (all
+# squared distances are about 0.01), so hardest positive and hardest negative are both about 0 and
+# every anchor costs $\alpha$: this is the collapse to $f = $ const of section 5, and its gradient is
+# tiny. After a few epochs the network finds a direction that separates people, the loss falls fast
+# towards 0, and the distances grow. (Noise makes the plateau longer: with dropout before the dense
+# layer, an earlier version of this notebook stayed on it for all 12 epochs. Hermans et al. describe
+# the same plateau, and FaceNet's semi-hard mining exists partly to avoid it.) With only 25 people,
+# the network then starts to memorise them, and the validation AUC stops improving: we stop after
+# a dozen epochs.
 
 # %%
 MARGIN = 0.5
@@ -508,7 +517,6 @@ def make_encoder(embedding_size=EMBEDDING_SIZE):
         h = keras.layers.ReLU()(h)
         h = keras.layers.MaxPooling2D()(h)
     h = keras.layers.GlobalAveragePooling2D()(h)
-    h = keras.layers.Dropout(0.3)(h)
     h = keras.layers.Dense(embedding_size)(h)
     outputs = keras.layers.UnitNormalization()(h)
     return keras.Model(inputs, outputs, name="face_encoder")
@@ -551,7 +559,8 @@ encoder.summary()
 # %% [markdown]
 # Before training: the distances between photos of the same person (positive pairs) and of
 # different people (negative pairs), among the 10 **unseen** people. A random CNN already separates
-# them a little (similar photos give similar activations), but the two histograms overlap a lot.
+# them a little (similar photos give similar activations), but the two histograms overlap a lot. (Each
+# histogram has its own distance axis: before training all distances are tiny.)
 
 # %%
 def pair_distances(embed_fn, images, labels):
@@ -566,7 +575,7 @@ def pair_distances(embed_fn, images, labels):
 
 
 def distance_histograms(distances, same, title, ax):
-    bins = np.linspace(0, max(2.0, distances.max()), 40)
+    bins = np.linspace(0, max(distances.max(), 1e-6), 40)  # the axis fits the distances
     ax.hist(distances[same], bins, density=True, alpha=0.6, label=f"same person ({same.sum()} pairs)")
     ax.hist(distances[~same], bins, density=True, alpha=0.6, label=f"different people ({(~same).sum()} pairs)")
     ax.set(title=title, xlabel="squared distance $\\|f(x_1) - f(x_2)\\|^2$", ylabel="density")
@@ -593,16 +602,25 @@ for epoch in tqdm(range(EPOCHS), desc="epochs"):
     losses.append(history.history["loss"][-1])
     d_val, same_val = pair_distances(scratch_embed, X_val, y_val)
     validation_aucs.append(roc_auc_score(same_val, -d_val))
-print(f"last loss {losses[-1]:.4f}, validation AUC {validation_aucs[-1]:.3f}")
+print(f"loss after epoch 1 {losses[0]:.4f} (the margin is {MARGIN}), last loss {losses[-1]:.4f}, "
+      f"validation AUC {validation_aucs[-1]:.3f}")
+cu.report("scratch_loss_epoch1", losses[0])
+cu.report("scratch_final_loss", losses[-1])
 cu.plots.training_curves({"loss": losses, "val_AUC": validation_aucs}, metrics=("loss", "AUC"));
 
 # %% [markdown]
-# After training, on the same 10 unseen people: the two histograms have moved apart. The overlap
-# that is left is where any threshold $\tau$ makes mistakes.
+# After training, on the same 10 unseen people: the two histograms have moved apart (the printed
+# medians: pairs of different people are now several times farther apart than photos of one person).
+# The overlap that is left is where any threshold $\tau$ makes mistakes.
 
 # %%
 after = pair_distances(scratch_embed, X_test, y_test)
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+median_same, median_different = np.median(after[0][after[1]]), np.median(after[0][~after[1]])
+print(f"median squared distance on unseen people: same person {median_same:.3f}, "
+      f"different people {median_different:.3f}")
+cu.report("scratch_median_distance_same", median_same)
+cu.report("scratch_median_distance_different", median_different)
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
 distance_histograms(*before, "before training (unseen people)", axes[0])
 distance_histograms(*after, "after training (unseen people)", axes[1])
 fig.tight_layout()
@@ -610,7 +628,8 @@ fig.tight_layout()
 # %% [markdown]
 # **Why batch-hard?** Measure it on the trained encoder: draw random triplets from the training
 # people and count how many still have a non-zero loss, then do the same with the batch-hard triplets
-# of one P × K batch. Random triplets are almost all "solved" already and would give (almost) no gradient.
+# of one P × K batch. Most random triplets are "solved" already (only about a quarter still cost
+# anything) and give no gradient, while nearly every batch-hard triplet still does.
 
 # %%
 check_rng = np.random.default_rng(2)
@@ -627,6 +646,8 @@ X_batch, y_batch = pk_batches(X_train, y_train, check_rng, 1)
 hp, hn = batch_hard_triplets(encoder.predict(X_batch, verbose=0), y_batch)
 hard_active = np.mean(cu.to_numpy(hp) - cu.to_numpy(hn) + MARGIN > 0)
 print(f"triplets with a non-zero loss: random {random_active:.1%}, batch-hard {hard_active:.1%}")
+cu.report("random_triplets_active", random_active)
+cu.report("batch_hard_triplets_active", hard_active)
 scratch_auc = roc_auc_score(after[1], -after[0])
 print(f"verification AUC of the CNN trained from scratch, on the 10 unseen people: {scratch_auc:.3f}")
 cu.report("scratch_verification_auc", scratch_auc)
@@ -1011,18 +1032,29 @@ else:
 # ## 11 · The same training step in native PyTorch
 #
 # Keras hides the loop. In PyTorch you write it: sample a batch, forward, loss, `backward()`, `step()`.
-# Below, a tiny encoder and a few steps of batch-hard training, with the distance matrix written in
-# `torch` (`torch.cdist` would also do, but its gradient at zero distance has the same NaN trap as
-# section 4). This cell imports `torch` directly, so it runs whatever the Keras backend is.
+# Below, the encoder of section 6 written with `torch.nn` (standardise each photo, three blocks of
+# convolution, batch norm, ReLU and max-pooling, then a linear layer and a division by the length),
+# trained with batch-hard triplets on as many P × K batches as the Keras run saw, with the distance
+# matrix written in `torch` (`torch.cdist` would also do, but its gradient at zero distance has the
+# same NaN trap as section 4). This cell imports `torch` directly, so it runs whatever the Keras
+# backend is. Its printed loss tells the story of section 6 again: it starts on the plateau at the
+# margin (0.5) and, after a hundred or two steps, leaves it. (A smaller network, with 16 and 32
+# filters and no batch norm, never left the plateau in 400 steps when we tried it.)
 
 # %%
 import torch
 
 torch.manual_seed(0)
+
+
+def torch_block(in_channels, out_channels):
+    return [torch.nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+            torch.nn.BatchNorm2d(out_channels), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+
+
 torch_encoder = torch.nn.Sequential(
-    torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-    torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1),
-    torch.nn.Flatten(), torch.nn.Linear(32, 32),
+    *torch_block(1, 32), *torch_block(32, 64), *torch_block(64, 128),
+    torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(128, EMBEDDING_SIZE),
 )
 optimizer = torch.optim.Adam(torch_encoder.parameters(), lr=1e-3)
 
@@ -1038,16 +1070,23 @@ def torch_batch_hard_loss(embeddings, labels, margin=MARGIN):
 
 
 torch_rng = np.random.default_rng(3)
-for step in range(cu.by_mode(full=60, fast=3)):
+torch_steps = EPOCHS * BATCHES_PER_EPOCH  # as many batches as the Keras run of section 6
+torch_losses = []
+torch_encoder.train()  # batch norm uses the batch's statistics
+for step in range(torch_steps):
     X_b, y_b = pk_batches(X_train, y_train, torch_rng, 1)
     images = torch.from_numpy(augment(X_b, torch_rng)).permute(0, 3, 1, 2)  # channels first: (m, 1, 32, 32)
+    images = (images - images.mean((1, 2, 3), keepdim=True)) / (images.std((1, 2, 3), keepdim=True) + 1e-3)
     embeddings = torch.nn.functional.normalize(torch_encoder(images), dim=1)
     loss = torch_batch_hard_loss(embeddings, torch.from_numpy(y_b))
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    if step % 20 == 0:
+    torch_losses.append(loss.item())
+    if step % 60 == 0 or step == torch_steps - 1:
         print(f"step {step:3d}  loss {loss.item():.4f}")
+cu.report("torch_loop_first_loss", torch_losses[0])
+cu.report("torch_loop_final_loss", float(np.mean(torch_losses[-30:])))  # the mean of the last 30 batches
 
 
 # %% [markdown]
@@ -1341,6 +1380,9 @@ display(widgets.VBox([widgets.HBox([photo_picker, name_box]), widgets.HBox([enro
 #   others at least $\alpha$ away; the margin rules out the trivial solution.
 # - Most random triplets are easy and teach nothing: hard, semi-hard or batch-hard mining keeps the
 #   loss informative. Batch-hard needs only the distance matrix of a P × K batch.
+# - Training with batch-hard triplets often starts on a plateau at $J = \alpha$, every face mapped near
+#   one point; noise (dropout before the embedding) can keep it there. Watch the loss: a loss stuck at
+#   the margin means a collapsed embedding, not a converged one.
 # - Compute all distances with one matrix product, clip at 0, and keep the gradient of $\sqrt{\cdot}$
 #   finite at zero distance.
 # - With a few hundred photos a CNN trained from scratch memorises its training people; a frozen

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,31 @@ def test_report_writes_json_lines(tmp_path):
     assert "[report] acc = 0.5" in out.stdout
     rows = [json.loads(line) for line in report.read_text().splitlines()]
     assert [(r["name"], r["value"]) for r in rows] == [("acc", 0.5), ("n", 3)]
+
+
+def test_report_is_silent_in_a_learners_run():
+    code = "import course_utils as cu; cu.report('acc', 0.5)"
+    env = {"PATH": "/usr/bin:/bin", "KERAS_BACKEND": "torch"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "[report]" not in out.stdout, "a learner sees [report] lines: print them only when the benchmark runs"
+    bad = subprocess.run(
+        [sys.executable, "-c", "import course_utils as cu; cu.report('not a name', 1)"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "snake_case" in bad.stderr
+
+
+def test_tensorflow_start_up_lines_are_not_shown():
+    """TensorFlow's C++ start-up lines (CUDA drivers, oneDNN, CPU features) stay out of the notebook."""
+    code = (
+        "import course_utils as cu, keras, numpy as np; cu.setup()\n"
+        "keras.layers.Conv2D(2, 3)(np.zeros((1, 8, 8, 1), 'float32'))\n"
+        "import sys; print('real message', file=sys.stderr)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "KERAS_BACKEND": "tensorflow", "HOME": str(Path.home())}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    for noise in ("cuda drivers", "cuInit", "oneDNN", "absl::InitializeLog", "cpu_feature_guard"):
+        assert noise not in out.stderr, f"TensorFlow start-up noise {noise!r} reaches the learner:\n{out.stderr}"
+    assert "real message" in out.stderr

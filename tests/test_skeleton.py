@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import pytest
 
 from course_tools.notebooks import cell_kind, read_source
@@ -41,6 +42,12 @@ def skeleton_problems(nb) -> list[str]:
         code = next((c for c in cells[setup[0] + 1 :] if c.cell_type == "code"), None)
         if code is None or not code.source.startswith(SETUP_CODE):
             problems.append(f"the first code cell after '## Set-up' must start with {SETUP_CODE!r}")
+        earlier = [i for i, c in enumerate(cells[: setup[0]]) if c.cell_type == "code"]
+        if earlier:
+            problems.append(
+                f"code cells {earlier} run before the set-up cell: course_utils must be imported first (it "
+                "keeps TensorFlow's CUDA start-up lines out of the notebook and sets the backend)"
+            )
     uses = re.compile(r"^\s*(import|from) course_utils", re.M)
     imports = [i for i, c in enumerate(cells) if c.cell_type == "code" and uses.search(c.source)]
     if len(imports) > 1:
@@ -114,3 +121,6 @@ def test_the_skeleton_check_names_what_is_missing(tmp_path):
     nb = read_source(SOURCES[1])
     nb.cells.append(nb.cells[2])
     assert any("come after the summary" in p or "imported in cells" in p for p in skeleton_problems(nb))
+    nb = read_source(SOURCES[1])
+    nb.cells.insert(1, nbformat.v4.new_code_cell("import keras"))
+    assert any("run before the set-up cell" in p for p in skeleton_problems(nb))
