@@ -25,8 +25,8 @@ from pathlib import Path
 
 from course_utils.config import project_root
 
-from .claims import load_claims
 from .claims import evaluate as evaluate_claim
+from .claims import load_claims
 from .release import solution_paths, source_paths
 
 __all__ = ["check_claims", "judge_claims", "run_benchmark", "run_one", "write_markdown"]
@@ -231,8 +231,10 @@ def check_claims(*, root: Path | None = None, update: bool = False, out=sys.stdo
         for backend in sorted({b for c in claims[stem] for b in c.backends}):
             entry = results.get(stem, {}).get(backend, {}).get("full")
             if entry is None:
-                problems.append(f"{stem} | {backend}: no full-mode result (run: python -m course_tools bench "
-                                f"--notebooks {stem[:2]} --backends {backend} --modes full)")
+                problems.append(
+                    f"{stem} | {backend}: no full-mode result (run: python -m course_tools bench "
+                    f"--notebooks {stem[:2]} --backends {backend} --modes full)"
+                )
                 continue
             verdicts = judge_claims(stem, backend, entry, claims)
             if update:
@@ -242,8 +244,10 @@ def check_claims(*, root: Path | None = None, update: bool = False, out=sys.stdo
                     held += 1
                     continue
                 why = v.get("error") or f"value {v['value']!r}"
-                problems.append(f"{stem} | {backend} | {v['name']}: {v['statement']} -- `{v['check']}` fails ({why}; "
-                                f"measured {entry.get('date', '?')})")
+                problems.append(
+                    f"{stem} | {backend} | {v['name']}: {v['statement']} -- `{v['check']}` fails ({why}; "
+                    f"measured {entry.get('date', '?')})"
+                )
     if update:
         out_json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
         write_markdown(results, out_json.with_suffix(".md"))

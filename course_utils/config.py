@@ -139,12 +139,15 @@ def quiet_tensorflow_import() -> None:
         failed = True
         try:
             import tensorflow  # noqa: F401
+
             failed = False
         finally:
             os.dup2(saved, 2)
             os.close(saved)
             captured.seek(0)
             lines = captured.read().decode("utf-8", errors="replace").splitlines()
-            kept = [line for line in lines if line.strip() and (failed or not any(n in line for n in _TENSORFLOW_NOISE))]
+            kept = [
+                line for line in lines if line.strip() and (failed or not any(n in line for n in _TENSORFLOW_NOISE))
+            ]
             if kept:
                 sys.stderr.write("\n".join(kept) + "\n")

@@ -57,7 +57,8 @@ def test_a_claim_is_judged_and_records_the_value_it_is_about():
 
 
 @pytest.mark.parametrize(
-    "check", ["__import__('os').system('true')", "a.real > 0", "[x for x in a]", "open('f') == 1", "a[0] > 1", "a if b else c"]
+    "check",
+    ["__import__('os').system('true')", "a.real > 0", "[x for x in a]", "open('f') == 1", "a[0] > 1", "a if b else c"],
 )
 def test_a_check_evaluates_nothing_but_arithmetic_and_comparisons(check):
     with pytest.raises(ClaimError):
@@ -72,8 +73,11 @@ def test_claims_files_with_mistakes_are_named(tmp_path):
         ('[[claim]]\nname = "x"\nstatement = "s"\n', "missing ['check']"),
         ('[[claim]]\nname = "x"\nstatement = "s"\ncheck = "a >"\n', "is not an expression"),
         ('[[claim]]\nname = "x"\nstatement = "s"\ncheck = "a > 1"\nbackends = ["jax"]\n', "backends must be"),
-        ('[[claim]]\nname = "x"\nstatement = "s"\ncheck = "a > 1"\n[[claim]]\nname = "x"\nstatement = "t"\n'
-         'check = "a > 2"\n', "not unique"),
+        (
+            '[[claim]]\nname = "x"\nstatement = "s"\ncheck = "a > 1"\n[[claim]]\nname = "x"\nstatement = "t"\n'
+            'check = "a > 2"\n',
+            "not unique",
+        ),
         ("[claim\n", "not valid TOML"),
     ]:
         bad.write_text(text)
