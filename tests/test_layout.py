@@ -22,6 +22,7 @@ TOOLS = {
     "__init__",
     "__main__",
     "bench",
+    "claims",
     "class_report",
     "execute",
     "export",
