@@ -86,9 +86,14 @@ plt.show()
 # %% [markdown]
 # **The patches that excite a channel most.** Run a few photos through the network; for a chosen channel,
 # find the positions where its activation is largest and cut out the image patch around each (position x
-# stride, with the side of the layer's receptive field, roughly). Each row is one channel of
-# `block3a_expand_activation` (stride 4): its nine favourite patches look alike, which is what "a channel
-# detects a feature" means.
+# stride, with the side of the layer's receptive field, roughly). Neighbouring positions see nearly the
+# same patch, so we skip a position whose patch would overlap one already shown from the same photo. Each
+# row is one channel of `block3a_expand_activation` (stride 4), and the photo each patch comes from is
+# written above it. A channel at this depth does not pick one object: a row mixes patches of several
+# photos (a rocket, a space suit, a coffee cup, stars), and what they share is a local pattern, which is
+# clear in some rows (small bright spots on a dark background) and hard to name in others. This is what
+# "a channel detects a feature" means at this depth: a feature is a pattern of colours and edges, not an
+# object.
 
 # %%
 photos = [skimage.data.astronaut(), skimage.data.chelsea(), skimage.data.coffee(), skimage.data.rocket(),
@@ -96,19 +101,29 @@ photos = [skimage.data.astronaut(), skimage.data.chelsea(), skimage.data.coffee(
 batch = np.concatenate([cu.models.preprocess_imagenet(p[None], SIZE) for p in photos])
 layer, stride, side = "block3a_expand_activation", 4, 20
 acts = cu.to_numpy(keras.Model(base.input, base.get_layer(layer).output)(batch))  # (6, n_H, n_W, n_C)
+photo_names = ["astronaut", "cat", "coffee", "rocket", "tissue", "stars"]
 channels = np.argsort(acts.max(axis=(0, 1, 2)))[::-1][:4]
-fig, axes = plt.subplots(len(channels), 9, figsize=(9, 4.3))
+photos_per_row = []
+fig, axes = plt.subplots(len(channels), 9, figsize=(9, 4.6))
 for row, channel in enumerate(channels):
-    flat = np.argsort(acts[..., channel].ravel())[::-1][:9]
-    for col, index in enumerate(flat):
+    chosen = []                                          # (photo, y, x) of the patches shown, best first
+    for index in np.argsort(acts[..., channel].ravel())[::-1]:
         i, y, x = np.unravel_index(index, acts.shape[:3])
+        if not any(i == j and abs(y - v) * stride < side and abs(x - u) * stride < side for j, v, u in chosen):
+            chosen.append((i, y, x))
+        if len(chosen) == 9:
+            break
+    for col, (i, y, x) in enumerate(chosen):
         cy, cx = y * stride + stride // 2, x * stride + stride // 2
         y0, x0 = np.clip(cy - side // 2, 0, SIZE - side), np.clip(cx - side // 2, 0, SIZE - side)
         axes[row, col].imshow(to_image(batch[i, y0:y0 + side, x0:x0 + side]))
+        axes[row, col].set_title(f"ch {channel}: {photo_names[i]}" if col == 0 else photo_names[i], fontsize=7)
         axes[row, col].axis("off")
-    axes[row, 0].set_title(f"channel {channel}", fontsize=8, loc="left")
+    photos_per_row.append(len({i for i, _, _ in chosen}))
 plt.tight_layout()
 plt.show()
+print("photos among the nine patches of each row:", photos_per_row)
+cu.report("patch_rows_min_photos", min(photos_per_row))
 
 
 # %% [markdown]
@@ -386,8 +401,9 @@ cu.checks.passed("compute_layer_style_cost", points=2)
 # %% [markdown]
 # ### The style cost over several layers
 #
-# Shallow layers capture fine texture (colours, small strokes), deeper ones larger motifs. We combine $L$
-# layers with weights $\lambda^{[l]}$ (they often sum to 1):
+# In Gatys et al.'s large images, shallow layers capture fine texture (colours, small strokes), deeper ones
+# larger motifs (Section 8 shows what they do at our small size). We combine $L$ layers with weights
+# $\lambda^{[l]}$ (they often sum to 1):
 #
 # $$ J_{style}(S, G) = \sum_l \lambda^{[l]} J^{[l]}_{style}(S, G). $$
 #
@@ -612,9 +628,18 @@ plt.show()
 # %% [markdown]
 # ## 8. Experiments: layers and alpha/beta
 #
-# Small images and few steps, so that each run takes seconds. **Left to right:** a second style; the
-# style measured only on shallow layers (fine colour texture) vs only on deeper layers (larger motifs);
-# and the ratio $\alpha/\beta$: a large $\alpha$ keeps the cat, a large $\beta$ lets the style take over.
+# Small images and few steps, so that each run takes well under a minute. **Left to right:** a second style; the
+# style measured only on the two shallow layers vs only on the two deepest; and the ratio $\alpha/\beta$:
+# a large $\alpha$ keeps the cat, a large $\beta$ lets the style take over.
+#
+# The classical picture (shallow layers: fine colour texture; deep layers: larger motifs) does not appear
+# at 64 x 64 after 40 steps; the two middle panels show the reverse. The shallow layers paint blotches of
+# colour a few pixels wide; the deep layers leave a fine, pixel-level speckle. The line under the panels
+# measures it: the correlation of the change $G - C$ between neighbouring pixels (near 1 for smooth
+# blotches, near 0 for speckle) is lower for the deep layers. Their maps have only 8 x 8 and 4 x 4
+# positions here (stride 8 and 16): they hardly see single pixels, so part of the speckle is the starting
+# noise, which nothing removes, and their gradient reaches the pixels through strided layers. Their
+# larger motifs need a larger image and more steps than this quick experiment affords.
 
 # %%
 settings = {
@@ -624,22 +649,40 @@ settings = {
     "alpha/beta = 10": dict(style=styles["waves"], alpha=10000.0, beta=1000.0),
     "alpha/beta = 1e-4": dict(style=styles["waves"], alpha=1.0, beta=10000.0),
 }
+pictures, start = {}, time.perf_counter()
 fig, axes = plt.subplots(1, len(settings), figsize=(3 * len(settings), 3.2))
 for ax, (title, kwargs) in zip(axes, tqdm(settings.items(), desc="experiments")):
     style = kwargs.pop("style")
-    picture, _ = style_transfer(skimage.data.chelsea(), style, size=SMALL, steps=SMALL_STEPS, progress=False,
-                                **kwargs)
-    ax.imshow(picture)
+    pictures[title], _ = style_transfer(skimage.data.chelsea(), style, size=SMALL, steps=SMALL_STEPS,
+                                        progress=False, **kwargs)
+    ax.imshow(pictures[title])
     ax.set_title(title, fontsize=9)
     ax.axis("off")
 plt.tight_layout()
 plt.show()
+cu.report("experiment_seconds_per_run", (time.perf_counter() - start) / len(settings), unit="s")
+
+
+def neighbour_correlation(change):
+    """Correlation of an (H, W, 3) image change with itself one pixel down and one pixel right."""
+    d = change - change.mean(axis=(0, 1))
+    here = np.concatenate([d[1:].ravel(), d[:, 1:].ravel()])
+    neighbour = np.concatenate([d[:-1].ravel(), d[:, :-1].ravel()])
+    return float(np.corrcoef(here, neighbour)[0, 1])
+
+
+small_cat = to_image(cu.models.preprocess_imagenet(skimage.data.chelsea()[None], SMALL)[0])
+shallow_corr = neighbour_correlation(pictures["shallow style layers"] - small_cat)
+deep_corr = neighbour_correlation(pictures["deep style layers"] - small_cat)
+print(f"neighbour correlation of G - C: shallow style layers {shallow_corr:.2f}, deep style layers {deep_corr:.2f}")
+cu.report("shallow_style_neighbour_corr", shallow_corr)
+cu.report("deep_style_neighbour_corr", deep_corr)
 
 # %% [markdown]
 # ## Summary
 #
 # - A trained CNN is a fixed measuring instrument: shallow channels respond to edges and colours, deeper ones
-#   to textures and parts (their favourite patches look alike).
+#   to textures and parts; a channel's favourite patches share a local pattern, not an object.
 # - Style transfer minimises $J(G) = \alpha J_{content} + \beta J_{style}$ (+ total variation) over the
 #   **pixels** of $G$, starting from the content image plus noise; the weights never change.
 # - Content cost: squared difference of one layer's activations, normalised by $4 n_H n_W n_C$.
