@@ -10,6 +10,11 @@ Every full-mode entry also carries the verdicts of the notebook's claims
 (``benchmarks/claims/<stem>.toml``, see :mod:`course_tools.claims`): a ``claims`` list of
 ``{name, statement, check, value, ok}``. ``bench --check`` judges the committed results against
 the current claims files and exits 1 naming every broken or unmeasured claim.
+
+Every entry also records the conditions of its run (:mod:`course_tools.conditions`): the machine,
+the float32 matmul peak measured just before (``matmul_peak_gflops``, also among the metrics), the
+load average, the CPU time other processes took meanwhile, and ``contended`` when that exceeds
+a small threshold. ``bench`` warns before it starts on a busy machine; the table shows the flag.
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ from course_utils.config import project_root
 
 from .claims import evaluate as evaluate_claim
 from .claims import load_claims
+from .conditions import (
+    CONTENDED_CORES,
+    CONTENDED_MIN_CPU_S,
+    RunMeter,
+    busy_cores_now,
+    machine_info,
+    matmul_peak_gflops,
+)
 from .release import solution_paths, source_paths
 
 __all__ = ["check_claims", "judge_claims", "run_benchmark", "run_one", "write_markdown"]
@@ -37,7 +50,8 @@ def _machine() -> str:
 
 
 def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) -> dict:
-    """Run one notebook in a child process; return wall time, peak memory, metrics and errors."""
+    """Run one notebook in a child process; return wall time, peak memory, metrics, errors and conditions."""
+    peak = matmul_peak_gflops()
     notebook = Path(notebook).resolve()  # the child runs in a temporary folder
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         report_file = Path(tmp) / "report.jsonl"
@@ -62,12 +76,14 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
             "peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the finished kernel\n"
             "print('BENCH_RESULT ' + json.dumps({'errors': errors, 'peak_kb': peak_kb}))\n"
         )
+        meter = RunMeter()
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-c", code], env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         out, _ = proc.communicate()  # the child waits for its kernel, so its rusage includes it
         wall = time.perf_counter() - start
+        conditions = meter.finish(wall)
         errors, usage = ["runner failed"], None
         for line in out.splitlines():
             if line.startswith("BENCH_RESULT "):
@@ -78,6 +94,7 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
             for line in report_file.read_text().splitlines():
                 item = json.loads(line)
                 metrics[item["name"]] = item["value"]
+    metrics["matmul_peak_gflops"] = peak
     return {
         "wall_s": round(wall, 1),
         "peak_rss_mb": round(usage / 1024, 0) if usage else None,
@@ -86,6 +103,9 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
         "ok": not errors,
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": _machine(),
+        "machine_info": machine_info(),
+        "conditions": conditions,
+        "contended": conditions["contended"],
     }
 
 
@@ -116,6 +136,14 @@ def _claims_cell(entry: dict) -> str:
     return f"{held}/{len(verdicts)}" + (f" (broken: {', '.join(broken)})" if broken else "")
 
 
+def _load_cell(entry: dict) -> str:
+    conditions = entry.get("conditions")
+    if not conditions or conditions.get("other_cores") is None:
+        return "-"
+    flag = "**contended** " if entry.get("contended") else ""
+    return f"{flag}{conditions['other_cores']:.2f}"
+
+
 def write_markdown(results: dict, path: Path) -> None:
     """Write the results as a Markdown table (one row per notebook, backend and mode)."""
     lines = [
@@ -128,8 +156,13 @@ def write_markdown(results: dict, path: Path) -> None:
         "full-mode run (`python -m course_tools bench --check` names the broken ones); the verdicts are",
         "listed under the table.",
         "",
-        "| notebook | backend | mode | wall (s) | peak mem (MB) | ok | claims | metrics | date |",
-        "|---|---|---|---:|---:|---|---|---|---|",
+        "The load column gives the cores other processes kept busy during the run (`other_cores`);",
+        f"**contended** marks a run where they used more than {CONTENDED_CORES} cores on average (and",
+        f"{CONTENDED_MIN_CPU_S:g} CPU seconds in all): its times say more about the machine's load than about",
+        "the notebook. `-` means the run predates the measurement.",
+        "",
+        "| notebook | backend | mode | wall (s) | peak mem (MB) | load | ok | claims | metrics | date |",
+        "|---|---|---|---:|---:|---|---|---|---|---|",
     ]
     for name in sorted(k for k in results if k[:2].isdigit()):
         for backend in sorted(results[name]):
@@ -141,7 +174,7 @@ def write_markdown(results: dict, path: Path) -> None:
                     f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r["metrics"].items()
                 )
                 lines.append(
-                    f"| {name} | {backend} | {mode} | {r['wall_s']} | {r['peak_rss_mb']} | "
+                    f"| {name} | {backend} | {mode} | {r['wall_s']} | {r['peak_rss_mb']} | {_load_cell(r)} | "
                     f"{'yes' if r['ok'] else 'NO: ' + '; '.join(r['errors'])[:80]} | {_claims_cell(r)} | "
                     f"{metrics} | {r['date']} |"
                 )
@@ -182,13 +215,22 @@ def run_benchmark(
     if not paths:
         print(f"No solution notebook matches {notebooks}.", file=sys.stderr)
         return 2
+    busy = busy_cores_now()
+    if busy is not None and busy > CONTENDED_CORES:
+        print(
+            f"Warning: other processes keep {busy:.2f} of {os.cpu_count()} cores busy right now; the timings "
+            f"will be flagged contended if that goes on. Stop them (or wait) for figures that mean something.",
+            file=sys.stderr,
+        )
     status = 0
     for path in paths:
         for backend in backends:
             for mode in modes:
                 print(f"{path.stem} | {backend} | {mode} ...", end=" ", flush=True)
                 result = run_one(path, backend=backend, fast=(mode == "fast"), timeout=timeout)
-                print(f"{result['wall_s']} s, {'ok' if result['ok'] else 'ERRORS'} {result['metrics']}")
+                other = result["conditions"]["other_cores"]
+                flag = f" CONTENDED (other cores {other:.2f})" if result["contended"] else ""
+                print(f"{result['wall_s']} s{flag}, {'ok' if result['ok'] else 'ERRORS'} {result['metrics']}")
                 if not result["ok"]:
                     status = 1
                     for err in result["errors"][:5]:

@@ -60,6 +60,15 @@ import course_utils as cu
 cu.setup()
 
 # %% [markdown]
+# **Warnings.** On a computer without an NVIDIA GPU, TensorFlow used to print lines such as "Could not
+# find cuda drivers" and "failed call to cuInit" when it started: they only mean that it runs on the
+# CPU, and `course_utils` now hides them. A warning that still appears under a cell (a `UserWarning`
+# or `DeprecationWarning` from a library) is advice for programmers: worth reading, but the cell has run
+# and it rarely changes a result. An error is different: a traceback ending in a line such as
+# `ValueError: ...` stops the cell, and that is what you must fix. The course's checks never leave you
+# guessing: they pass, or they say what is wrong.
+
+# %% [markdown]
 # ## Is your environment ready?
 #
 # Three settings change how the course runs. Set them *before* starting Jupyter, for example

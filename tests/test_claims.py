@@ -139,4 +139,4 @@ def test_bench_check_update_writes_the_verdicts_and_the_table(tmp_path):
 def test_the_table_shows_claims_only_where_they_were_judged(tmp_path):
     results = {"01_demo": {"tensorflow": {"fast": _entry(0.9, 5)}}}
     write_markdown(results, tmp_path / "r.md")
-    assert "| 01_demo | tensorflow | fast | 5 | 1 | yes |  |" in (tmp_path / "r.md").read_text()
+    assert "| 01_demo | tensorflow | fast | 5 | 1 | - | yes |  |" in (tmp_path / "r.md").read_text()

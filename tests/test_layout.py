@@ -23,6 +23,7 @@ TOOLS = {
     "__main__",
     "bench",
     "claims",
+    "conditions",
     "class_report",
     "execute",
     "export",
