@@ -895,11 +895,10 @@ cu.report("batchnorm_real_variance", float(real_variance))
 #   of its old value at every training step (Keras' `momentum=0.99`). Our whole training is only 300 steps
 #   (60 epochs of 5 batches), after which $0.99^{300} \approx 5\%$ of the starting 1 and much of the larger
 #   variances of the first epochs are still in the average, while the real variances of these convolution
-#   outputs are far below 1. The `batch norm:` line printed under the curves measures it. In our TensorFlow
-#   runs the moving variances are several times the real ones, so at inference every normalised feature comes
-#   out smaller than in training, where each batch of 20 is normalised with its own statistics. In our PyTorch
-#   run (same code, different random draws) they ended only about 1.2 times the real ones, and batch norm still
-#   lost several points: the moving averages are off in more than their size. Either way, put the real
+#   outputs are far below 1. The `batch norm:` line printed under the curves measures it: in our runs (both
+#   backends) the moving variances ended about 1.2 times the real ones, so at inference every normalised feature
+#   comes out a little smaller than in training, where each batch of 20 is normalised with its own statistics.
+#   That looks modest, but it is what costs the accuracy: put the real
 #   statistics of the 100 training digits in their place (`diagnose_batchnorm`: one pass over the data, no
 #   training) and the same networks come back to about the baseline's accuracy. So batch norm is no strong regulariser here, and
 #   with little data and few steps its moving averages need care (a smaller `momentum`, or recomputing them
