@@ -663,6 +663,10 @@ lenet_time = time.time() - start
 lenet_accuracy = lenet.evaluate(X_test, y_test, verbose=0)[1]
 print(f"LeNet-5: test accuracy {lenet_accuracy:.2%} after {LENET_EPOCHS} epochs ({lenet_time:.0f} s)")
 cu.report("lenet_test_accuracy", lenet_accuracy)
+lenet_rate = cu.models.training_rate(lenet, lenet_time, train_samples=LENET_EPOCHS * lenet_train,
+                                     eval_samples=LENET_EPOCHS * len(X_test), input_shape=X_train.shape[1:])
+print(f"arithmetic rate of the training: {lenet_rate}")
+cu.report("train_gflops", lenet_rate.gflops)
 train_minus_val = np.array(lenet_history.history["accuracy"]) - np.array(lenet_history.history["val_accuracy"])
 print("training minus validation accuracy per epoch:", " ".join(f"{d:+.3f}" for d in train_minus_val))
 cu.report("lenet_train_minus_val_accuracy_first_epoch", train_minus_val[0])
@@ -679,6 +683,15 @@ plt.show()
 # the last epochs the training accuracy is level with the validation accuracy or above it (the
 # differences are printed above the plot). (We watch the test digits here to draw the curves; to
 # choose a recipe honestly, hold out a validation set from the training digits.)
+#
+# The line printed under the accuracy is the training's **arithmetic rate**: LeNet-5's multiply-adds
+# per digit (`cu.models.profile` counts them; notebook 05 shows how) x 2 FLOPs x 3 (a forward and a
+# backward pass) for every training digit seen, plus one forward pass per validation digit, divided by
+# the seconds `fit` took. One large float32 matrix multiply keeps a CPU's vector units busy; measured
+# against that rate (the benchmark does it on the same machine), LeNet-5 on batches of 64 reaches only
+# a few percent. The time goes to what surrounds the arithmetic: each step runs a few dozen small
+# operations, each with its own fixed cost, and the digits are distorted again between epochs. Small
+# networks are bound by overheads, not by arithmetic.
 #
 # ### Where does LeNet-5 go wrong?
 #

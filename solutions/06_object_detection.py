@@ -1084,7 +1084,10 @@ start = time.perf_counter()
 history = detector.fit(X_train, Y_train, validation_data=(X_val, Y_val), batch_size=BATCH, epochs=EPOCHS,
                        verbose=2)
 train_seconds = time.perf_counter() - start
-print(f"training took {train_seconds:.0f} s")
+detector_rate = cu.models.training_rate(detector, train_seconds, train_samples=EPOCHS * len(X_train),
+                                        eval_samples=EPOCHS * len(X_val), input_shape=X_train.shape[1:])
+print(f"training took {train_seconds:.0f} s, arithmetic rate {detector_rate}")
+cu.report("train_gflops", detector_rate.gflops)
 cu.plots.training_curves(history, metrics=("loss",), title="YOLO loss per image")
 plt.show()
 

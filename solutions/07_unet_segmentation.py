@@ -25,6 +25,8 @@ import course_utils as cu
 
 cu.setup()
 
+import time
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -761,7 +763,13 @@ def compile_and_fit(model, label, epochs=EPOCHS):
 
 keras.utils.set_random_seed(1)
 unet = build_unet((CANVAS, CANVAS, 1), N_CLASSES, n_filters=N_FILTERS)
+start = time.perf_counter()
 history_unet = compile_and_fit(unet, "U-Net")
+# Validation images are run twice per epoch: Keras's validation loss and the mean-IoU callback.
+unet_rate = cu.models.training_rate(unet, time.perf_counter() - start, train_samples=EPOCHS * len(X_train),
+                                    eval_samples=2 * EPOCHS * len(X_val), input_shape=X_train.shape[1:])
+print(f"arithmetic rate of the training: {unet_rate}")
+cu.report("train_gflops", unet_rate.gflops)
 cu.plots.training_curves(history_unet, ("loss", "accuracy", "mean_iou"), title="U-Net")
 plt.show()
 

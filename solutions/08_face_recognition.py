@@ -25,6 +25,8 @@ import course_utils as cu
 
 cu.setup()
 
+import time
+
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -596,9 +598,13 @@ BATCHES_PER_EPOCH = cu.by_mode(full=30, fast=3)
 train_rng = np.random.default_rng(1)
 encoder.compile(optimizer=keras.optimizers.Adam(1e-3), loss=batch_hard_loss)
 losses, validation_aucs = [], []
+fit_seconds, samples_seen = 0.0, 0
 for epoch in tqdm(range(EPOCHS), desc="epochs"):
     X_epoch, y_epoch = pk_batches(X_train, y_train, train_rng, BATCHES_PER_EPOCH)
-    history = encoder.fit(augment(X_epoch, train_rng), y_epoch, batch_size=40, shuffle=False, epochs=1, verbose=0)
+    X_epoch = augment(X_epoch, train_rng)
+    start = time.perf_counter()
+    history = encoder.fit(X_epoch, y_epoch, batch_size=40, shuffle=False, epochs=1, verbose=0)
+    fit_seconds, samples_seen = fit_seconds + time.perf_counter() - start, samples_seen + len(X_epoch)
     losses.append(history.history["loss"][-1])
     d_val, same_val = pair_distances(scratch_embed, X_val, y_val)
     validation_aucs.append(roc_auc_score(same_val, -d_val))
@@ -606,6 +612,10 @@ print(f"loss after epoch 1 {losses[0]:.4f} (the margin is {MARGIN}), last loss {
       f"validation AUC {validation_aucs[-1]:.3f}")
 cu.report("scratch_loss_epoch1", losses[0])
 cu.report("scratch_final_loss", losses[-1])
+encoder_rate = cu.models.training_rate(encoder, fit_seconds, train_samples=samples_seen,
+                                       input_shape=X_train.shape[1:])
+print(f"arithmetic rate of the training steps: {encoder_rate}")
+cu.report("train_gflops", encoder_rate.gflops)
 cu.plots.training_curves({"loss": losses, "val_AUC": validation_aucs}, metrics=("loss", "AUC"));
 
 # %% [markdown]

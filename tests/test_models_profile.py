@@ -123,3 +123,27 @@ def test_bad_arguments_and_table():
     assert str(prof) == text and "462.4M" in text
     assert format_count(266_752) == "266.8k" and format_count(15_470_264_320) == "15.5G" and format_count(42) == "42"
     assert prof.by_kind() == {"Conv2D": (2_359_296, 462_422_016)}
+
+
+def test_training_rate_counts_forward_backward_and_validation():
+    from course_utils.models import training_rate
+
+    model = keras.Sequential([keras.Input((6, 6, 3)), layers.Conv2D(5, 3, use_bias=False)])  # 2,160 mult-adds
+    rate = training_rate(model, 2.0, train_samples=1000, eval_samples=500)
+    assert rate.flops == 2 * 2160 * (3 * 1000 + 500)
+    assert rate.gflops == pytest.approx(rate.flops / 2.0 / 1e9)
+    assert "GFLOP/s" in str(rate) and "2.0 s" in str(rate)
+    # A Sequential model without an Input needs input_shape, as profile() does.
+    bare = keras.Sequential([layers.Conv2D(5, 3, use_bias=False)])
+    assert training_rate(bare, 1.0, 10, input_shape=(6, 6, 3)).flops == 2 * 2160 * 30
+    for bad, message in [
+        (dict(seconds=0), "positive"),
+        (dict(seconds="soon"), "number of seconds"),
+        (dict(train_samples=-1), "whole number"),
+        (dict(train_samples=2.5), "whole number"),
+        (dict(train_samples="many"), "whole number"),
+        (dict(train_samples=0, eval_samples=0), "no work"),
+    ]:
+        args = dict(seconds=1.0, train_samples=10, eval_samples=0) | bad
+        with pytest.raises(ValueError, match=message):
+            training_rate(model, **args)

@@ -1,11 +1,12 @@
-"""Model tools for the course: a parameter and multiply-add counter (notebook 05),
+"""Model tools for the course: a parameter and multiply-add counter (notebook 05) and the
+arithmetic rate of a training run (02, 06, 07, 08),
 the pretrained EfficientNet-Lite0 and its ImageNet helpers (notebook 04)."""
 
 from __future__ import annotations
 
 from .efficientnet import efficientnet_lite0, efficientnet_lite0_torch
 from .imagenet import decode_predictions, imagenet_labels, preprocess_imagenet
-from .profile import profile
+from .profile import profile, training_rate
 
 __all__ = [
     "decode_predictions",
@@ -14,4 +15,5 @@ __all__ = [
     "imagenet_labels",
     "preprocess_imagenet",
     "profile",
+    "training_rate",
 ]

@@ -38,7 +38,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["profile", "Profile", "LayerProfile", "format_count"]
+__all__ = ["profile", "Profile", "LayerProfile", "format_count", "training_rate", "TrainingRate"]
 
 
 @dataclass(frozen=True)
@@ -352,3 +352,75 @@ def profile(model, input_shape: Sequence[int] | None = None) -> Profile:
             tracer.call(model, (spec,), {}, 0, "")
             rows = tracer.rows
     return Profile(rows, name=getattr(model, "name", "model"))
+
+
+@dataclass(frozen=True)
+class TrainingRate:
+    """The arithmetic rate a training run reached (returned by :func:`training_rate`).
+
+    Attributes:
+        flops: floating-point operations of the run, estimated from the model's multiply-adds.
+        seconds: wall-clock seconds the run took.
+        gflops: ``flops / seconds / 1e9``, the achieved rate in GFLOP/s.
+    """
+
+    flops: float
+    seconds: float
+    gflops: float
+
+    def __str__(self) -> str:
+        return f"{self.gflops:.2f} GFLOP/s ({self.flops / 1e9:,.0f} GFLOP in {self.seconds:.1f} s)"
+
+
+def training_rate(
+    model,
+    seconds: float,
+    train_samples: int,
+    eval_samples: int = 0,
+    input_shape: Sequence[int] | None = None,
+) -> TrainingRate:
+    """How many floating-point operations per second a training run did, counted from the model.
+
+    Each training example costs a forward and a backward pass, about three forward passes
+    (the backward pass computes gradients for both the inputs and the weights of each layer);
+    each evaluated example (validation inside ``fit``) costs one forward pass; one multiply-add
+    is two FLOPs::
+
+        flops = 2 * mult_adds_per_example * (3 * train_samples + eval_samples)
+
+    Compare the rate with what the CPU reaches on one large matrix multiply (the benchmark
+    records it as ``matmul_peak_gflops``): a small network on small batches reaches a few percent
+    of it, because most of the time goes to per-layer overheads, not to arithmetic.
+
+    Args:
+        model: the trained ``keras.Model`` (see :func:`profile` for ``input_shape``).
+        seconds: wall-clock seconds of the run (for example around ``model.fit``).
+        train_samples: training examples seen (examples per epoch x epochs).
+        eval_samples: examples only evaluated during the run (validation x epochs).
+
+    Returns:
+        A :class:`TrainingRate`; ``print`` it, or read ``.gflops``.
+
+    Raises:
+        ValueError: ``seconds`` is not positive, or a sample count is negative or not a whole number.
+    """
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError):
+        raise ValueError(f"`seconds` must be a number of seconds, got {seconds!r}") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"`seconds` must be positive (the run's wall-clock time), got {seconds}")
+    counts = {}
+    for name, value in (("train_samples", train_samples), ("eval_samples", eval_samples)):
+        try:
+            whole = not isinstance(value, bool) and int(value) == value and value >= 0
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
+            raise ValueError(f"`{name}` must be a whole number >= 0 of examples, got {value!r}")
+        counts[name] = int(value)
+    if counts["train_samples"] == 0 and counts["eval_samples"] == 0:
+        raise ValueError("`train_samples` and `eval_samples` are both 0: the run did no work to count")
+    mult_adds = profile(model, input_shape).total_mult_adds
+    flops = 2.0 * mult_adds * (3 * counts["train_samples"] + counts["eval_samples"])
+    return TrainingRate(flops=flops, seconds=seconds, gflops=flops / seconds / 1e9)
