@@ -11,7 +11,8 @@
 #   connections** fix it; you build ResNet-50's identity and convolutional (projection) blocks;
 # - what a **1x1 convolution** does and why it makes the **Inception** module affordable; you build one;
 # - **depthwise separable convolutions** (MobileNet): you compute their cost, reproduce a table of
-#   the MobileNet paper, and build the block;
+#   the MobileNet paper, build the block, and weigh the width and resolution knobs against the
+#   paper's accuracies;
 # - how to count parameters and multiply-adds of any Keras model with `cu.models.profile`;
 # - EfficientNet's compound scaling, and where the course's pretrained EfficientNet-Lite0 fits.
 #
@@ -1052,6 +1053,83 @@ for name, prof in mobilenet_costs.items():
     print(f"{name:<30} {prof.total_mult_adds / 1e6:7.1f} M mult-adds {prof.total_params:>10,} params")
 
 # %% [markdown]
+# ### Experiment: what the two knobs cost and what they lose
+#
+# The full MobileNet v1 (Table 1 of the paper) is a stride-2 standard convolution with 32 filters,
+# thirteen of your blocks, global average pooling and a 1000-way classifier. We build it for the
+# paper's width multipliers at 224x224 and for its resolutions at $\alpha = 1$, and count each one
+# with `cu.models.profile`. Training on ImageNet is out of reach of a laptop, so the accuracy axis
+# is the paper's (Tables 6 and 7: top-1 accuracy on ImageNet); the cost axis is our own count.
+
+# %%
+MOBILENET_V1_BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+                       (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
+
+
+def mobilenet_v1(alpha=1.0, size=224, n_classes=1000):
+    """MobileNet v1 built from your depthwise_separable_block (Howard et al. 2017, Table 1)."""
+    inputs = keras.Input((size, size, 3))
+    x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False)(inputs)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    for n_filters, stride in MOBILENET_V1_BLOCKS:
+        x = depthwise_separable_block(x, n_filters, stride, alpha=alpha)
+    x = layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inputs, layers.Dense(n_classes)(x), name=f"mobilenet_{alpha}_{size}")
+
+
+# (alpha, resolution): the paper's ImageNet top-1 accuracy, million mult-adds and million parameters
+paper_tradeoff = {(1.0, 224): (70.6, 569, 4.2), (0.75, 224): (68.4, 325, 2.6), (0.5, 224): (63.7, 149, 1.3),
+                  (0.25, 224): (50.6, 41, 0.5), (1.0, 192): (69.1, 418, 4.2), (1.0, 160): (67.2, 290, 4.2),
+                  (1.0, 128): (64.4, 186, 4.2)}
+tradeoff = {key: cu.models.profile(mobilenet_v1(*key)) for key in paper_tradeoff}
+print(f"{'alpha':>5} {'size':>5} | {'M mult-adds':>11} {'(paper)':>7} | {'M params':>8} {'(paper)':>7} | top-1 (paper)")
+for (alpha, size), (accuracy, paper_macs, paper_params) in paper_tradeoff.items():
+    prof = tradeoff[alpha, size]
+    print(f"{alpha:>5} {size:>5} | {prof.total_mult_adds / 1e6:11.0f} {paper_macs:7} | "
+          f"{prof.total_trainable_params / 1e6:8.2f} {paper_params:7} | {accuracy}%")
+
+fig, ax = plt.subplots(figsize=(6.5, 4))
+for label, keys, style in [("width multiplier (224x224)", [(a, 224) for a in (1.0, 0.75, 0.5, 0.25)], "o-"),
+                           ("resolution ($\\alpha$ = 1)", [(1.0, r) for r in (224, 192, 160, 128)], "s--")]:
+    ax.plot([tradeoff[k].total_mult_adds / 1e6 for k in keys], [paper_tradeoff[k][0] for k in keys], style,
+            label=label)
+    for k in keys:
+        ax.annotate(f"{k[0]}" if "width" in label else f"{k[1]}", (tradeoff[k].total_mult_adds / 1e6,
+                    paper_tradeoff[k][0]), textcoords="offset points", xytext=(4, -12), fontsize=8)
+ax.set_xscale("log")
+ax.set(xlabel="mult-adds per image (millions, our count)", ylabel="ImageNet top-1 accuracy (%, the paper's)",
+       title="MobileNet v1: two ways to make it cheaper")
+ax.legend()
+plt.show()
+macs_1_224 = tradeoff[1.0, 224].total_mult_adds
+cu.report("mobilenet_v1_mult_adds", macs_1_224)
+cu.report("mobilenet_v1_trainable_params", tradeoff[1.0, 224].total_trainable_params)
+cu.report("mobilenet_v1_max_rel_diff_from_paper_mult_adds",
+          max(abs(tradeoff[k].total_mult_adds / 1e6 / v[1] - 1) for k, v in paper_tradeoff.items()))
+cu.report("mobilenet_alpha_half_mult_adds_ratio", tradeoff[0.5, 224].total_mult_adds / macs_1_224)
+cu.report("mobilenet_res128_mult_adds_ratio", tradeoff[1.0, 128].total_mult_adds / macs_1_224)
+cu.report("mobilenet_res128_params_ratio",
+          tradeoff[1.0, 128].total_trainable_params / tradeoff[1.0, 224].total_trainable_params)
+cu.report("mobilenet_alpha_quarter_params_ratio",
+          tradeoff[0.25, 224].total_trainable_params / tradeoff[1.0, 224].total_trainable_params)
+
+# %% [markdown]
+# What the counts show (every one agrees with the paper's to within half a percent):
+#
+# - **The width multiplier cuts cost by about $\alpha^2$**: at $\alpha = 0.5$ the network needs about
+#   a quarter of the mult-adds (the pointwise convolutions, which dominate, shrink by $\alpha^2$; the
+#   depthwise ones only by $\alpha$), and the parameters shrink the same way, 4.2 million to 0.5 million
+#   at $\alpha = 0.25$.
+# - **The resolution cuts cost by $\rho^2$ and leaves the parameters alone**: 128x128 needs about a third
+#   of the mult-adds of 224x224 ($(128/224)^2 = 0.33$), with exactly the same 4.2 million weights: a
+#   smaller image saves time, not memory for the model.
+# - **For the same cost the two knobs lose about the same accuracy**: near 300 million mult-adds, 68.4%
+#   ($\alpha = 0.75$) against 67.2% (160x160); near 150-190 million, 63.7% ($\alpha = 0.5$) against 64.4%
+#   (128x128). The losses grow quickly below that: $\alpha = 0.25$ costs 14 times less than the full
+#   network and loses 20 points. Which knob to turn depends on the other budget: the width if the
+#   model's size matters (download, memory), the resolution if the objects stay large enough to see.
+
+# %% [markdown]
 # ## 6. EfficientNet: scaling a network up or down
 #
 # Given a good small network, how should it grow when more compute is available: deeper (more
@@ -1128,7 +1206,9 @@ print("input resolution for phi = 0..6:", [int(round(224 * r / 8) * 8) for r in 
 # - The Inception module runs 1x1, 3x3, 5x5 and pooling branches in parallel and concatenates them;
 #   1x1 reductions make it affordable.
 # - A depthwise separable convolution costs $\frac{1}{N} + \frac{1}{D_K^2}$ of a standard one
-#   (462M to 52.3M mult-adds on the paper's layer); $\alpha$ and $\rho$ shrink it further.
+#   (462M to 52.3M mult-adds on the paper's layer); $\alpha$ and $\rho$ shrink it further. The width
+#   multiplier cuts cost by about $\alpha^2$ and the parameters with it, the resolution by $\rho^2$ with
+#   the same weights; for the same cost both lose about the same ImageNet accuracy.
 # - EfficientNet scales depth, width and resolution together; EfficientNet-Lite0 (4.65M parameters)
 #   is its phone-friendly base network.
 # - `cu.models.profile(model)` counts parameters and mult-adds of any Keras model, layer by layer.
