@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from course_tools.bench import save_measurement
 from course_tools.grade import grade_batch
 from course_tools.notebooks import cell_kind, read_notebook, write_notebook
 from course_tools.release import release_notebook, solution_paths
@@ -30,16 +31,7 @@ ROOT = project_root()
 
 def save_result(key: str, result: dict) -> None:
     """Set ``key`` of ``benchmarks/results.json`` (the other keys are kept) and rewrite ``results.md``."""
-    from course_tools.bench import write_markdown
-
-    path = ROOT / "benchmarks" / "results.json"
-    try:
-        data = json.loads(path.read_text()) if path.exists() else {}
-    except json.JSONDecodeError:
-        data = {}
-    data[key] = result
-    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
-    write_markdown(data, path.with_name("results.md"))
+    save_measurement(key, result, ROOT)
 
 
 def _default_notebook() -> str:

@@ -95,6 +95,7 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
                 item = json.loads(line)
                 metrics[item["name"]] = item["value"]
     metrics["matmul_peak_gflops"] = peak
+    add_fraction_of_peak(metrics)
     return {
         "wall_s": round(wall, 1),
         "peak_rss_mb": round(usage / 1024, 0) if usage else None,
@@ -107,6 +108,102 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
         "conditions": conditions,
         "contended": conditions["contended"],
     }
+
+
+def add_fraction_of_peak(metrics: dict) -> None:
+    """Add ``train_fraction_of_peak`` (achieved training GFLOP/s over the matmul peak) where both are known.
+
+    A notebook reports ``train_gflops`` for its heavy training (``cu.models.training_rate``); the
+    benchmark measured ``matmul_peak_gflops`` on the same machine just before the run.
+    """
+    rate, peak = metrics.get("train_gflops"), metrics.get("matmul_peak_gflops")
+    if isinstance(rate, (int, float)) and isinstance(peak, (int, float)) and peak > 0:
+        metrics["train_fraction_of_peak"] = round(rate / peak, 4)
+
+
+def _peak_lines(results: dict) -> list[str]:
+    rows = []
+    for name in sorted(k for k in results if k[:2].isdigit()):
+        for backend in sorted(results[name]):
+            for mode in ("full", "fast"):
+                m = results[name][backend].get(mode, {}).get("metrics", {})
+                if "train_fraction_of_peak" in m:
+                    rows.append(
+                        f"| {name} | {backend} | {mode} | {m['train_gflops']:.2f} | {m['matmul_peak_gflops']:.0f} | "
+                        f"{m['train_fraction_of_peak']:.1%} |"
+                    )
+    if not rows:
+        return []
+    return [
+        "",
+        "## Distance to the machine's limit",
+        "",
+        "The heavy trainings' arithmetic rate (`cu.models.training_rate`: 2 FLOPs per multiply-add, a",
+        "training example counted as three forward passes, a validation example as one) against the",
+        "float32 matrix-multiply peak the benchmark measured on the same machine just before the run.",
+        "",
+        "| notebook | backend | mode | training GFLOP/s | matmul peak GFLOP/s | fraction of peak |",
+        "|---|---|---|---:|---:|---:|",
+        *rows,
+    ]
+
+
+def _levers_lines(levers: dict) -> list[str]:
+    """The training-levers table (benchmarks/training_levers.py): one row per model, backend and lever."""
+    rows = []
+    for key, r in sorted(levers.get("runs", {}).items()):
+        model, backend, lever = key.split("/")
+        if "error" in r:
+            rows.append(f"| {model} | {backend} | {lever} | - | - | - | failed: {r['error'].strip()[:60]} |")
+            continue
+        base = levers["runs"].get(f"{model}/{backend}/baseline", {})
+        speedup = base.get("epoch_s", 0) / r["epoch_s"] if r.get("epoch_s") else None
+        rows.append(
+            f"| {model} | {backend} | {lever} | {r['epoch_s']:.3f} | {r['train_gflops']:.1f} | "
+            f"{r['fraction_of_peak']:.1%} | {speedup:.2f}x |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        "## Training levers (one epoch after a warm-up epoch)",
+        "",
+        f"`benchmarks/training_levers.py`, {levers.get('date', '?')}, matmul peak "
+        f"{levers.get('matmul_peak_gflops', 0):.0f} GFLOP/s, other processes "
+        f"{levers.get('busy_cores_before', 0):.2f} cores before the run. The epoch is the notebook's own model "
+        "and data size; the speed-up is against the baseline row of the same model and backend in the same run.",
+        "",
+        "| model | backend | lever | epoch (s) | GFLOP/s | fraction of peak | speed-up |",
+        "|---|---|---|---:|---:|---:|---:|",
+        *rows,
+    ]
+
+
+def _vs_nbgrader_lines(side: dict) -> list[str]:
+    """The grading side-by-side table (benchmarks/grading_vs_nbgrader.py)."""
+    rows = [
+        f"| {nb} | {r['submissions']} ({r['blank_submissions']} blank) | {r['nbgrader_wall_s']:.1f} | "
+        f"{r['ours_wall_s']:.1f} | {r['nbgrader_over_ours']:.2f} | {r['ours_per_submission_worker_s']:.2f} | "
+        f"{r['notebook_fast_run_s']:.1f} | {r['ours_over_notebook_run']:.2f} | "
+        f"{'yes' if r['scores_agree'] else 'NO'} |"
+        for nb, r in sorted(side.get("notebooks", {}).items())
+    ]
+    if not rows:
+        return []
+    return [
+        "",
+        "## Grading beside nbgrader",
+        "",
+        f"`benchmarks/grading_vs_nbgrader.py`, {side.get('date', '?')}, backend {side.get('backend', '?')}, fast "
+        "mode: nbgrader's `autograde` (one submission at a time) and `course_tools grade` (2 workers) on the same "
+        "submissions. Per-submission time is wall time x workers / submissions, beside the notebook's own "
+        "fast-mode run.",
+        "",
+        "| notebook | submissions | nbgrader (s) | ours (s) | nbgrader / ours | ours per submission-worker (s) | "
+        "notebook run (s) | ours / run | scores agree |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        *rows,
+    ]
 
 
 def _load(path: Path) -> dict:
@@ -196,12 +293,28 @@ def write_markdown(results: dict, path: Path) -> None:
             "|---|---|---|---|---|---|---:|",
             *verdict_lines,
         ]
-    others = {k: v for k, v in results.items() if not k[:2].isdigit()}
+    lines += _peak_lines(results)
+    lines += _levers_lines(results.get("training_levers", {}))
+    lines += _vs_nbgrader_lines(results.get("grading_vs_nbgrader", {}))
+    tabled = {"training_levers", "grading_vs_nbgrader"}
+    others = {k: v for k, v in results.items() if not k[:2].isdigit() and k not in tabled}
     if others:
         lines += ["", "## Other measurements", ""]
         for key, value in sorted(others.items()):
             lines.append(f"- **{key}**: `{json.dumps(value)}`")
     path.write_text("\n".join(lines) + "\n")
+
+
+def save_measurement(key: str, result: dict, root: Path | None = None) -> None:
+    """Set ``key`` of ``benchmarks/results.json`` (the other keys are kept) and rewrite ``results.md``.
+
+    For the scripts in ``benchmarks/`` that measure something other than a notebook run.
+    """
+    path = (root or project_root()) / "benchmarks" / "results.json"
+    data = _load(path)
+    data[key] = result
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_markdown(data, path.with_name("results.md"))
 
 
 def run_benchmark(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -78,3 +79,61 @@ def test_the_table_shows_the_flag_and_old_runs(tmp_path):
     assert "| **contended** 0.93 |" in rows[0]
     assert "| - |" in rows[1]  # the fast entry predates the measurement
     assert "| 0.01 |" in rows[2]
+
+
+def test_fraction_of_peak_is_computed_and_tabled(tmp_path):
+    metrics = {"train_gflops": 9.0, "matmul_peak_gflops": 180.0}
+    bench.add_fraction_of_peak(metrics)
+    assert metrics["train_fraction_of_peak"] == 0.05
+    no_rate = {"matmul_peak_gflops": 180.0}
+    bench.add_fraction_of_peak(no_rate)
+    assert "train_fraction_of_peak" not in no_rate
+    entry = {"wall_s": 10.0, "peak_rss_mb": 100, "ok": True, "errors": [], "metrics": metrics, "date": "today"}
+    out = tmp_path / "results.md"
+    bench.write_markdown({"02_x": {"torch": {"full": entry}}}, out)
+    text = out.read_text()
+    assert "## Distance to the machine's limit" in text
+    assert "| 02_x | torch | full | 9.00 | 180 | 5.0% |" in text
+
+
+def test_levers_and_nbgrader_measurements_are_tabled_not_dumped(tmp_path):
+    levers = {
+        "date": "today",
+        "matmul_peak_gflops": 200.0,
+        "busy_cores_before": 0.0,
+        "runs": {
+            "lenet/tensorflow/baseline": {"epoch_s": 1.0, "train_gflops": 20.0, "fraction_of_peak": 0.1},
+            "lenet/tensorflow/jit": {"epoch_s": 2.0, "train_gflops": 10.0, "fraction_of_peak": 0.05},
+            "lenet/torch/jit": {"error": "  dynamo failed"},
+        },
+    }
+    side = {
+        "date": "today",
+        "backend": "tensorflow",
+        "notebooks": {
+            "01": {
+                "submissions": 30,
+                "blank_submissions": 10,
+                "nbgrader_wall_s": 400.0,
+                "ours_wall_s": 100.0,
+                "nbgrader_over_ours": 4.0,
+                "ours_per_submission_worker_s": 6.67,
+                "notebook_fast_run_s": 14.0,
+                "ours_over_notebook_run": 0.48,
+                "scores_agree": False,
+            }
+        },
+    }
+    root = tmp_path
+    (root / "benchmarks").mkdir()
+    bench.save_measurement("training_levers", levers, root)
+    bench.save_measurement("grading_vs_nbgrader", side, root)
+    text = (root / "benchmarks" / "results.md").read_text()
+    assert "| lenet | tensorflow | jit | 2.000 | 10.0 | 5.0% | 0.50x |" in text
+    assert "| lenet | torch | jit | - | - | - | failed: dynamo failed |" in text
+    assert "| 01 | 30 (10 blank) | 400.0 | 100.0 | 4.00 | 6.67 | 14.0 | 0.48 | NO |" in text
+    assert "## Other measurements" not in text  # both are tabled, neither dumped as JSON
+    assert set(json.loads((root / "benchmarks" / "results.json").read_text())) == {
+        "training_levers",
+        "grading_vs_nbgrader",
+    }
