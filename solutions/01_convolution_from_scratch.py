@@ -10,12 +10,13 @@
 #   element-wise multiply-and-sum (a cross-correlation, strictly speaking);
 # - padding, stride, dilation and the output-size formula; multi-channel input, several filters, bias,
 #   activation and the parameter count of a layer;
-# - max, average and global average pooling;
-# - to write `zero_pad`, `conv_single_step`, `conv_forward`, `pool_forward`, `conv_backward` and a
-#   vectorised `conv_forward_fast`, and to check them against Keras and a numerical gradient;
+# - max, average and global average pooling, and where their gradients go (ties included);
+# - to write `zero_pad`, `conv_single_step`, `conv_forward`, `pool_forward`, `conv_backward`,
+#   `pool_backward` and a vectorised `conv_forward_fast`, and to check them against Keras and a
+#   numerical gradient;
 # - how much faster vectorised code is than Python loops.
 #
-# **Time:** about 90 minutes.
+# **Time:** about 100 minutes.
 
 # %% [markdown]
 # ## Set-up
@@ -333,7 +334,7 @@ cu.checks.passed("conv_single_step", points=2)
 # ### Exercise 3 (6 points)
 #
 # Write `conv_forward(A_prev, W, b, stride, pad, dilation=1)` with NumPy. Loops are fine here (you will
-# vectorise in Exercise 6); you may use `zero_pad` and `conv_single_step`. The second check compares your
+# vectorise in Exercise 7); you may use `zero_pad` and `conv_single_step`. The second check compares your
 # output with Keras' `Conv2D`, so it refuses an answer that calls Keras, TensorFlow, PyTorch, JAX or SciPy
 # (it reads which libraries your function, and the functions it calls, use). Steps:
 #
@@ -817,6 +818,196 @@ cu.checks.passed("conv_backward", points=4)
 
 
 # %% [markdown]
+# ### The backward pass of pooling
+#
+# Pooling has no parameters, so its backward pass has one thing to compute: $dA_{\text{prev}}$, given
+# $dA = \partial L / \partial A$ (the shape of the pooled output). Each window sends the gradient of its
+# one output back to the inputs that made it:
+#
+# - **max pooling**: the output *is* the largest input of the window. Nudging any other input a little
+#   changes nothing, nudging the largest one by $\epsilon$ moves the output by $\epsilon$; so the whole
+#   $dA_{i,h,w,c}$ goes to the position of the maximum, and the other inputs of the window get 0.
+# - **average pooling**: every input counts for $1/f^2$ of the output, so each of the $f^2$ inputs of the
+#   window gets $dA_{i,h,w,c} / f^2$.
+# - Each channel separately, as in the forward pass. Where windows overlap (stride $< f$) an input belongs
+#   to several windows and collects from each of them: add (`+=`), as in `conv_backward`. Rows and columns
+#   that no window covers (when $(n - f)/s$ is not a whole number) get 0.
+# - **Ties**: where the maximum appears twice in a window, the max is not differentiable. Any split of
+#   $dA$ between the tied inputs that adds up to $dA$ is a valid choice (a *subgradient*); TensorFlow and
+#   PyTorch both give it all to the first maximum in reading order (row by row), as `np.argmax` would.
+#   Giving the whole $dA$ to *every* tied input is wrong: the window would pass back twice what it got.
+#
+# Worked example: the $4 \times 4$ input $X$ of section 7, $f = s = 2$, and $dA = [[1, 2], [3, 4]]$.
+#
+# - Max pooling. The maxima are 8 at (1, 1), 5 at (1, 3) and 4 at (2, 3), which get 1, 2 and 4. The
+#   bottom-left window $[[1, -1], [0, 1]]$ has its maximum 1 twice, at (2, 0) and (3, 1): the first in
+#   reading order, (2, 0), gets 3 (splitting it, 1.5 and 1.5, is also correct). Everything else is 0:
+#   $$dX = \begin{bmatrix} 0&0&0&0\\ 0&1&0&2\\ 3&0&0&4\\ 0&0&0&0 \end{bmatrix}.$$
+# - Average pooling: each window spreads its $dA$ over its four inputs, a quarter each:
+#   $$dX = \begin{bmatrix} 0.25&0.25&0.5&0.5\\ 0.25&0.25&0.5&0.5\\ 0.75&0.75&1&1\\ 0.75&0.75&1&1 \end{bmatrix}.$$
+#
+# In both cases (and whenever the windows do not overlap) $dX$ adds up to what $dA$ adds up to, here 10.
+#
+# ### Exercise 6 (3 points)
+#
+# Write `pool_backward(dA, cache)` with NumPy, for the cache `pool_forward` returns (the mode is in it);
+# any other mode raises `ValueError`. The check compares with numerical gradients of Keras' pooling (on
+# inputs without ties, where the gradient is unique) with the same tolerance as Exercise 5 (a correct
+# answer stays below $10^{-8}$), and on inputs with many ties it checks that every window passes its
+# whole $dA$ to its maxima and nothing to the other inputs. Write it from the rules above: the check
+# refuses an answer that calls a deep-learning library, SciPy or `pool_forward` (a numerical gradient is
+# a test, not a backward pass).
+
+# %% nbgrader={"grade": false, "grade_id": "pool_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def pool_backward(dA, cache):
+    """Backward pass of a pooling layer.
+
+    Args:
+        dA: array (m, n_H, n_W, n_C), gradient of the loss with respect to the pooled output.
+        cache: (A_prev, {"f": f, "stride": s, "mode": "max" or "average"}) as returned by pool_forward,
+            with A_prev (m, n_H_prev, n_W_prev, n_C).
+
+    Returns:
+        dA_prev: array (m, n_H_prev, n_W_prev, n_C), gradient with respect to A_prev.
+
+    Raises:
+        ValueError: if the mode is neither "max" nor "average".
+    """
+    ### BEGIN SOLUTION
+    A_prev, hparameters = cache
+    f, stride, mode = hparameters["f"], hparameters["stride"], hparameters["mode"]
+    if mode not in ("max", "average"):
+        raise ValueError(f'mode must be "max" or "average", got {mode!r}')
+    m, n_H, n_W, n_C = dA.shape
+    dA_prev = np.zeros(A_prev.shape)
+    rows, channels = np.arange(m)[:, None], np.arange(n_C)[None, :]
+    for h in range(n_H):
+        for w in range(n_W):
+            top, left = h * stride, w * stride
+            if mode == "average":
+                dA_prev[:, top:top + f, left:left + f, :] += dA[:, h, w, None, None, :] / (f * f)
+                continue
+            window = A_prev[:, top:top + f, left:left + f, :].reshape(m, f * f, n_C)
+            first = np.argmax(window, axis=1)  # (m, n_C): the first maximum, row by row
+            dA_prev[rows, top + first // f, left + first % f, channels] += dA[:, h, w, :]
+    return dA_prev
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Try it: the worked example above; then the same comparison as the check, with your `pool_forward` for
+# the centred differences, on an input whose numbers are all different (no ties, so the gradient is
+# unique). With windows that do not overlap, the gradient is only moved around: `dA_prev` adds up to
+# what `dA` adds up to. The largest relative error should be below $10^{-8}$.
+
+# %%
+dA4 = np.array([[1, 2], [3, 4]], dtype=float)[None, :, :, None]
+for mode in ("max", "average"):
+    print(mode, pool_backward(dA4, (X4, {"f": 2, "stride": 2, "mode": mode}))[0, :, :, 0].tolist())
+rng = np.random.default_rng(1)
+A_pool, dA_pool = rng.permutation(216).reshape(2, 6, 6, 3) / 216, rng.normal(size=(2, 3, 3, 3))
+pool_errors = {}
+for mode in ("max", "average"):
+    mine = pool_backward(dA_pool, (A_pool, {"f": 2, "stride": 2, "mode": mode}))
+    numerical = np.zeros_like(A_pool)
+    for idx in np.ndindex(A_pool.shape):
+        old, losses = A_pool[idx], []
+        for value in (old + 1e-4, old - 1e-4):
+            A_pool[idx] = value  # change one number, pool, then restore it
+            losses.append(np.sum(pool_forward(A_pool, 2, 2, mode=mode)[0] * dA_pool))
+        A_pool[idx] = old
+        numerical[idx] = (losses[0] - losses[1]) / 2e-4
+    pool_errors[mode] = float(np.max(np.abs(mine - numerical) / np.maximum(1e-6, np.abs(mine) + np.abs(numerical))))
+    print(f"{mode}: dA_prev adds up to {mine.sum():.6f} (dA to {dA_pool.sum():.6f}), "
+          f"largest relative error {pool_errors[mode]:.1e}")
+cu.report("pool_backward_try_max_rel_error", max(pool_errors.values()))
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+# Check pool_backward: numerical gradients of Keras' pooling (inputs without ties), and ties.
+def pooled_loss_gradient(A, dA, f, stride, mode, h=1e-4):
+    """Centred differences of L = sum(pool(A) * dA), pool from Keras in float64, for every number of A."""
+    pool = keras.ops.max_pool if mode == "max" else keras.ops.average_pool
+    copies = np.eye(A.size).reshape((A.size,) + A.shape)
+    batches = [keras.ops.convert_to_tensor((A + sign * h * copies).reshape((-1,) + A.shape[1:]), dtype="float64")
+               for sign in (1, -1)]  # dtype given: a large float64 array would otherwise be pooled in float32
+    losses = [np.sum(keras.ops.convert_to_numpy(pool(x, f, stride, "valid")).reshape((A.size,) + dA.shape) * dA,
+                     axis=(1, 2, 3, 4)) for x in batches]
+    return ((losses[0] - losses[1]) / (2 * h)).reshape(A.shape)
+
+
+def check_against_numerical(shape, f, stride, mode, seed, hint):
+    rng = np.random.default_rng(seed)
+    A = rng.permutation(np.prod(shape)).reshape(shape) / np.prod(shape)  # all different: no ties
+    out = ((shape[1] - f) // stride + 1, (shape[2] - f) // stride + 1)
+    dA = rng.normal(size=(shape[0],) + out + (shape[3],))
+    what = f'pool_backward(dA {dA.shape}, cache of A {shape}, f={f}, stride={stride}, "{mode}")'
+    got = pool_backward(dA, (A, {"f": f, "stride": stride, "mode": mode}))
+    cu.checks.check_shape(got, shape, name=what, hint="dA_prev has the shape of A_prev, including rows and "
+                                                     "columns that no window covers (they get 0).")
+    numerical = pooled_loss_gradient(A, dA, f, stride, mode)
+    err = float(np.max(np.abs(got - numerical) / np.maximum(1e-6, np.abs(got) + np.abs(numerical))))  # 1e-6: rounding at 0
+    cu.checks.check_true(err < 1e-5, f"relative error {err:.2e} against the numerical gradient (expected < 1e-5)",
+                          name=what, hint=hint)
+
+
+def check_ties(A, dA, f, name):
+    """f = stride: every window passes its whole dA to its maxima, and nothing to its other inputs."""
+    got = pool_backward(dA, (A, {"f": f, "stride": f, "mode": "max"}))
+    cu.checks.check_shape(got, A.shape, name=name)
+    for h, w in np.ndindex(dA.shape[1:3]):
+        cells = (slice(None), slice(h * f, h * f + f), slice(w * f, w * f + f), slice(None))
+        window, grads = A[cells], got[cells]
+        at_max = window == window.max(axis=(1, 2), keepdims=True)
+        cu.checks.check_true(np.allclose(np.where(at_max, 0, grads), 0), f"window ({h}, {w}) sends gradient "
+                             "to an input that is not its maximum", name=name, hint="only the maximum of a window "
+                             "changes the output: the other inputs get 0 (compare with the max of the same channel).")
+        passed_back, ties = grads.sum(axis=(1, 2)), at_max.sum(axis=(1, 2))
+        if not np.allclose(passed_back, dA[:, h, w, :]):
+            times = passed_back / np.where(dA[:, h, w, :] == 0, np.nan, dA[:, h, w, :])
+            doubled = np.any((ties > 1) & np.isclose(times, ties))
+            cu.checks.check_true(False, f"window ({h}, {w}) passes back {np.nanmax(times):.3g} times its dA"
+                                 + (", as if each tied maximum got the whole dA" if doubled else ""), name=name,
+                                 hint="where the maximum appears more than once, give dA to one of them (the first, "
+                                      "as np.argmax does), or split it so that the window passes back exactly dA.")
+
+
+cu.checks.check_raises(lambda: pool_backward(dA4, (X4, {"f": 2, "stride": 2, "mode": "median"})), ValueError,
+                       name='pool_backward(mode="median")')
+cu.checks.check_uses_none_of(pool_backward, cu.checks.LIBRARIES + ("pool_forward", "pooled_loss_gradient"),
+                              name="pool_backward is your own NumPy code",
+                              hint="loop over the windows of dA and add each one's gradient to its inputs.")
+cu.checks.check_array(pool_backward(dA4, (X4, {"f": 2, "stride": 2, "mode": "average"})),
+                      np.kron(dA4[0, :, :, 0], np.ones((2, 2)))[None, :, :, None] / 4, name='pool_backward(worked example, "average")',
+                      hint="each of the f*f inputs of a window gets dA / (f*f).")
+check_ties(X4, dA4, 2, name='pool_backward(worked example, "max")')
+check_against_numerical((2, 6, 6, 3), 2, 2, "max", seed=2, hint="find the maximum of each window and channel "
+                        "separately (the window starts at row h*stride) and give it the whole dA.")
+check_against_numerical((2, 6, 6, 3), 2, 2, "average", seed=3, hint="spread dA evenly over the f*f inputs of its window.")
+check_against_numerical((1, 7, 8, 2), 3, 2, "max", seed=4, hint="windows overlap here (stride < f): an input "
+                        "collects (+=) the gradient of every window it is the maximum of.")
+check_against_numerical((1, 7, 7, 2), 3, 1, "average", seed=5, hint="windows overlap here (stride < f): add (+=) "
+                        "the share of every window an input belongs to.")
+rng = np.random.default_rng(6)
+check_ties(rng.integers(0, 3, size=(2, 6, 6, 3)).astype(float), rng.normal(size=(2, 3, 3, 3)), 2,
+           name='pool_backward(A with many ties (values 0, 1, 2), f=2, stride=2, "max")')
+### BEGIN HIDDEN TESTS
+check_against_numerical((2, 9, 7, 3), 2, 3, "max", seed=7, hint="the window starts at row h*stride.")
+check_against_numerical((2, 9, 7, 3), 3, 3, "average", seed=8, hint="the window starts at row h*stride.")
+check_against_numerical((1, 8, 8, 2), 4, 2, "max", seed=9, hint="add (+=) where windows overlap.")
+check_against_numerical((1, 5, 6, 4), 1, 1, "average", seed=10, hint="a 1x1 window passes dA through unchanged.")
+rng = np.random.default_rng(11)
+check_ties(rng.integers(0, 2, size=(3, 6, 9, 2)).astype(float), rng.normal(size=(3, 2, 3, 2)), 3,
+           name='pool_backward(A with many ties (values 0, 1), f=3, stride=3, "max")')
+A_ties, dA_ties = rng.integers(0, 3, size=(2, 7, 7, 2)).astype(float), rng.normal(size=(2, 3, 3, 2))
+got = pool_backward(dA_ties, (A_ties, {"f": 3, "stride": 2, "mode": "max"}))
+cu.checks.check_true(np.isclose(np.sum(got), np.sum(dA_ties)), "with ties and overlapping windows, dA_prev must add "
+                     f"up to what dA adds up to ({np.sum(dA_ties):.4f}), got {np.sum(got):.4f}",
+                     name='pool_backward(A with ties, f=3, stride=2, "max")')
+### END HIDDEN TESTS
+cu.checks.passed("pool_backward", points=3)
+
+
+# %% [markdown]
 # ## 9. Vectorising: `conv_forward_fast`
 #
 # Python loops are slow: `conv_forward` makes one Python call per output number. The standard trick,
@@ -830,7 +1021,7 @@ cu.checks.passed("conv_backward", points=4)
 # 3. multiply-and-sum with the filters in one call (`np.einsum(..., optimize=True)` or `np.tensordot`),
 #    then add the bias.
 #
-# ### Exercise 6 (3 points)
+# ### Exercise 7 (3 points)
 #
 # Write `conv_forward_fast` with the same arguments and return values as `conv_forward`, **without Python
 # loops over the output positions** (a loop over the $f \times f$ taps is fine). The check compares it with
@@ -1062,6 +1253,8 @@ playground = cu.widgets.kernel_playground(conv_fn=conv_forward_fast, size=cu.by_
 # - Pooling (max, average, global average) has no parameters and works per channel.
 # - The backward pass adds each output gradient back onto the slice that produced it; a numerical
 #   gradient check catches mistakes.
+# - Max pooling sends each window's gradient to its maximum (one of them, where there are ties), average
+#   pooling spreads it evenly over the $f^2$ inputs; overlapping windows add up.
 # - Vectorising (im2col) replaces many Python calls by one matrix product: orders of magnitude faster.
 #
 # **Next:** `02_lenet_mnist`, where these layers are trained.

@@ -6,7 +6,7 @@ hooks, Python's tracing and import machinery, objects that read the checker's fr
 ``keras``, reading the hidden tests back. Graded beside an honest and a blank submission:
 
 - with the grader's verdicts (the default), each one earns exactly what its honest part earns, the
-  honest one 20/20 and the blank one 0, and no line of a hidden test appears in any report;
+  honest one 23/23 and the blank one 0, and no line of a hidden test appears in any report;
 - with ``in_kernel_checks=True`` (the test cells run in the kernel, as in nbgrader), most of the
   same submissions do earn points they did not: the attacks are real.
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.backend("tensorflow")
 
 ROOT = project_root()
 NOTEBOOK = "01"
-PASS = "print('\\u2714 all checks passed (20 points)')"
+PASS = "print('\\u2714 all checks passed (23 points)')"
 
 # Wrong answers of the right shape and type: what a learner who got everything wrong hands in.
 WRONG = {
@@ -57,6 +57,12 @@ WRONG = {
         "def conv_backward(dZ, cache):\n"
         "    A_prev, W, b, _ = cache\n"
         "    return np.zeros_like(A_prev), np.zeros_like(W), np.zeros_like(b)\n"
+    ),
+    "pool_backward": (
+        "def pool_backward(dA, cache):\n"
+        "    A_prev, hp = cache\n"
+        "    if hp['mode'] not in ('max', 'average'):\n        raise ValueError(hp['mode'])\n"
+        "    return np.zeros_like(A_prev)\n"
     ),
     "conv_forward_fast": (
         "def conv_forward_fast(A_prev, W, b, stride, pad, dilation=1):\n"
@@ -298,6 +304,11 @@ SPECIAL = {
             "    return _Sly(), (A_prev, {'f': f, 'stride': stride})\n"
         ),
         "conv_backward": "def conv_backward(dZ, cache):\n    return _Sly(), _Sly(), _Sly()\n",
+        "pool_backward": (
+            "def pool_backward(dA, cache):\n"
+            "    if cache[1]['mode'] not in ('max', 'average'):\n        raise ValueError(cache[1]['mode'])\n"
+            "    return _Sly()\n"
+        ),
         "conv_forward_fast": (
             "def conv_forward_fast(A_prev, W, b, stride, pad, dilation=1):\n"
             "    return _Sly(), (A_prev, W, b, {'stride': stride, 'pad': pad, 'dilation': dilation})\n"
@@ -338,7 +349,7 @@ def _submission(answers: dict[str, str], prefix: str = ""):
 
 def _corpus() -> dict[str, tuple]:
     """name -> (notebook, points its honest part earns)."""
-    subs = {"honest": (_submission(_solution_answers()), 20.0), "blank": (_submission({}), 0.0)}
+    subs = {"honest": (_submission(_solution_answers()), 23.0), "blank": (_submission({}), 0.0)}
     for name, code in ATTACKS.items():
         subs[name] = (_submission({**WRONG, **SPECIAL.get(name, {})}, code), 0.0)
     source, points = HONEST_ZERO_PAD
@@ -422,7 +433,7 @@ def test_the_attacks_work_when_the_checks_run_in_the_kernel(tmp_path):
     """The same corpus with nbgrader's model (test cells in the student's kernel): the attacks are real."""
     records, _ = _grade(tmp_path, "in_kernel", in_kernel=True)
     corpus = _corpus()
-    assert records["honest"]["total"] == 20 and records["blank"]["total"] == 0
+    assert records["honest"]["total"] == 23 and records["blank"]["total"] == 0
     forged = sorted(s for s, r in records.items() if r["total"] > corpus[s][1])
     print(f"forged with the checks in the kernel: {len(forged)} of {len(ATTACKS) + 1}: {forged}")
     assert len(forged) >= 12, f"only {forged} forged a grade with the checks in the kernel"

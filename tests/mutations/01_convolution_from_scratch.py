@@ -388,6 +388,297 @@ VARIANTS = {
             """,
         },
     },
+    "pool_backward": {
+        "wrong": {
+            "every tied maximum gets the whole dA": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for h in range(dA.shape[1]):
+                        for w in range(dA.shape[2]):
+                            win = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
+                            g = dA[:, h, w, None, None, :]
+                            if mode == "max":
+                                mask = win == win.max(axis=(1, 2), keepdims=True)
+                                dA_prev[:, h * s:h * s + f, w * s:w * s + f, :] += mask * g
+                            else:
+                                dA_prev[:, h * s:h * s + f, w * s:w * s + f, :] += g / (f * f)
+                    return dA_prev
+            """,
+            "= instead of += (overlapping windows overwrite)": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i in range(dA.shape[0]):
+                        for h in range(dA.shape[1]):
+                            for w in range(dA.shape[2]):
+                                for c in range(dA.shape[3]):
+                                    win = A_prev[i, h * s:h * s + f, w * s:w * s + f, c]
+                                    if mode == "max":
+                                        r, q = np.unravel_index(np.argmax(win), win.shape)
+                                        dA_prev[i, h * s + r, w * s + q, c] = dA[i, h, w, c]
+                                    else:
+                                        dA_prev[i, h * s:h * s + f, w * s:w * s + f, c] = dA[i, h, w, c] / (f * f)
+                    return dA_prev
+            """,
+            "average: forgets to divide by f*f": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for h in range(dA.shape[1]):
+                        for w in range(dA.shape[2]):
+                            win = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
+                            g = dA[:, h, w, None, None, :]
+                            if mode == "max":
+                                first = np.argmax(win.reshape(win.shape[0], f * f, -1), axis=1)
+                                mask = np.zeros_like(win.reshape(win.shape[0], f * f, -1))
+                                np.put_along_axis(mask, first[:, None, :], 1.0, axis=1)
+                                dA_prev[:, h * s:h * s + f, w * s:w * s + f, :] += mask.reshape(win.shape) * g
+                            else:
+                                dA_prev[:, h * s:h * s + f, w * s:w * s + f, :] += g
+                    return dA_prev
+            """,
+            "average: divides by f, not f*f": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i, h, w, c in np.ndindex(dA.shape):
+                        win = A_prev[i, h * s:h * s + f, w * s:w * s + f, c]
+                        if mode == "max":
+                            r, q = np.unravel_index(np.argmax(win), win.shape)
+                            dA_prev[i, h * s + r, w * s + q, c] += dA[i, h, w, c]
+                        else:
+                            dA_prev[i, h * s:h * s + f, w * s:w * s + f, c] += dA[i, h, w, c] / f
+                    return dA_prev
+            """,
+            "max: one maximum across all channels": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i, h, w in np.ndindex(dA.shape[:3]):
+                        win = A_prev[i, h * s:h * s + f, w * s:w * s + f, :]
+                        if mode == "max":
+                            r, q, _ = np.unravel_index(np.argmax(win), win.shape)
+                            dA_prev[i, h * s + r, w * s + q, :] += dA[i, h, w, :]
+                        else:
+                            dA_prev[i, h * s:h * s + f, w * s:w * s + f, :] += dA[i, h, w, :] / (f * f)
+                    return dA_prev
+            """,
+            "window starts at h, not h*stride": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i, h, w, c in np.ndindex(dA.shape):
+                        win = A_prev[i, h:h + f, w:w + f, c]
+                        if mode == "max":
+                            r, q = np.unravel_index(np.argmax(win), win.shape)
+                            dA_prev[i, h + r, w + q, c] += dA[i, h, w, c]
+                        else:
+                            dA_prev[i, h:h + f, w:w + f, c] += dA[i, h, w, c] / (f * f)
+                    return dA_prev
+            """,
+            "max: gradient to the top-left input of every window": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i, h, w, c in np.ndindex(dA.shape):
+                        if mode == "max":
+                            dA_prev[i, h * s, w * s, c] += dA[i, h, w, c]
+                        else:
+                            dA_prev[i, h * s:h * s + f, w * s:w * s + f, c] += dA[i, h, w, c] / (f * f)
+                    return dA_prev
+            """,
+            "max: routes to the minimum": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i, h, w, c in np.ndindex(dA.shape):
+                        win = A_prev[i, h * s:h * s + f, w * s:w * s + f, c]
+                        if mode == "max":
+                            r, q = np.unravel_index(np.argmin(win), win.shape)
+                            dA_prev[i, h * s + r, w * s + q, c] += dA[i, h, w, c]
+                        else:
+                            dA_prev[i, h * s:h * s + f, w * s:w * s + f, c] += dA[i, h, w, c] / (f * f)
+                    return dA_prev
+            """,
+            "dA_prev shaped by the windows (uncovered rows dropped)": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    m, nh, nw, nc = dA.shape
+                    dA_prev = np.zeros((m, (nh - 1) * s + f, (nw - 1) * s + f, nc))
+                    for i, h, w, c in np.ndindex(dA.shape):
+                        win = A_prev[i, h * s:h * s + f, w * s:w * s + f, c]
+                        if mode == "max":
+                            r, q = np.unravel_index(np.argmax(win), win.shape)
+                            dA_prev[i, h * s + r, w * s + q, c] += dA[i, h, w, c]
+                        else:
+                            dA_prev[i, h * s:h * s + f, w * s:w * s + f, c] += dA[i, h, w, c] / (f * f)
+                    return dA_prev
+            """,
+            "no ValueError for another mode": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i, h, w, c in np.ndindex(dA.shape):
+                        win = A_prev[i, h * s:h * s + f, w * s:w * s + f, c]
+                        if mode == "max":
+                            r, q = np.unravel_index(np.argmax(win), win.shape)
+                            dA_prev[i, h * s + r, w * s + q, c] += dA[i, h, w, c]
+                        else:
+                            dA_prev[i, h * s:h * s + f, w * s:w * s + f, c] += dA[i, h, w, c] / (f * f)
+                    return dA_prev
+            """,
+            "a numerical gradient through pool_forward": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    A, grad = A_prev.copy(), np.zeros(A_prev.shape)
+                    for idx in np.ndindex(A.shape):
+                        old, losses = A[idx], []
+                        for value in (old + 1e-6, old - 1e-6):
+                            A[idx] = value
+                            losses.append(np.sum(pool_forward(A, hp["f"], hp["stride"], hp["mode"])[0] * dA))
+                        A[idx] = old
+                        grad[idx] = (losses[0] - losses[1]) / 2e-6
+                    return grad
+            """,
+            "Keras' gradient": """
+                def pool_backward(dA, cache):
+                    import tensorflow as tf
+                    A_prev, hp = cache
+                    if hp["mode"] not in ("max", "average"):
+                        raise ValueError(hp["mode"])
+                    x = tf.constant(A_prev)
+                    pool = tf.nn.max_pool2d if hp["mode"] == "max" else tf.nn.avg_pool2d
+                    with tf.GradientTape() as tape:
+                        tape.watch(x)
+                        loss = tf.reduce_sum(pool(x, hp["f"], hp["stride"], "VALID") * dA)
+                    return tape.gradient(loss, x).numpy()
+            """,
+        },
+        "right": {
+            "quadruple loop, argmax and unravel_index": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros_like(A_prev, dtype=float)
+                    m, n_H, n_W, n_C = dA.shape
+                    for i in range(m):
+                        for h in range(n_H):
+                            for w in range(n_W):
+                                for c in range(n_C):
+                                    win = A_prev[i, h * s:h * s + f, w * s:w * s + f, c]
+                                    if mode == "max":
+                                        r, q = np.unravel_index(np.argmax(win), win.shape)
+                                        dA_prev[i, h * s + r, w * s + q, c] += dA[i, h, w, c]
+                                    else:
+                                        dA_prev[i, h * s:h * s + f, w * s:w * s + f, c] += np.full((f, f), dA[i, h, w, c] / f**2)
+                    return dA_prev
+            """,
+            "mask split evenly between ties": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in ("max", "average"):
+                        raise ValueError(mode)
+                    dA_prev = np.zeros(A_prev.shape)
+                    for h in range(dA.shape[1]):
+                        for w in range(dA.shape[2]):
+                            win = A_prev[:, h * s:h * s + f, w * s:w * s + f, :]
+                            g = dA[:, h, w, None, None, :]
+                            if mode == "max":
+                                mask = (win == win.max(axis=(1, 2), keepdims=True)).astype(float)
+                                share = mask / mask.sum(axis=(1, 2), keepdims=True)
+                            else:
+                                share = np.ones_like(win) / (f * f)
+                            dA_prev[:, h * s:h * s + f, w * s:w * s + f, :] += share * g
+                    return dA_prev
+            """,
+            "last maximum, helper functions (deeplearning.ai style)": """
+                def create_mask_from_window(x):
+                    flat = x.ravel()[::-1]
+                    k = x.size - 1 - int(np.argmax(flat))
+                    mask = np.zeros(x.shape, dtype=bool)
+                    mask.flat[k] = True
+                    return mask
+
+                def distribute_value(dz, shape):
+                    return np.ones(shape) * dz / (shape[0] * shape[1])
+
+                def pool_backward(dA, cache):
+                    A_prev, hparameters = cache
+                    f, stride, mode = hparameters["f"], hparameters["stride"], hparameters["mode"]
+                    if mode == "max":
+                        pass
+                    elif mode == "average":
+                        pass
+                    else:
+                        raise ValueError(f"unknown mode {mode}")
+                    dA_prev = np.zeros(A_prev.shape)
+                    for i in range(dA.shape[0]):
+                        for h in range(dA.shape[1]):
+                            for w in range(dA.shape[2]):
+                                for c in range(dA.shape[3]):
+                                    vs, hs = h * stride, w * stride
+                                    if mode == "max":
+                                        mask = create_mask_from_window(A_prev[i, vs:vs + f, hs:hs + f, c])
+                                        dA_prev[i, vs:vs + f, hs:hs + f, c] += mask * dA[i, h, w, c]
+                                    else:
+                                        dA_prev[i, vs:vs + f, hs:hs + f, c] += distribute_value(dA[i, h, w, c], (f, f))
+                    return dA_prev
+            """,
+            "sliding_window_view and np.add.at": """
+                def pool_backward(dA, cache):
+                    A_prev, hp = cache
+                    f, s, mode = hp["f"], hp["stride"], hp["mode"]
+                    if mode not in {"max", "average"}:
+                        raise ValueError("bad mode")
+                    m, n_H, n_W, n_C = dA.shape
+                    windows = np.lib.stride_tricks.sliding_window_view(A_prev, (f, f), axis=(1, 2))[:, ::s, ::s][:, :n_H, :n_W]
+                    dA_prev = np.zeros(A_prev.shape)
+                    hh, ww, ii, cc = np.meshgrid(np.arange(n_H), np.arange(n_W), np.arange(m), np.arange(n_C), indexing="ij")
+                    if mode == "max":
+                        k = windows.reshape(m, n_H, n_W, n_C, f * f).argmax(-1)
+                        rows = hh * s + k[ii, hh, ww, cc] // f
+                        cols = ww * s + k[ii, hh, ww, cc] % f
+                        np.add.at(dA_prev, (ii, rows, cols, cc), dA[ii, hh, ww, cc])
+                    else:
+                        for r in range(f):
+                            for q in range(f):
+                                np.add.at(dA_prev, (ii, hh * s + r, ww * s + q, cc), dA[ii, hh, ww, cc] / (f * f))
+                    return dA_prev
+            """,
+        },
+    },
     "conv_forward_fast": {
         "wrong": {
             "the loop version": """
