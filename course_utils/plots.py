@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["image_grid", "training_curves", "confusion_matrix", "history_dict", "colorize_labels"]
+__all__ = ["image_grid", "training_curves", "confusion_matrix", "history_dict", "colorize_labels", "overlay_heatmap"]
 
 
 def _as_images(images) -> np.ndarray:
@@ -203,3 +203,46 @@ def colorize_labels(label_maps, n_classes: int, *, background: int | None = 0, c
     if background is not None:
         colours[background] = 0.0
     return colours[labels]
+
+
+def overlay_heatmap(image, heat, *, alpha: float = 0.5, cmap: str = "jet", normalise: bool = True):
+    """Blend a heat map (a saliency or Grad-CAM map, any size) over a photo.
+
+    Args:
+        image: RGB (H, W, 3) or grey (H, W); uint8 in 0..255 or float in [0, 1].
+        heat: 2-D array (h, w) of any size; resized to (H, W) with bilinear interpolation.
+        alpha: weight of the heat map's colour, in [0, 1] (0: the photo only).
+        cmap: matplotlib colour map.
+        normalise: scale ``heat`` to [0, 1] by its min and max first (a constant map becomes 0);
+            False: ``heat`` must already be in [0, 1].
+
+    Returns:
+        float32 RGB array (H, W, 3) in [0, 1]; the inputs are not modified.
+    """
+    import matplotlib
+    from skimage.transform import resize
+
+    img = np.asarray(image)
+    if img.ndim == 2:
+        img = np.repeat(img[..., None], 3, axis=-1)
+    if img.ndim != 3 or img.shape[-1] != 3:
+        raise ValueError(f"`image` must be RGB (H, W, 3) or grey (H, W), got shape {np.shape(image)}")
+    img = img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img.astype(np.float32)
+    if img.size and (img.min() < -1e-6 or img.max() > 1 + 1e-6):
+        raise ValueError(
+            f"a float `image` must be in [0, 1], got [{img.min():.3g}, {img.max():.3g}]; pass uint8 for 0..255, "
+            "or undo the network's preprocessing first"
+        )
+    h = np.asarray(heat, dtype=np.float64)
+    if h.ndim != 2 or h.size == 0 or not np.all(np.isfinite(h)):
+        raise ValueError(f"`heat` must be a finite 2-D array (h, w), got shape {np.shape(heat)}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"`alpha` must be in [0, 1], got {alpha}")
+    if normalise:
+        span = h.max() - h.min()
+        h = (h - h.min()) / span if span > 0 else np.zeros_like(h)
+    elif h.min() < 0 or h.max() > 1:
+        raise ValueError(f"with normalise=False `heat` must be in [0, 1], got [{h.min():.3g}, {h.max():.3g}]")
+    h = resize(h, img.shape[:2], order=1, mode="edge", anti_aliasing=False)
+    colour = np.asarray(matplotlib.colormaps[cmap](np.clip(h, 0, 1))[..., :3], dtype=np.float32)
+    return np.clip((1 - alpha) * img + alpha * colour, 0, 1).astype(np.float32)

@@ -26,6 +26,7 @@
 # | 07 | segmentation | transposed convolutions and U-Net |
 # | 08 | face recognition | siamese networks and the triplet loss on real faces |
 # | 09 | style transfer (bonus) | neural style transfer with a pretrained network |
+# | 10 | what convnets learn | filters, saliency, integrated gradients, Grad-CAM, occlusion, and a sanity check for all of them |
 #
 # Take them in order: each notebook builds on the ones before it.
 

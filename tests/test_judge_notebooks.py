@@ -3,7 +3,7 @@ notebook nothing, with a judge seed other than the one the tests were written wi
 inputs change; a hidden test that only holds for one draw would fail here).
 
 TensorFlow runs all notebooks; PyTorch runs the ones whose tests take a backend-specific path in the
-kernel (01's traced helper, 02's native PyTorch loop, 08's gradients), which keeps the suite's time
+kernel (01's traced helper, 02's native PyTorch loop, 08's and 10's gradients), which keeps the suite's time
 within CI's budget.
 
 The blank notebook is the student release: earning nothing here is the check that every graded check
@@ -25,7 +25,7 @@ from course_utils.config import project_root
 
 ROOT = project_root()
 NOTEBOOKS = [p.name[:2] for p in solution_paths(ROOT)]
-ON_TORCH = {"01", "02", "08"}
+ON_TORCH = {"01", "02", "08", "10"}
 
 
 def _submissions(notebook: str, folder):

@@ -1,0 +1,863 @@
+# %% [markdown]
+# # 10 · What convnets learn, and why they decide what they decide
+#
+# Ask a trained network which pixels made it say "cat", check the answer against the network's own
+# arithmetic, and find out when such an answer can be trusted.
+#
+# **What you will learn**
+# - what the first layer's filters look like and what channels respond to at three depths;
+# - saliency maps: the gradient of a class score with respect to the pixels, and SmoothGrad;
+# - integrated gradients, and their *completeness* property, checked numerically;
+# - Grad-CAM: where in the last feature map the evidence for a class sits, for two classes of one photo;
+# - occlusion sensitivity: what happens to the score when you hide part of the photo;
+# - a sanity check (Adebayo et al., 2018): a map that does not change when the network's weights are
+#   randomised cannot be explaining what the network learnt;
+# - to write `saliency_map`, `integrated_gradients`, `grad_cam` and `occlusion_map` on either Keras
+#   backend, and the native PyTorch version of the saliency map.
+#
+# **Time:** about 60 minutes. It uses the pretrained EfficientNet-Lite0 of notebook 04.
+
+# %% [markdown]
+# ## Set-up
+
+# %%
+import course_utils as cu
+
+cu.setup()
+
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import skimage.data
+import torch
+from scipy.stats import spearmanr
+from skimage.filters import sobel
+from skimage.transform import resize
+from tqdm.auto import tqdm
+
+# %% [markdown]
+# ## 1. A network to question
+#
+# The ImageNet-pretrained EfficientNet-Lite0 of notebook 04, with its classifier: it maps a 224 x 224
+# photo, scaled by `cu.models.preprocess_imagenet`, to 1,000 *logits* (scores before the softmax). Its
+# weights stay frozen: in this notebook we only ask it questions. Four photos that ship with scikit-image,
+# and what the network thinks they show:
+
+# %%
+model = cu.models.efficientnet_lite0(weights="imagenet")
+labels = cu.models.imagenet_labels()
+photo_names = ["chelsea", "coffee", "astronaut", "rocket"]
+photos = np.concatenate([cu.models.preprocess_imagenet(getattr(skimage.data, name)()[None]) for name in photo_names])
+
+
+def to_image(x):
+    """Undo preprocess_imagenet: (H, W, 3) in about [-1, 1] -> float in [0, 1] for imshow."""
+    return np.clip((np.asarray(x) * 128.0 + 127.0) / 255.0, 0.0, 1.0)
+
+
+logits = cu.to_numpy(model(photos))
+top = cu.models.decode_predictions(logits, top=3)
+for name, row in zip(photo_names, top):
+    print(f"{name:10s}", ", ".join(f"{label} {p:.2f}" for _, label, p in row))
+cu.plots.image_grid(to_image(photos), [f"{n}: {row[0][1]}" for n, row in zip(photo_names, top)], ncols=4, size=2.5)
+plt.show()
+CLASS = {label: labels.index(label) for label in ("Egyptian cat", "tabby", "espresso", "bobsled", "football helmet")}
+print(CLASS)
+
+# %% [markdown]
+# The astronaut is a "bobsled" (0.22) before a "football helmet" (0.15): a wrong answer we will ask the
+# network to explain. (The cat photo is resized and its centre cut out, as for ImageNet's evaluation.)
+#
+# ## 2. What the layers compute
+#
+# The **first layer** (`stem_conv`) has 32 filters of 3 x 3 x 3: small enough to look at directly as
+# colour images (each scaled to [0, 1]). Deeper filters have hundreds of input channels and cannot be
+# drawn like this; instead we look at what they *respond* to: the **activation maps** of a few channels at
+# three depths (stride 2, 8 and 32: 112, 28 and 7 pixels across). Notebook 09 (§1) shows the photo patches
+# that excite a channel most.
+
+# %%
+kernels = model.get_layer("stem_conv").get_weights()[0]  # (3, 3, 3, 32)
+k = (kernels - kernels.min(axis=(0, 1, 2))) / np.ptp(kernels, axis=(0, 1, 2))
+cu.plots.image_grid(np.moveaxis(k, -1, 0), size=0.8, title="stem_conv: the 32 filters of the first layer")
+plt.show()
+
+depths = ["stem_activation", "block4a_expand_activation", "top_activation"]
+probe = keras.Model(model.input, [model.get_layer(name).output for name in depths])
+maps = [cu.to_numpy(a)[0] for a in probe(photos[:1])]
+fig, axes = plt.subplots(3, 5, figsize=(11, 6.6))
+for row, (name, a) in enumerate(zip(depths, maps)):
+    axes[row, 0].imshow(to_image(photos[0]))
+    axes[row, 0].set_title(f"{name} ({a.shape[0]}x{a.shape[1]})", fontsize=8)
+    for col, channel in enumerate(np.argsort(a.mean(axis=(0, 1)))[::-1][:4], start=1):
+        axes[row, col].imshow(a[..., channel], cmap="magma")
+        axes[row, col].set_title(f"channel {channel}", fontsize=8)
+for ax in axes.ravel():
+    ax.set_xticks([])
+    ax.set_yticks([])
+plt.tight_layout()
+plt.show()
+top_channels = np.argsort(maps[2].mean(axis=(0, 1)))[::-1][:4]
+middle, border = maps[2][2:5, 2:5][..., top_channels].mean(), np.concatenate(
+    [maps[2][[0, -1]][..., top_channels].ravel(), maps[2][1:-1, [0, -1]][..., top_channels].ravel()]).mean()
+print(f"the 4 most active top channels: mean {middle:.2f} in the middle 3 x 3 cells, {border:.2f} on the border")
+cu.report("top_channels_middle_mean", middle)
+cu.report("top_channels_border_mean", border)
+
+# %% [markdown]
+# In the early channels the photo is still recognisable: they are edge and colour detectors. At 28 x 28
+# the channels respond to textures and the cat is hard to make out. At 7 x 7 the most active channels are
+# near their ceiling (ReLU6 stops at 6) over the middle of the grid (5.6 on average) and at less than half
+# of it on the border (2.5); each cell sees most of the photo. Which cells matter *for a class* is what
+# the rest of the notebook asks.
+#
+# ## 3. Saliency maps: the gradient with respect to the pixels
+#
+# Simonyan et al. (2014): for a class $c$ with logit $y_c(x)$, the gradient $\partial y_c / \partial x$
+# has one number per pixel and channel, and says how much a small change of that pixel would change the
+# score. Its absolute value, maximised over the three colour channels, is the **saliency map** (H, W).
+# Use the logit, not the softmax probability: a confident probability is flat (its gradient vanishes),
+# and it also depends on the other classes' scores.
+#
+# Worked example you can check by hand: a *linear* model $y = W^\top \mathrm{vec}(x) + b$ on a 2 x 2
+# image with one channel, $W_{:,c} = (0.5, -2, 0, 1)$: the gradient is $W_{:,c}$ itself, whatever $x$ is, so
+# the saliency map is $[[0.5, 2], [0, 1]]$.
+#
+# The gradient comes from the backend's automatic differentiation; `cu.models.value_and_gradient(fn, x)`
+# calls it on either backend: it returns `fn(x)` and the gradient of `sum(fn(x))` with respect to `x`
+# (for a batch, row $i$ of the gradient is that of output $i$). §8 shows the same in plain PyTorch.
+#
+# ### Exercise 1 (2 points)
+#
+# Write `saliency_map(model, images, class_ids)`: for each image $i$ of the batch, the saliency map of
+# class `class_ids[i]`, computed from the logits. The check tries it on small models whose gradients are
+# known or measured by centred differences.
+
+# %% nbgrader={"grade": false, "grade_id": "saliency_map", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def saliency_map(model, images, class_ids):
+    """Vanilla-gradient saliency (Simonyan et al., 2014).
+
+    Args:
+        model: Keras model, images (m, H, W, C) -> logits (m, n_classes).
+        images: array (m, H, W, C), as the model expects them.
+        class_ids: sequence of m ints, the class to explain for each image.
+
+    Returns:
+        array (m, H, W): max over the channels of |d logit[i, class_ids[i]] / d images[i]|.
+    """
+    ### BEGIN SOLUTION
+    picks = keras.ops.convert_to_tensor(np.asarray(class_ids, dtype="int32").reshape(-1, 1))
+    _, grad = cu.models.value_and_gradient(lambda x: keras.ops.take_along_axis(model(x), picks, axis=1), images)
+    return np.abs(grad).max(axis=-1)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Try it: the worked example (a Dense layer on the flattened 2 x 2 image) should print
+# `[[0.5, 2.0], [0.0, 1.0]]`; then the map of "Egyptian cat" on the cat photo.
+
+# %%
+toy = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(), keras.layers.Dense(2)])
+toy.set_weights([np.array([[1, 0.5], [1, -2], [1, 0], [1, 1]], dtype="float32"), np.zeros(2, dtype="float32")])
+print(saliency_map(toy, np.ones((1, 2, 2, 1), dtype="float32"), [1])[0].round(3).tolist())
+cat_saliency = saliency_map(model, photos[:1], [CLASS["Egyptian cat"]])[0]
+fig, axes = plt.subplots(1, 2, figsize=(7, 3.5))
+axes[0].imshow(to_image(photos[0]))
+axes[1].imshow(cat_saliency, cmap="gray")
+axes[1].set_title('saliency of "Egyptian cat"')
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_saliency_map", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Check saliency_map on a linear model (the gradient is the weights) and on a small tanh network (centred differences).
+@cu.checks.in_student_kernel  # builds the small model and calls your function where your code runs
+def saliency_on(function, kind, weights, images, class_ids):
+    """function(model, images, class_ids) on "linear" ((4, 4, 2) -> Dense(3)) or "tanh" ((6, 6, 2) -> Conv2D tanh -> Dense(3))."""
+    import keras
+
+    if kind == "linear":
+        layers = [keras.Input((4, 4, 2)), keras.layers.Flatten(), keras.layers.Dense(3)]
+    else:
+        layers = [keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, activation="tanh"), keras.layers.Flatten(),
+                  keras.layers.Dense(3)]
+    net = keras.Sequential(layers)
+    net.set_weights([np.asarray(w, dtype="float32") for w in weights])
+    return np.asarray(cu.to_numpy(function(net, np.asarray(images, dtype="float32"), class_ids)), dtype=float)
+
+
+rng = np.random.default_rng(10)
+W_lin = [rng.normal(size=(32, 3)), rng.normal(size=3)]
+x_lin = rng.normal(size=(2, 4, 4, 2)).astype("float32")
+expected = np.abs(W_lin[0].reshape(4, 4, 2, 3)).max(axis=2)  # the gradient of logit c is column c of W
+what = "saliency_map(linear model, 2 images (4, 4, 2), class_ids=[2, 0])"
+got = saliency_on(saliency_map, "linear", W_lin, x_lin, [2, 0])
+cu.checks.check_shape(got, (2, 4, 4), name=what, hint="one (H, W) map per image: take the max over the channel axis.")
+cu.checks.check_array(got[0], expected[..., 2], atol=1e-5, name=what + ": image 0 (class 2)",
+                      hint="the gradient of a linear model's logit c is its weight column c; take |.| and the max "
+                           "over the channels (not the sum, not the signed value).")
+cu.checks.check_array(got[1], expected[..., 0], atol=1e-5, name=what + ": image 1 (class 0)",
+                      hint="each image has its own class: pick logit class_ids[i] of image i.")
+W_tanh = [rng.normal(size=(3, 3, 2, 3)) / 3, rng.normal(size=3) / 2, rng.normal(size=(48, 3)) / 3, rng.normal(size=3)]
+x_tanh = rng.normal(size=(2, 6, 6, 2))
+net = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, activation="tanh"), keras.layers.Flatten(),
+                       keras.layers.Dense(3)])  # the same network, here, for the centred differences
+net.set_weights([w.astype("float32") for w in W_tanh])
+
+
+def centred_saliency(net, x, classes, h=1e-3):
+    """max_channels |(y_c(x + h e) - y_c(x - h e)) / 2h| for every pixel and channel, in float64 around the model."""
+    grads = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape[1:]):
+        step = np.zeros(x.shape[1:])
+        step[idx] = h
+        up, down = cu.to_numpy(net(x + step)).astype(float), cu.to_numpy(net(x - step)).astype(float)
+        grads[(slice(None),) + idx] = (up - down)[np.arange(len(x)), classes] / (2 * h)
+    return np.abs(grads).max(axis=-1)
+
+
+what = "saliency_map(small tanh network, 2 images (6, 6, 2), class_ids=[1, 2])"
+got = saliency_on(saliency_map, "tanh", W_tanh, x_tanh, [1, 2])
+cu.checks.check_shape(got, (2, 6, 6), name=what)
+cu.checks.check_array(got, centred_saliency(net, x_tanh.astype("float32"), [1, 2]), atol=2e-3, rtol=2e-2, name=what,
+                      hint="differentiate the logit (the model's output), not its softmax, with respect to the images.")
+### BEGIN HIDDEN TESTS
+x_more = rng.normal(size=(3, 6, 6, 2))
+got = saliency_on(saliency_map, "tanh", W_tanh, x_more, [0, 0, 2])
+cu.checks.check_array(got, centred_saliency(net, x_more.astype("float32"), [0, 0, 2]), atol=2e-3, rtol=2e-2,
+                      name="saliency_map(small tanh network, 3 images, class_ids=[0, 0, 2])")
+### END HIDDEN TESTS
+cu.checks.passed("saliency_map", points=2)
+
+
+# %% [markdown]
+# ### Experiment: SmoothGrad
+#
+# The raw gradient is speckled: the score's slope changes from pixel to pixel (ReLU6 switches on and off).
+# SmoothGrad (Smilkov et al., 2017) averages the saliency maps of noisy copies of the photo, noise of
+# standard deviation 10-20% of the pixel range; the speckle averages out and what several copies agree on
+# stays. Below, 15% noise and a growing number of copies; a number measures the smoothness: the
+# correlation of each pixel with its right-hand neighbour.
+
+# %%
+SMOOTH_SAMPLES = cu.by_mode(full=24, fast=2)
+rng = np.random.default_rng(0)
+noise = 0.15 * np.ptp(photos[0])
+noisy = photos[:1] + rng.normal(0, noise, size=(SMOOTH_SAMPLES,) + photos.shape[1:]).astype("float32")
+noisy_maps = np.concatenate([saliency_map(model, noisy[i:i + 8], [CLASS["Egyptian cat"]] * len(noisy[i:i + 8]))
+                             for i in range(0, SMOOTH_SAMPLES, 8)])
+counts = sorted({1, max(1, SMOOTH_SAMPLES // 4), SMOOTH_SAMPLES})
+fig, axes = plt.subplots(1, len(counts) + 1, figsize=(3 * (len(counts) + 1), 3))
+axes[0].imshow(cat_saliency, cmap="gray")
+axes[0].set_title("vanilla gradient")
+for ax, n in zip(axes[1:], counts):
+    ax.imshow(noisy_maps[:n].mean(axis=0), cmap="gray")
+    ax.set_title(f"SmoothGrad, {n} copies")
+for ax in axes:
+    ax.set_xticks([])
+    ax.set_yticks([])
+plt.show()
+smooth = noisy_maps.mean(axis=0)
+
+
+def neighbour_correlation(m):
+    """Correlation of each pixel with its right-hand neighbour: near 1 for a smooth map, near 0 for speckle."""
+    return float(np.corrcoef(m[:, :-1].ravel(), m[:, 1:].ravel())[0, 1])
+
+
+print(f"neighbour correlation: vanilla {neighbour_correlation(cat_saliency):.2f}, "
+      f"SmoothGrad {neighbour_correlation(smooth):.2f}")
+cu.report("vanilla_neighbour_corr", neighbour_correlation(cat_saliency))
+cu.report("smoothgrad_neighbour_corr", neighbour_correlation(smooth))
+
+# %% [markdown]
+# The averaged map is smoother (the neighbour correlation rises from 0.44 to 0.73), and it brightens
+# around the eyes and the nose; but on this network neither map outlines the cat the way the pictures of
+# the SmoothGrad paper do. Pixel gradients of a deep ReLU6 network are noisy, and a blurrier picture is not
+# by itself a truer one: §7 asks whether these maps depend on what the network learnt at all.
+
+# %% [markdown]
+# ## 4. Integrated gradients
+#
+# A gradient is local: it says what a tiny change would do, not how much each pixel *contributed* to the
+# score. Sundararajan et al. (2017) integrate the gradient along the straight path from a **baseline**
+# $x'$ (an image with no information; here the grey image, 0 after preprocessing) to the photo $x$:
+# $$\mathrm{IG}_j(x) = (x_j - x'_j) \int_0^1 \frac{\partial y_c}{\partial x_j}\big(x' + \alpha (x - x')\big)\, d\alpha .$$
+# Its key property, **completeness**, follows from the fundamental theorem of calculus: the attributions
+# add up to the change of the score, $\sum_j \mathrm{IG}_j(x) = y_c(x) - y_c(x')$. So you can check an
+# implementation (and the number of steps) by adding its output up.
+#
+# The integral is a Riemann sum over `steps` points $\alpha_k$; the midpoint rule $\alpha_k = (k + 0.5) /$
+# `steps` is a good choice (the left or right ends, or the trapezoid rule, work too). The `steps` points
+# are a batch of images; on the 224-pixel network compute their gradients a few at a time (8 here): the
+# backward pass keeps every layer's activations, so memory grows with the batch.
+#
+# Worked example: for the linear model of §3, the gradient is $W_{:,c}$ on the whole path, so
+# $\mathrm{IG} = (x - x') \odot W_{:,c}$; with $x = [[1, 1], [1, 1]]$, $x' = 0$: $[[0.5, -2], [0, 1]]$, which
+# adds up to $-0.5 = y_c(x) - y_c(0)$.
+#
+# ### Exercise 2 (3 points)
+#
+# Write `integrated_gradients(model, image, class_id, baseline, steps)` for one image. The check compares
+# with the exact answer on a linear model, and on a small tanh network checks completeness: the sum may
+# miss the change of the logit by at most 10% (with 64 steps the midpoint rule misses by 0.01%, the left
+# or right ends by 2-5%; the usual mistakes miss by 60% or more).
+
+# %% nbgrader={"grade": false, "grade_id": "integrated_gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def integrated_gradients(model, image, class_id, baseline, steps=64):
+    """Integrated gradients (Sundararajan et al., 2017) of one logit, by a Riemann sum.
+
+    Args:
+        model: Keras model, images (m, H, W, C) -> logits (m, n_classes).
+        image: array (H, W, C); baseline: array (H, W, C), the reference input.
+        class_id: int, the logit to explain.
+        steps: number of points on the path from baseline to image.
+
+    Returns:
+        array (H, W, C) of attributions; they add up to about logit(image) - logit(baseline).
+    """
+    ### BEGIN SOLUTION
+    image, baseline = np.asarray(image, dtype="float32"), np.asarray(baseline, dtype="float32")
+    alphas = ((np.arange(steps) + 0.5) / steps).astype("float32")
+    total = np.zeros(image.shape, dtype="float64")
+    for start in range(0, steps, 8):
+        a = alphas[start:start + 8, None, None, None]
+        _, grad = cu.models.value_and_gradient(lambda x: model(x)[:, class_id], baseline + a * (image - baseline))
+        total += grad.sum(axis=0)
+    return (image - baseline) * total / steps
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Try it: the worked example should print `[[0.5, -2.0], [0.0, 1.0]]` and `-0.5`; then the cat photo, where
+# the attributions should add up to within a few percent of the change of the logit.
+
+# %%
+print(integrated_gradients(toy, np.ones((2, 2, 1)), 1, np.zeros((2, 2, 1)), steps=8)[..., 0].round(3).tolist(),
+      round(float(integrated_gradients(toy, np.ones((2, 2, 1)), 1, np.zeros((2, 2, 1)), steps=8).sum()), 3))
+IG_STEPS = cu.by_mode(full=128, fast=8)
+grey = np.zeros_like(photos[0])
+start = time.perf_counter()
+cat_ig = integrated_gradients(model, photos[0], CLASS["Egyptian cat"], grey, steps=IG_STEPS)
+ig_seconds = time.perf_counter() - start
+change = float(cu.to_numpy(model(photos[:1]))[0, CLASS["Egyptian cat"]] - cu.to_numpy(model(grey[None]))[0, CLASS["Egyptian cat"]])
+print(f"{IG_STEPS} steps in {ig_seconds:.1f} s: attributions add up to {cat_ig.sum():.3f}, "
+      f"the logit changed by {change:.3f} ({abs(cat_ig.sum() - change) / abs(change):.1%} off)")
+
+# %% nbgrader={"grade": true, "grade_id": "test_integrated_gradients", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+# Check integrated_gradients on a linear model (exact) and its completeness on a small tanh network.
+@cu.checks.in_student_kernel  # builds the small model and calls your function where your code runs
+def ig_on(function, kind, weights, image, class_id, baseline, steps):
+    """function(model, image, class_id, baseline, steps) on "linear" ((4, 4, 2) -> Dense(3)) or "tanh" (Conv2D tanh)."""
+    import keras
+
+    if kind == "linear":
+        layers = [keras.Input((4, 4, 2)), keras.layers.Flatten(), keras.layers.Dense(3)]
+    else:
+        layers = [keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, activation="tanh"), keras.layers.Flatten(),
+                  keras.layers.Dense(3)]
+    net = keras.Sequential(layers)
+    net.set_weights([np.asarray(w, dtype="float32") for w in weights])
+    return np.asarray(cu.to_numpy(function(net, np.asarray(image, dtype="float32"), class_id,
+                                           np.asarray(baseline, dtype="float32"), steps)), dtype=float)
+
+
+rng = np.random.default_rng(20)
+W_lin = [rng.normal(size=(32, 3)), rng.normal(size=3)]
+x, base = rng.normal(size=(4, 4, 2)), rng.normal(size=(4, 4, 2))
+what = "integrated_gradients(linear model, image (4, 4, 2), class_id=1, baseline != 0, steps=8)"
+got = ig_on(integrated_gradients, "linear", W_lin, x, 1, base, 8)
+cu.checks.check_shape(got, (4, 4, 2), name=what, hint="one attribution per input number: the shape of the image.")
+cu.checks.check_array(got, (x - base) * W_lin[0][:, 1].reshape(4, 4, 2), atol=1e-4, rtol=1e-4, name=what,
+                      hint="for a linear model every gradient is the weight column: IG = (image - baseline) * mean of "
+                           "the gradients (the mean over the steps, not their sum; times image - baseline).")
+W_tanh = [rng.normal(size=(3, 3, 2, 3)) / 2, rng.normal(size=3) / 2, rng.normal(size=(48, 3)) / 2, rng.normal(size=3)]
+net = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3, activation="tanh"), keras.layers.Flatten(),
+                        keras.layers.Dense(3)])  # the same network, here, for the logits
+net.set_weights([w.astype("float32") for w in W_tanh])
+
+
+def check_completeness(image, baseline, class_id, steps, name):
+    got = ig_on(integrated_gradients, "tanh", W_tanh, image, class_id, baseline, steps)
+    cu.checks.check_shape(got, image.shape, name=name)
+    logits = cu.to_numpy(net(np.stack([image, baseline]).astype("float32"))).astype(float)
+    change = logits[0, class_id] - logits[1, class_id]
+    cu.checks.check_true(abs(got.sum() - change) <= 0.1 * abs(change) + 1e-3,
+                          f"the attributions add up to {got.sum():.4f}, but the logit changes by {change:.4f} from "
+                          "the baseline to the image (completeness)", name=name,
+                          hint="average the gradients at points baseline + alpha * (image - baseline) for alpha "
+                               "from 0 to 1 (the path starts at the baseline, not at 0), of the logit (not the "
+                               "softmax), then multiply by image - baseline.")
+
+
+x_tanh, base_tanh = rng.normal(size=(6, 6, 2)), 0.5 * rng.normal(size=(6, 6, 2))
+check_completeness(x_tanh, base_tanh, 2, 64, "integrated_gradients(small tanh network, image (6, 6, 2), class_id=2, "
+                                             "baseline != 0, steps=64)")
+### BEGIN HIDDEN TESTS
+x_more, base_more = 1.5 * rng.normal(size=(6, 6, 2)), rng.normal(size=(6, 6, 2))
+check_completeness(x_more, base_more, 0, 96, "integrated_gradients(small tanh network, another image, class_id=0, steps=96)")
+check_completeness(x_more, np.zeros((6, 6, 2)), 1, 64, "integrated_gradients(small tanh network, baseline 0, class_id=1)")
+### END HIDDEN TESTS
+cu.checks.passed("integrated_gradients", points=3)
+
+
+# %% [markdown]
+# ### Experiment: how many steps?
+#
+# Completeness tells you when the Riemann sum is fine enough: below, the gap between the sum of the
+# attributions and the change of the logit for a growing number of steps, and the attributions (summed
+# over the colour channels, positive in red, negative in blue) at the largest.
+
+# %%
+step_counts = cu.by_mode(full=[8, 32, 128], fast=[2, 4])
+gaps = []
+for steps in tqdm(step_counts, desc="integrated gradients"):
+    attribution = cat_ig if steps == IG_STEPS else integrated_gradients(model, photos[0], CLASS["Egyptian cat"], grey, steps)
+    gaps.append(abs(attribution.sum() - change) / abs(change))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+axes[0].plot(step_counts, gaps, "o-")
+axes[0].set(xscale="log", yscale="log", xlabel="steps", ylabel="|sum(IG) - change| / |change|",
+            title="completeness gap")
+signed = cat_ig.sum(axis=-1)
+limit = np.percentile(np.abs(signed), 99)
+axes[1].imshow(signed, cmap="bwr", vmin=-limit, vmax=limit)
+axes[1].set_title(f'integrated gradients, "Egyptian cat", {IG_STEPS} steps')
+axes[1].set_xticks([])
+axes[1].set_yticks([])
+plt.show()
+print({s: f"{g:.1%}" for s, g in zip(step_counts, gaps)})
+cu.report("ig_completeness_gap", gaps[-1])
+cu.report("ig_completeness_gap_fewest_steps", gaps[0])
+cu.report("ig_seconds", ig_seconds, unit="s")
+
+# %% [markdown]
+# With 8 or 32 steps the attributions miss the change of the logit by about a third; with 128 they add up
+# to it within half a percent. The path from grey to the photo crosses many places where a ReLU6 switches,
+# and a coarse sum steps over them: the gap, not the picture, tells you when to stop adding steps.
+
+# %% [markdown]
+# ## 5. Grad-CAM: which cells of the last feature map
+#
+# Pixels are a fine grid for a question the network answers on a coarse one. Grad-CAM (Selvaraju et al.,
+# 2017) looks at the last convolutional feature map $A$ (here `top_activation`, 7 x 7 x 1280, each cell
+# seeing most of the photo) and asks how much each of its $K$ channels matters for class $c$:
+#
+# 1. the gradient $\partial y_c / \partial A$ (7 x 7 x 1280), through the rest of the network (the *head*:
+#    global average pooling and the dense classifier);
+# 2. channel weights $\alpha_k = \frac{1}{hw} \sum_{i,j} \partial y_c / \partial A_{i,j,k}$, the gradient
+#    averaged over the positions (global average pooling of the gradient);
+# 3. the map $\mathrm{ReLU}\big(\sum_k \alpha_k A_{:,:,k}\big)$ (7 x 7): the ReLU keeps the evidence *for* the
+#    class;
+# 4. upsampled to the photo's size to draw it over the photo (`cu.plots.overlay_heatmap` does that).
+#
+# For a head that is exactly global average pooling then a dense layer, as here, $\partial y_c / \partial
+# A_{i,j,k} = W_{k,c} / hw$ at every position, so Grad-CAM is the older **CAM** (Zhou et al., 2016): the
+# classifier's weights applied to the feature map. Worked example: $A$ of 1 x 2 positions and 2 channels,
+# $A_{:,:,0} = [[1, 3]]$, $A_{:,:,1} = [[2, 0]]$, $W_{:,c} = (1, -1)$: $\alpha = (0.5, -0.5)$, and the map is
+# $\mathrm{ReLU}([[0.5 - 1, 1.5 - 0]]) = [[0, 1.5]]$.
+#
+# We split the network into `features` (photo -> $A$) and `head` ($A$ -> logits):
+
+# %%
+A_layer = model.get_layer("top_activation").output
+features = keras.Model(model.input, A_layer, name="features")
+head = keras.Model(A_layer, model.output, name="head")
+print(features.output.shape, "->", head.output.shape)
+
+# %% [markdown]
+# ### Exercise 3 (3 points)
+#
+# Write `grad_cam(features, head, image, class_id)`: the (h, w) Grad-CAM map of one image, after the ReLU
+# and before any upsampling (you may scale it so that its maximum is 1, or not). The check uses small
+# feature extractors and heads whose gradients are known.
+
+# %% nbgrader={"grade": false, "grade_id": "grad_cam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def grad_cam(features, head, image, class_id):
+    """Grad-CAM (Selvaraju et al., 2017) of one image.
+
+    Args:
+        features: Keras model, images (m, H, W, C) -> feature maps A (m, h, w, K).
+        head: Keras model, A (m, h, w, K) -> logits (m, n_classes).
+        image: array (H, W, C).
+        class_id: int, the class to explain.
+
+    Returns:
+        array (h, w) >= 0: ReLU(sum_k alpha_k A[:, :, k]), alpha_k the mean over positions of d logit / d A.
+    """
+    ### BEGIN SOLUTION
+    A = cu.to_numpy(features(np.asarray(image, dtype="float32")[None]))
+    _, dA = cu.models.value_and_gradient(lambda a: head(a)[:, class_id], A)
+    alpha = dA[0].mean(axis=(0, 1))
+    return np.maximum(A[0] @ alpha, 0.0)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Try it: the worked example (a head of global average pooling and a dense layer, fed the feature map
+# directly) should print `[[0.0, 1.5]]`; then "Egyptian cat" on the cat photo.
+
+# %%
+toy_A = np.array([[[1, 2], [3, 0]]], dtype="float32")  # (1, 2, 2): A[:, :, 0] = [[1, 3]], A[:, :, 1] = [[2, 0]]
+toy_features = keras.Sequential([keras.Input((1, 2, 2)), keras.layers.Identity()])  # passes A through
+toy_head = keras.Sequential([keras.Input((1, 2, 2)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)])
+toy_head.set_weights([np.array([[1.0], [-1.0]], dtype="float32"), np.zeros(1, dtype="float32")])
+print(np.round(grad_cam(toy_features, toy_head, toy_A, 0), 3).tolist())
+cat_cam = grad_cam(features, head, photos[0], CLASS["Egyptian cat"])
+plt.imshow(cu.plots.overlay_heatmap(to_image(photos[0]), cat_cam))
+plt.title('Grad-CAM of "Egyptian cat"')
+plt.axis("off")
+plt.show()
+
+# %% nbgrader={"grade": true, "grade_id": "test_grad_cam", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+# Check grad_cam with heads whose gradients are their weights: pooling + dense (CAM) and a dense layer on every position.
+@cu.checks.in_student_kernel  # builds the small models and calls your function where your code runs
+def grad_cam_on(function, head_kind, weights, image, class_id):
+    """function(features, head, image, class_id): features (6, 6, 2) -> Conv2D(4, 3, tanh) -> (4, 4, 4);
+    head "pool": global average pooling -> Dense(3); head "flat": Flatten -> Dense(3)."""
+    import keras
+
+    features = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(4, 3, activation="tanh")])
+    features.set_weights([np.asarray(w, dtype="float32") for w in weights[:2]])
+    pool = keras.layers.GlobalAveragePooling2D() if head_kind == "pool" else keras.layers.Flatten()
+    head = keras.Sequential([keras.Input((4, 4, 4)), pool, keras.layers.Dense(3)])
+    head.set_weights([np.asarray(w, dtype="float32") for w in weights[2:]])
+    return np.asarray(cu.to_numpy(function(features, head, np.asarray(image, dtype="float32"), class_id)), dtype=float)
+
+
+rng = np.random.default_rng(30)
+conv = [rng.normal(size=(3, 3, 2, 4)) / 2, rng.normal(size=4) / 2]
+feature_net = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(4, 3, activation="tanh")])
+feature_net.set_weights([w.astype("float32") for w in conv])  # the same features, here
+
+
+def check_cam(head_kind, dense, image, class_id, channel_weights, name, hint):
+    """channel_weights (4,): the alpha_k this head gives (up to a positive factor); the map must be ReLU(A . alpha)."""
+    got = grad_cam_on(grad_cam, head_kind, conv + dense, image, class_id)
+    cu.checks.check_shape(got, (4, 4), name=name, hint="the map has the feature map's (h, w), not the image's: "
+                                                       "no upsampling, one number per position.")
+    cu.checks.check_true(np.all(got >= -1e-6), f"the map has negative values (min {got.min():.3g})", name=name,
+                         hint="apply a ReLU to the weighted sum of the channels.")
+    A = cu.to_numpy(feature_net(image[None].astype("float32")))[0].astype(float)
+    expected = np.maximum(A @ channel_weights, 0)
+    scale = got.max() / expected.max() if expected.max() > 0 else 1.0
+    cu.checks.check_array(got / (scale if scale > 0 else 1.0), expected, atol=2e-3 * expected.max() + 1e-6, rtol=1e-3,
+                          name=name + " (compared after scaling both to the same maximum)", hint=hint)
+
+
+x_cam = rng.normal(size=(6, 6, 2))
+dense_pool = [rng.normal(size=(4, 3)), rng.normal(size=3)]
+check_cam("pool", dense_pool, x_cam, 1, dense_pool[0][:, 1],
+          "grad_cam(features -> (4, 4, 4), head = pooling + Dense(3), class_id=1)",
+          "weight each channel of A by the mean over positions of d logit / d A, then add the channels and apply "
+          "the ReLU; use the class you are given, not the top one.")
+dense_flat = [rng.normal(size=(64, 3)), rng.normal(size=3)]
+alpha_flat = dense_flat[0].reshape(4, 4, 4, 3).mean(axis=(0, 1))
+check_cam("flat", dense_flat, x_cam, 2, alpha_flat[:, 2],
+          "grad_cam(features -> (4, 4, 4), head = Dense(3) on every position, class_id=2)",
+          "here the gradient differs from position to position: the channel weight alpha_k is its mean over the "
+          "positions (not its max, not its absolute value), and the map is sum_k alpha_k A_k, not sum_k of "
+          "gradient * A.")
+### BEGIN HIDDEN TESTS
+x_more = rng.normal(size=(6, 6, 2))
+check_cam("flat", dense_flat, x_more, 0, alpha_flat[:, 0], "grad_cam(head = Dense(3) on every position, another image, "
+          "class_id=0)", "alpha_k is the mean gradient of channel k over the positions.")
+check_cam("pool", dense_pool, x_more, 2, dense_pool[0][:, 2], "grad_cam(head = pooling + Dense(3), class_id=2)",
+          "use the class you are given.")
+### END HIDDEN TESTS
+cu.checks.passed("grad_cam", points=3)
+
+
+# %% [markdown]
+# ### Experiment: two classes, one photo
+#
+# Grad-CAM answers for the class you ask about. The network called the astronaut a "bobsled" before a
+# "football helmet"; the white helmet she holds sits in the bottom-right corner of the photo (the box,
+# 2 x 2 of the 7 x 7 cells, 8% of the photo). For the cat, "Egyptian cat" against "tabby", two breeds the
+# network confuses.
+
+# %%
+HELMET = (slice(5, 7), slice(5, 7))  # rows and columns of the 7 x 7 grid
+
+
+def share_in(cam, box):
+    """Fraction of a map's total that falls inside box (rows, cols)."""
+    return float(cam[box].sum() / cam.sum()) if cam.sum() > 0 else 0.0
+
+
+pairs = [(2, "bobsled"), (2, "football helmet"), (0, "Egyptian cat"), (0, "tabby")]
+cams = {label: grad_cam(features, head, photos[i], CLASS[label]) for i, label in pairs}
+fig, axes = plt.subplots(1, 4, figsize=(13, 3.6))
+for ax, (i, label) in zip(axes, pairs):
+    ax.imshow(cu.plots.overlay_heatmap(to_image(photos[i]), cams[label]))
+    ax.set_title(f"{label} ({cu.to_numpy(keras.activations.softmax(logits[i]))[CLASS[label]]:.2f})")
+    ax.axis("off")
+for ax in axes[:2]:
+    ax.add_patch(plt.Rectangle((160, 160), 63, 63, fill=False, color="white", lw=2))
+plt.show()
+helmet_share = share_in(cams["football helmet"], HELMET)
+bobsled_share = share_in(cams["bobsled"], HELMET)
+cat_classes_corr = float(spearmanr(cams["Egyptian cat"].ravel(), cams["tabby"].ravel())[0])
+print(f'share of the map in the helmet box: "football helmet" {helmet_share:.0%}, "bobsled" {bobsled_share:.0%}')
+print(f'rank correlation of the "Egyptian cat" and "tabby" maps: {cat_classes_corr:.2f}')
+cu.report("helmet_share_football_helmet", helmet_share)
+cu.report("helmet_share_bobsled", bobsled_share)
+cu.report("cat_classes_cam_corr", cat_classes_corr)
+
+# %% [markdown]
+# For "football helmet" a quarter of the map (25%) lies in the helmet's box, three times the box's share of
+# the photo; for "bobsled" 10%: its map sits on the orange suit and the body, the evidence a bobsleigh team
+# in suits would give. The wrong answer is explained, not excused. The two cat breeds, in contrast, get
+# nearly the same map (rank correlation 0.97): both use the same face, and Grad-CAM can only separate
+# classes that use different *places*, not different details at the same place.
+
+# %% [markdown]
+# ## 6. Occlusion sensitivity
+#
+# Zeiler and Fergus (2014) asked the question without any gradient: hide part of the photo under a grey
+# patch and see how much the class's probability falls. Slide a `patch` x `patch` square with a step of
+# `stride` pixels (top-left corner at $(i \cdot s, j \cdot s)$, $n_h = \lfloor (H - \text{patch}) / s
+# \rfloor + 1$ positions down, likewise across, as for a pooling window); the map holds, for each
+# position, the **drop** $p_c(\text{photo}) - p_c(\text{photo with the patch})$. It costs one forward pass
+# per position (169 for a 32-pixel patch every 16 pixels) and measures what hiding a whole region does,
+# where a gradient measures an infinitesimal change.
+#
+# Worked example: a "network" whose score is the sum of the pixels of a 2 x 2 one-channel image
+# $[[1, 2], [3, 4]]$, a 1 x 1 patch of value 0 and stride 1: hiding a pixel lowers the score by that
+# pixel, so the map is $[[1, 2], [3, 4]]$; with a patch of value 1 it is $[[0, 1], [2, 3]]$.
+#
+# ### Exercise 4 (2 points)
+#
+# Write `occlusion_map(predict, image, class_id, patch, stride, fill)`: `predict` takes a batch
+# (m, H, W, C) and returns scores (m, n_classes) as a NumPy array; the patch covers all channels and has the
+# value `fill`. Leave `image` unchanged.
+
+# %% nbgrader={"grade": false, "grade_id": "occlusion_map", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def occlusion_map(predict, image, class_id, patch, stride, fill=0.0):
+    """Occlusion sensitivity (Zeiler & Fergus, 2014).
+
+    Args:
+        predict: function, batch (m, H, W, C) -> scores (m, n_classes), NumPy.
+        image: array (H, W, C).
+        class_id: int.
+        patch: int, side of the square patch; stride: int, step between patch positions.
+        fill: the value the patch sets every covered pixel and channel to.
+
+    Returns:
+        array (n_h, n_w), n_h = (H - patch) // stride + 1: score(image) - score(image with the patch), for
+        the patch's top-left corner at (i * stride, j * stride).
+    """
+    ### BEGIN SOLUTION
+    image = np.asarray(image)
+    H, W = image.shape[:2]
+    n_h, n_w = (H - patch) // stride + 1, (W - patch) // stride + 1
+    batch = np.repeat(image[None], n_h * n_w, axis=0)
+    for k, (i, j) in enumerate(np.ndindex(n_h, n_w)):
+        batch[k, i * stride:i * stride + patch, j * stride:j * stride + patch, :] = fill
+    original = np.asarray(predict(image[None]))[0, class_id]
+    return (original - np.asarray(predict(batch))[:, class_id]).reshape(n_h, n_w)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Try it: the worked example should print `[[1.0, 2.0], [3.0, 4.0]]` and `[[0.0, 1.0], [2.0, 3.0]]`.
+
+# %%
+def pixel_sum(batch):
+    return batch.reshape(len(batch), -1).sum(axis=1, keepdims=True)
+
+
+tiny = np.array([[1.0, 2.0], [3.0, 4.0]])[..., None]
+print(occlusion_map(pixel_sum, tiny, 0, 1, 1).tolist(), occlusion_map(pixel_sum, tiny, 0, 1, 1, fill=1.0).tolist())
+
+# %% nbgrader={"grade": true, "grade_id": "test_occlusion_map", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+# Check occlusion_map with a linear "network" (the drop is the patch's weighted pixels) and that the image is left alone.
+@cu.checks.in_student_kernel  # defines the linear predict and calls your function where your code runs
+def occlusion_on(function, weights, image, class_id, patch, stride, fill):
+    """function with predict(batch) = batch.reshape(m, -1) @ weights; returns the map and whether image changed."""
+    image = np.asarray(image, dtype=float)
+    kept = image.copy()
+    weights = np.asarray(weights, dtype=float)
+
+    def predict(batch):
+        return np.asarray(batch, dtype=float).reshape(len(batch), -1) @ weights
+
+    out = np.asarray(function(predict, image, class_id, patch, stride, fill), dtype=float)
+    return {"map": out, "image_changed": bool(not np.array_equal(image, kept))}
+
+
+def check_occlusion(shape, class_id, patch, stride, fill, seed):
+    rng = np.random.default_rng(seed)
+    image, weights = rng.normal(size=shape), rng.normal(size=(int(np.prod(shape)), 3))
+    name = f"occlusion_map(linear predict, image {shape}, class_id={class_id}, patch={patch}, stride={stride}, fill={fill})"
+    run = occlusion_on(occlusion_map, weights, image, class_id, patch, stride, fill)
+    n_h, n_w = (shape[0] - patch) // stride + 1, (shape[1] - patch) // stride + 1
+    cu.checks.check_true(not run["image_changed"], "your function changed the image it was given", name=name,
+                         hint="occlude a copy (np.repeat or image.copy()), never the image itself.")
+    cu.checks.check_shape(run["map"], (n_h, n_w), name=name, hint="n_h = (H - patch) // stride + 1 positions down, "
+                                                                  "likewise across.")
+    contribution = (weights[:, class_id].reshape(shape) * (image - fill)).sum(axis=-1)  # what hiding each pixel costs
+    windows = np.lib.stride_tricks.sliding_window_view(contribution, (patch, patch))[::stride, ::stride][:n_h, :n_w]
+    cu.checks.check_array(run["map"], windows.sum(axis=(-1, -2)), atol=1e-6, rtol=1e-6, name=name,
+                          hint="for each position set image[i*stride : i*stride+patch, j*stride : j*stride+patch, :] "
+                               "(all channels) to fill, and record score(image) - score(occluded) for class_id "
+                               "(a drop: positive when the patch hides evidence).")
+
+
+check_occlusion((6, 6, 2), 1, 2, 2, 0.0, seed=40)
+check_occlusion((7, 8, 3), 0, 3, 2, 0.5, seed=41)
+### BEGIN HIDDEN TESTS
+check_occlusion((9, 7, 1), 2, 4, 3, -0.25, seed=42)
+check_occlusion((5, 5, 2), 1, 5, 1, 1.0, seed=43)
+### END HIDDEN TESTS
+cu.checks.passed("occlusion_map", points=2)
+
+
+# %% [markdown]
+# ### Experiment: occlusion against Grad-CAM
+#
+# The network's probabilities are `predict` (`model.predict` works in batches and, unlike calling the
+# model, records nothing for a backward pass). The grey patch is 0 after
+# preprocessing. Where does hiding part of the astronaut photo cost "football helmet" the most, and does it
+# agree with Grad-CAM? (The agreement is a rank correlation of the two maps on the occlusion grid.)
+
+# %%
+PATCH, STRIDE = cu.by_mode(full=(32, 16), fast=(112, 112))
+
+
+def predict(batch):
+    """Probabilities (m, 1000); model.predict runs in batches of 16 and keeps no gradient information."""
+    return cu.to_numpy(keras.activations.softmax(model.predict(batch, batch_size=16, verbose=0)))
+
+
+start = time.perf_counter()
+helmet_occlusion = occlusion_map(predict, photos[2], CLASS["football helmet"], PATCH, STRIDE, fill=0.0)
+occlusion_seconds = time.perf_counter() - start
+cam_on_grid = resize(cams["football helmet"], helmet_occlusion.shape, order=1, mode="edge")
+occlusion_cam_corr = float(spearmanr(helmet_occlusion.ravel(), cam_on_grid.ravel())[0])
+fig, axes = plt.subplots(1, 2, figsize=(7.5, 3.6))
+axes[0].imshow(cu.plots.overlay_heatmap(to_image(photos[2]), np.maximum(helmet_occlusion, 0)))
+axes[0].set_title(f"occlusion ({helmet_occlusion.shape[0]}x{helmet_occlusion.shape[1]}, {occlusion_seconds:.0f} s)")
+axes[1].imshow(cu.plots.overlay_heatmap(to_image(photos[2]), cams["football helmet"]))
+axes[1].set_title("Grad-CAM (7x7)")
+for ax in axes:
+    ax.axis("off")
+plt.show()
+print(f"largest drop {helmet_occlusion.max():.3f} (of p = {predict(photos[2:3])[0, CLASS['football helmet']]:.3f}); "
+      f"rank correlation with Grad-CAM {occlusion_cam_corr:.2f}")
+cu.report("occlusion_cam_corr", occlusion_cam_corr)
+cu.report("occlusion_seconds", occlusion_seconds, unit="s")
+
+# %% [markdown]
+# Hiding the helmet costs "football helmet" most of its probability (the largest drop is 0.128 of 0.153),
+# and both maps are brightest there; elsewhere they agree only roughly (rank correlation 0.38): a 32-pixel
+# patch every 16 pixels is a finer grid than Grad-CAM's 32-pixel cells, and hiding a region is not the same
+# question as a gradient's infinitesimal change.
+
+# %% [markdown]
+# ## 7. Sanity check: do the maps depend on what the network learnt?
+#
+# A map can look convincing and explain nothing: an edge detector run on the photo highlights the cat's
+# outline too, without asking the network anything. Adebayo et al. (2018) proposed a test every method
+# should pass: **randomise the network's weights, layer by layer from the top** (the "cascading
+# randomisation"), recompute the map, and measure how similar it stays to the original (a Spearman rank
+# correlation of the absolute values). A method that explains the *trained* network must change once the
+# layers it depends on are random. They found that some popular methods (guided backpropagation, for
+# one) barely change, while plain gradients and Grad-CAM do.
+#
+# Below, the convolution and dense weights of each stage are replaced by random numbers of the same mean
+# and spread (batch normalisation keeps its statistics), from the classifier down to the stem, and after
+# each stage we recompute the saliency map and Grad-CAM of "Egyptian cat". The image's own edge map
+# (Sobel filter, no network) is the reference that cannot change.
+
+# %%
+stages = ["predictions", "top_conv", "block7", "block6", "block5", "block4", "block3", "block2", "block1", "stem"]
+original = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers}
+rng = np.random.default_rng(0)
+cat_id = CLASS["Egyptian cat"]
+edge_map = sobel(to_image(photos[0]).mean(axis=-1))
+reference = {"saliency": cat_saliency, "Grad-CAM": cat_cam, "edges (no network)": edge_map}
+correlations = {method: [] for method in reference}
+for stage in tqdm(stages, desc="randomising"):
+    for layer in model.layers:
+        if layer.name.startswith(stage) and type(layer).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            layer.set_weights([rng.normal(w.mean(), w.std() + 1e-8, w.shape).astype(w.dtype) for w in layer.get_weights()])
+    now = {"saliency": saliency_map(model, photos[:1], [cat_id])[0], "Grad-CAM": grad_cam(features, head, photos[0], cat_id),
+           "edges (no network)": edge_map}
+    for method, m in now.items():
+        correlations[method].append(float(spearmanr(np.abs(reference[method]).ravel(), np.abs(m).ravel())[0]))
+for layer in model.layers:  # the trained network back
+    layer.set_weights(original[layer.name])
+assert np.allclose(cu.to_numpy(model(photos[:1])), logits[:1], atol=1e-4), "the trained weights were not restored"
+
+plt.figure(figsize=(8, 3.8))
+for method, values in correlations.items():
+    plt.plot(range(1, len(stages) + 1), values, "o-", label=method)
+plt.xticks(range(1, len(stages) + 1), [f"+{s}" for s in stages], rotation=45, ha="right")
+plt.axhline(0, color="grey", lw=0.5)
+plt.ylabel("rank correlation with the trained map")
+plt.title("cascading randomisation, from the top")
+plt.legend()
+plt.tight_layout()
+plt.show()
+for method, values in correlations.items():
+    print(f"{method:20s}", " ".join(f"{v:5.2f}" for v in values))
+cu.report("sanity_cam_corr_after_top", correlations["Grad-CAM"][1])
+cu.report("sanity_cam_corr_all", correlations["Grad-CAM"][-1])
+cu.report("sanity_saliency_corr_after_top", correlations["saliency"][1])
+cu.report("sanity_saliency_corr_all", correlations["saliency"][-1])
+cu.report("sanity_saliency_corr_first", correlations["saliency"][0])
+cu.report("sanity_cam_corr_first", correlations["Grad-CAM"][0])
+cu.report("sanity_edges_corr_min", min(correlations["edges (no network)"]))
+
+# %% [markdown]
+# Both methods pass: randomising the classifier alone drops the saliency map's rank correlation with the
+# trained one to 0.26 and Grad-CAM's to 0.35; once the top convolution is random too, Grad-CAM's map is
+# unrelated or inverted (-0.48), and from there on neither stays above 0.4. The edge map stays at 1.00:
+# it would "explain" a random network just as well, which is the point of the test. Passing it is
+# necessary, not sufficient: it says a map depends on the weights, not that it shows the reason.
+
+# %% [markdown]
+# ## 8. The same saliency map in plain PyTorch
+#
+# In PyTorch the gradient of a tensor that `requires_grad` comes from `backward()` (or `torch.autograd.grad`).
+# `cu.models.efficientnet_lite0_torch()` is the reference PyTorch network with the same weights; it wants
+# channels first, (m, 3, H, W). The two maps agree to about 1% of their maximum (float32 arithmetic in a
+# different order through some 60 layers; the gradient amplifies the rounding):
+
+# %%
+torch_net = cu.models.efficientnet_lite0_torch()
+x = torch.tensor(np.moveaxis(photos[:1], -1, 1).copy(), requires_grad=True)  # (1, 3, 224, 224)
+score = torch_net(x)[0, cat_id]
+score.backward()                               # x.grad = d score / d x
+torch_saliency = x.grad.abs().amax(dim=1)[0].numpy()  # max over the channel axis (1 here)
+difference = float(np.abs(torch_saliency - cat_saliency).max() / cat_saliency.max())
+print(f"largest difference from the Keras map: {difference:.1e} of its maximum")
+cu.report("torch_saliency_rel_diff", difference)
+
+# %% [markdown]
+# ## Summary
+#
+# - First-layer filters can be looked at directly; deeper channels only through what they respond to.
+# - A saliency map is $\max_{\text{channels}} |\partial y_c / \partial x|$ of the **logit**; it is speckled,
+#   and SmoothGrad (the mean over noisy copies) keeps what the copies agree on.
+# - Integrated gradients add up to $y_c(x) - y_c(x')$ (completeness); the gap measures whether enough steps
+#   were taken.
+# - Grad-CAM weights the last feature map's channels by their mean gradient and keeps the positive part:
+#   a coarse map per class, which for a pooling-then-dense head is CAM.
+# - Occlusion needs no gradient and one forward pass per position; it measures what hiding a region does.
+# - A map must depend on the trained weights: check it by randomising them (Adebayo et al., 2018); an
+#   edge detector, which never asks the network, does not change at all.
+#
+# **Next:** back to any notebook: ask its models why.
+#
+# ## Further reading
+# - M. D. Zeiler and R. Fergus, *Visualizing and understanding convolutional networks* (ECCV 2014), arXiv:1311.2901.
+# - K. Simonyan, A. Vedaldi and A. Zisserman, *Deep inside convolutional networks: visualising image
+#   classification models and saliency maps* (ICLR workshop 2014), arXiv:1312.6034.
+# - D. Smilkov et al., *SmoothGrad: removing noise by adding noise* (2017), arXiv:1706.03825.
+# - M. Sundararajan, A. Taly and Q. Yan, *Axiomatic attribution for deep networks* (ICML 2017), arXiv:1703.01365.
+# - B. Zhou et al., *Learning deep features for discriminative localization* (CVPR 2016), arXiv:1512.04150.
+# - R. R. Selvaraju et al., *Grad-CAM: visual explanations from deep networks via gradient-based
+#   localization* (ICCV 2017), arXiv:1610.02391.
+# - J. Adebayo et al., *Sanity checks for saliency maps* (NeurIPS 2018), arXiv:1810.03292.
+# - Keras examples: *Grad-CAM class activation visualization*, https://keras.io/examples/vision/grad_cam/
