@@ -26,7 +26,7 @@
 # | 07 | segmentation | transposed convolutions and U-Net |
 # | 08 | face recognition | siamese networks and the triplet loss on real faces |
 # | 09 | style transfer (bonus) | neural style transfer with a pretrained network |
-# | 10 | what convnets learn | filters, saliency, integrated gradients, Grad-CAM, occlusion, and a sanity check for all of them |
+# | 10 | what convnets learn | filters, the photos and images that excite a channel, saliency, integrated gradients, Grad-CAM, occlusion, a sanity check for all of them, and LeNet through the same lens |
 #
 # Take them in order: each notebook builds on the ones before it.
 
