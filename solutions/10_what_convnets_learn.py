@@ -171,14 +171,14 @@ cu.report("weight_channel_top_photo_hits", weight_hits)
 
 # %% [markdown]
 # The channel that carries a class's logit on its photo is selective: its own photo comes first, with at
-# least three times the runner-up's activation. Where it responds is another matter: on the cat's nose and
-# mouth, on the cup and saucer, but for "football helmet" over the flag and the upper half of the
-# astronaut photo, with almost none of its map (under 5%) in the corner where the helmet is. A channel that
-# carries a class's score need not look at the object named by the class (§5 asks where the evidence for
-# a class lies, over all channels at once). The channel with the largest *weight* is a different story: for none of the three
-# classes does it respond most to the class's photo; a large weight on a channel that is rarely active
-# says little. To ask "what does this channel respond to", show it many inputs and keep the strongest
-# (Zeiler and Fergus did that over the ImageNet validation set; notebook 09, §1, cuts out the patches).
+# least three times the runner-up's activation. *Where* it responds is another matter: the "football
+# helmet" channel puts none of its map (0%) on the bottom-right corner where the helmet is. A channel that
+# carries a class's score need not look at the object the class names (§5 asks where the evidence for a
+# class lies, over all channels at once). The channel with the largest *weight* is a different story: for
+# none of the three classes does it respond most to the class's photo; a large weight on a channel that
+# is rarely active says little. To ask "what does this channel respond to", show it many inputs and keep
+# the strongest (Zeiler and Fergus did that over the ImageNet validation set; notebook 09, §1, cuts out
+# the patches).
 #
 # ### Filter visualisation by gradient ascent
 #
@@ -266,10 +266,11 @@ cu.report("ascent_regularised_over_best_photo_min", float((reg_act / photo_best)
 # %% [markdown]
 # The plain pictures are mostly noise (about half of their power lies above a quarter of the sampling
 # frequency, against 4% for the cat photo); with jitter and blur that share drops to about 2%, below the
-# photo's, and the patterns appear: woven diagonals, scales, curls. Readability costs activation (the plain images reach
-# roughly twice as much), and even the regularised ones excite their channel several times more than the
-# best of the eight photos: these are "what the channel wants", an exaggeration, not a photo it has seen.
-# The choice of regulariser shapes the picture, which is why such images illustrate, and do not prove.
+# photo's, and patterns appear (woven diagonals, scales, curls). Readability costs activation (the plain
+# images reach roughly twice as much), and even the regularised ones excite their channel several times
+# more than the best of the eight photos: these are "what the channel wants", an exaggeration, not a
+# photo it has seen. The choice of regulariser shapes the picture, which is why such images illustrate,
+# and do not prove.
 # Which cells matter *for a class* is what the rest of the notebook asks.
 #
 # ## 3. Saliency maps: the gradient with respect to the pixels
@@ -1125,7 +1126,7 @@ cu.report("cam_moves_one_cell", float(np.mean(cam_moves == 1)))
 # %% [markdown]
 # The convolutional part is exactly equivariant: every digit's feature map moved by one cell (100%).
 # Grad-CAM's map, whose channel weights come from the dense head, moves with it for about four digits in
-# five (80-83%), and it sits on the ink about twice as much as the saliency map does (36% of it, against
+# five (80-83%), and it sits on the ink about twice as much as the saliency map does (36-37% of it, against
 # 17% of the image). Meanwhile the accuracy falls from about 94% to 74-79% at 2 pixels and 34-38% at 4.
 # This is notebook 02's experiment seen from inside: the features follow the digit, but the dense head
 # reads fixed positions of the 5 x 5 pooled map, so it gets a different input, answers differently, and
