@@ -186,7 +186,7 @@ cu.report("weight_channel_top_photo_hits", weight_hits)
 # with a little noise and climb the gradient of the channel's mean activation with respect to the pixels
 # (Erhan et al., 2009; Olah et al., 2017). The gradient is normalised at each step (its size varies by
 # orders of magnitude between layers), and the pixels are kept in the network's input range. We use the
-# network without its classifier on 128 x 128 inputs (4 times cheaper than 224), the batch-normalised
+# network without its classifier on 128 x 128 inputs (about 3 times cheaper than 224), the batch-normalised
 # output of `block5a_expand` (before the ReLU6, which would stop the climb at 6), and four channels
 # chosen without looking (0, 10, 20, 30), one per image of the batch.
 #
@@ -1011,13 +1011,12 @@ cu.report("torch_saliency_rel_diff", difference)
 # training digits.
 
 # %%
-digit_layers = keras.layers
-digit_features = keras.Sequential([keras.Input((28, 28, 1)), digit_layers.ZeroPadding2D(2),
-                                   digit_layers.Conv2D(6, 5, activation="tanh"), digit_layers.AveragePooling2D(2),
-                                   digit_layers.Conv2D(16, 5, activation="tanh")], name="lenet_features")
-digit_head = keras.Sequential([keras.Input((10, 10, 16)), digit_layers.AveragePooling2D(2), digit_layers.Flatten(),
-                               digit_layers.Dense(120, activation="tanh"), digit_layers.Dense(84, activation="tanh"),
-                               digit_layers.Dense(10)], name="lenet_head")
+digit_features = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.ZeroPadding2D(2),
+                                   keras.layers.Conv2D(6, 5, activation="tanh"), keras.layers.AveragePooling2D(2),
+                                   keras.layers.Conv2D(16, 5, activation="tanh")], name="lenet_features")
+digit_head = keras.Sequential([keras.Input((10, 10, 16)), keras.layers.AveragePooling2D(2), keras.layers.Flatten(),
+                               keras.layers.Dense(120, activation="tanh"), keras.layers.Dense(84, activation="tanh"),
+                               keras.layers.Dense(10)], name="lenet_head")
 lenet = keras.Sequential([keras.Input((28, 28, 1)), digit_features, digit_head], name="lenet5_1998")
 lenet.compile(optimizer=keras.optimizers.Adam(1e-3), metrics=["accuracy"],
               loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
@@ -1055,7 +1054,7 @@ cu.report("digit_near_ink_area", near_ink.mean())
 
 # %% [markdown]
 # On LeNet the vanilla gradient does not single out the ink: the share of the map on the ink is about
-# the ink's share of the image (15-18% against 17%), and the map is a field of soft blobs over the whole
+# the ink's share of the image (16-17% against 17%), and the map is a field of soft blobs over the whole
 # digit and the paper around it. That is not a bug: the gradient answers "which pixels, changed a little,
 # would change the score", and for a digit a stroke of ink added on empty paper (closing a 4 into a 9)
 # matters as much as one removed. A map of where the *evidence* is needs another question, as Grad-CAM
@@ -1102,9 +1101,9 @@ cams_after = [grad_cam(digit_features, digit_head, shifted[i], int(y_test[i])) f
 feature_moves = np.array([best_move(b, a) for b, a in zip(energy_before, energy_after)])
 cam_moves = np.array([best_move(np.asarray(b, dtype=float), np.asarray(a, dtype=float)) for b, a in zip(cams_before, cams_after)])
 fig, axes = plt.subplots(2, 5, figsize=(10, 4.6))
-for col, k in enumerate(range(5)):
-    i = cam_sample[k]
-    for row, (image, cam, tag) in enumerate([(X_test[i], cams_before[k], "digit"), (shifted[i], cams_after[k], "shifted 2 px")]):
+for col in range(5):
+    i = cam_sample[col]
+    for row, (image, cam, tag) in enumerate([(X_test[i], cams_before[col], "digit"), (shifted[i], cams_after[col], "shifted 2 px")]):
         axes[row, col].imshow(cu.plots.overlay_heatmap(image[..., 0], on_digit(cam)))
         axes[row, col].set_title(f"Grad-CAM of {y_test[i]}, {tag}", fontsize=8)
         axes[row, col].axis("off")
@@ -1113,9 +1112,8 @@ plt.show()
 print("LeNet's test accuracy, digits shifted by", ", ".join(f"{s} px: {a:.1%}" for s, a in lenet_shift_accuracy.items()))
 for name, moves in [("feature map", feature_moves), ("Grad-CAM", cam_moves)]:
     print(f"{name:12s} moved by  " + "  ".join(f"{d:+d} cells: {np.mean(moves == d):4.0%}" for d in range(-2, 3)))
-cam_total = np.array([on_digit(c).sum() for c in cams_before])
-cam_on_ink = float(np.sum([(on_digit(c) * (X_test[i, ..., 0] > 0.1)).sum() for c, i in zip(cams_before, cam_sample)])
-                   / cam_total.sum())
+cam_on_ink = float(sum((on_digit(c) * (X_test[i, ..., 0] > 0.1)).sum() for c, i in zip(cams_before, cam_sample))
+                   / sum(on_digit(c).sum() for c in cams_before))
 print(f"share of the Grad-CAM maps on the ink: {cam_on_ink:.0%} (the ink covers {ink.mean():.0%})")
 cu.report("digit_cam_on_ink", cam_on_ink)
 cu.report("lenet_accuracy_shift2", lenet_shift_accuracy[2])
@@ -1126,8 +1124,8 @@ cu.report("cam_moves_one_cell", float(np.mean(cam_moves == 1)))
 # %% [markdown]
 # The convolutional part is exactly equivariant: every digit's feature map moved by one cell (100%).
 # Grad-CAM's map, whose channel weights come from the dense head, moves with it for about four digits in
-# five (80-83%), and it sits on the ink about twice as much as the saliency map does (36-37% of it, against
-# 17% of the image). Meanwhile the accuracy falls from about 94% to 74-79% at 2 pixels and 34-38% at 4.
+# five (80%), and it sits on the ink about twice as much as the saliency map does (36-37% of it, against
+# 17% of the image). Meanwhile the accuracy falls from about 94% to 78% at 2 pixels and 37-38% at 4.
 # This is notebook 02's experiment seen from inside: the features follow the digit, but the dense head
 # reads fixed positions of the 5 x 5 pooled map, so it gets a different input, answers differently, and
 # its gradient (the channel weights of Grad-CAM) changes with it. What breaks the shift invariance is
