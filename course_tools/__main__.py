@@ -7,6 +7,7 @@ Commands:
   test [--backend B]       run the test suite (both Keras backends by default)
   bench [...]              run solution notebooks, write benchmarks/results.json and results.md
   bench --check            judge benchmarks/results.json against benchmarks/claims/*.toml
+  bench --outputs-only     store the site's figures (full mode, TensorFlow) in benchmarks/outputs/
   grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md); resumes
   grade merge OUT1 ... --out MERGED   combine the gradebooks of `grade --shard K/N` runs
   grade report OUT         an HTML class report of a graded folder
@@ -92,7 +93,12 @@ def _cmd_bench(args) -> int:
             print(err, file=sys.stderr)
             return 2
     return run_benchmark(
-        notebooks=args.notebooks, backends=args.backends, modes=args.modes, timeout=args.timeout, extra=args.extra
+        notebooks=args.notebooks,
+        backends=args.backends,
+        modes=args.modes,
+        timeout=args.timeout,
+        extra=args.extra,
+        outputs_only=args.outputs_only,
     )
 
 
@@ -182,6 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--update-claims", action="store_true", help="like --check, and write the verdicts into the results files"
+    )
+    p.add_argument(
+        "--outputs-only",
+        action="store_true",
+        help="only store the site's reference outputs (full mode, TensorFlow); leave the results files as they are",
     )
     p.set_defaults(func=_cmd_bench)
 
