@@ -66,9 +66,29 @@ test = cu.scenes.make_scenes(n_test, split="test", seed=0, **SCENE_OPTIONS)
 print(train, val, test, sep="\n")
 print("image batch", train.images.shape, train.images.dtype, "| label maps", train.masks.shape, train.masks.dtype)
 
-pictures = np.concatenate([np.repeat(train.images[:6, ..., None], 3, axis=-1),
-                           cu.plots.colorize_labels(train.masks[:6], N_CLASSES)])
-cu.plots.image_grid(pictures, ["scene"] * 6 + ["label map"] * 6, ncols=6, size=1.6)
+# One colour per class: black for the background, and for the digits Paul Tol's "muted" palette,
+# which colour-blind readers can still tell apart; a legend under each figure names the classes.
+from matplotlib.patches import Patch
+
+LABEL_HEX = ["#000000", "#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE",
+             "#882255", "#44AA99", "#999933", "#AA4499", "#DDDDDD"]
+LABEL_COLOURS = np.array([[int(h[i:i + 2], 16) / 255 for i in (1, 3, 5)] for h in LABEL_HEX], "float32")
+CLASS_NAMES = ["background"] + [f"digit {d}" for d in range(10)]
+
+
+def colour_labels(label_maps):
+    """RGB pictures (..., H, W, 3) of integer label maps (..., H, W): each class in its colour."""
+    return LABEL_COLOURS[np.asarray(label_maps)]
+
+
+def add_label_legend(fig):
+    """A legend under the figure: each class's colour and name."""
+    handles = [Patch(facecolor=c, edgecolor="gray", label=n) for c, n in zip(LABEL_HEX, CLASS_NAMES)]
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=6, fontsize=8, frameon=False)
+
+
+pictures = np.concatenate([np.repeat(train.images[:6, ..., None], 3, axis=-1), colour_labels(train.masks[:6])])
+add_label_legend(cu.plots.image_grid(pictures, ["scene"] * 6 + ["label map"] * 6, ncols=6, size=1.6))
 plt.show()
 
 # %% [markdown]
@@ -795,7 +815,7 @@ ax.bar(positions - 0.2, scores_unet["iou"], width=0.4, label="IoU")
 ax.bar(positions + 0.2, scores_unet["dice"], width=0.4, label="Dice")
 ax.set_xticks(positions, ["bg"] + [str(d) for d in range(10)])
 ax.set_ylim(0, 1)
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes, never over a bar
 ax.set_title("per-class scores on the test scenes")
 plt.show()
 cu.report("unet_mean_iou", scores_unet["mean_iou_digits"])
@@ -812,10 +832,9 @@ cu.report("unet_pixel_accuracy", scores_unet["pixel_accuracy"])
 def show_predictions(indices, title):
     rows = []
     for i in indices:
-        rows += [np.repeat(X_test[i], 3, axis=-1), cu.plots.colorize_labels(Y_test[i], N_CLASSES),
-                 cu.plots.colorize_labels(pred_unet[i], N_CLASSES)]
+        rows += [np.repeat(X_test[i], 3, axis=-1), colour_labels(Y_test[i]), colour_labels(pred_unet[i])]
     labels = ["scene", "truth", "prediction"] * len(indices)
-    cu.plots.image_grid(np.stack(rows), labels, ncols=6, size=1.5, title=title)
+    add_label_legend(cu.plots.image_grid(np.stack(rows), labels, ncols=6, size=1.5, title=title))
     plt.show()
 
 
@@ -888,9 +907,9 @@ print(f"hard test scenes: mean IoU over digits {scores_hard['mean_iou_digits']:.
       f"(clean: {scores_unet['mean_iou_digits']:.3f})")
 pictures = []
 for i in range(4):
-    pictures += [np.repeat(hard.images[i, ..., None], 3, axis=-1), cu.plots.colorize_labels(hard.masks[i], N_CLASSES),
-                 cu.plots.colorize_labels(pred_hard[i], N_CLASSES)]
-cu.plots.image_grid(np.stack(pictures), ["noisy scene", "truth", "prediction"] * 4, ncols=6, size=1.5)
+    pictures += [np.repeat(hard.images[i, ..., None], 3, axis=-1), colour_labels(hard.masks[i]),
+                 colour_labels(pred_hard[i])]
+add_label_legend(cu.plots.image_grid(np.stack(pictures), ["noisy scene", "truth", "prediction"] * 4, ncols=6, size=1.5))
 plt.show()
 cu.report("unet_mean_iou_hard", scores_hard["mean_iou_digits"])
 
