@@ -14,6 +14,7 @@ Commands:
   export TARGET NN         a Gradescope autograder zip or a GitHub Classroom template repository
   outputs NOTEBOOK ...     fail if a notebook carries outputs (the pre-commit hook)
   lab [--instructor] ...   start JupyterLab as a learner (nbgrader's menus off) or an instructor
+  site [--out DIR]         build the course site (HTML) into build/site (needs pip install -e .[docs])
 """
 
 from __future__ import annotations
@@ -153,6 +154,12 @@ def _cmd_export(args) -> int:
     return main_export(args)
 
 
+def _cmd_site(args) -> int:
+    from .site import main as site_main
+
+    return site_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "grade" and argv[1] in ("merge", "report"):
@@ -233,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export", help="export an assignment for Gradescope or GitHub Classroom")
     add_export_arguments(p)
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("site", help="build the course site (static HTML) from the student release")
+    p.add_argument("--out", default="build/site", help="output folder (default build/site)")
+    p.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
+    p.set_defaults(func=_cmd_site)
 
     args = parser.parse_args(argv)
     return args.func(args)

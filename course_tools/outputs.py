@@ -196,8 +196,13 @@ def store_outputs(nb, stem: str, *, root: Path, meta: dict, workdir: str | None 
                 record["file"] = name
             shown.append(record)
         cells.append(
-            {"id": cell.id, "index": index, "sha256": source_sha(cell.source), "first_line": _first(cell.source),
-             "outputs": shown}
+            {
+                "id": cell.id,
+                "index": index,
+                "sha256": source_sha(cell.source),
+                "first_line": _first(cell.source),
+                "outputs": shown,
+            }
         )
     index_data = {"notebook": stem, **meta, "cells": cells}
     tmp = Path(tempfile.mkdtemp(prefix=f".{stem}-", dir=folder))
