@@ -56,7 +56,7 @@ SCENE_OPTIONS = dict(canvas=CANVAS, max_digits=2, scale_range=(0.8, 1.1))
 # Train, validation and test scenes use disjoint sets of source digits, so the test measures digits
 # the network has never seen.
 
-# %%
+# %% alt="Two rows of six 32x32 images: on top six training scenes of white handwritten digits on black, below their label maps with the background black and each digit filled with its class colour, and under the grid a legend naming the colour of the background and of each digit 0 to 9."
 n_train = cu.by_mode(full=12000, fast=96)
 n_val = cu.by_mode(full=300, fast=32)
 n_test = cu.by_mode(full=400, fast=32)
@@ -96,7 +96,7 @@ plt.show()
 # "background" everywhere already has a high **pixel accuracy**, which is why we will also use
 # per-class measures.
 
-# %%
+# %% alt="Bar chart on a log scale of the fraction of training pixels in each class: background, then the digits 0 to 9."
 counts = np.bincount(train.masks.ravel(), minlength=N_CLASSES)
 print(f"background pixels: {counts[0] / counts.sum():.1%} of all pixels")
 cu.report("background_pixel_fraction", float(counts[0] / counts.sum()))
@@ -243,7 +243,7 @@ cu.checks.passed("conv_transpose_2d", points=3)
 # pattern. A common alternative is to **upsample** (repeat each pixel, or interpolate) and then apply
 # an ordinary convolution with 'same' padding: every output pixel then sees the same number of inputs.
 
-# %%
+# %% alt="Two heat maps with colour bars: on the left the output of a 3x3 transposed convolution with stride 2 on a constant 6x6 input, on the right the output of upsampling by 2 followed by a 3x3 convolution."
 constant = np.ones((1, 6, 6, 1))
 ones_kernel = np.ones((3, 3, 1, 1))
 transposed = conv_transpose_2d(constant, ones_kernel, stride=2, pad=0)[0, :, :, 0]
@@ -748,7 +748,7 @@ print("worked example, L =", round(float(cu.to_numpy(ce_dice_loss(np.array([0, 0
 # digit classes with your `iou_per_class`; Keras prints it and keeps it in the history as
 # `val_mean_iou`.
 
-# %%
+# %% alt="Training curves of the U-Net per epoch: loss, pixel accuracy and mean IoU over the digit classes, on the training and the validation scenes."
 X_train, Y_train = train.images[..., None], train.masks.astype("int32")
 X_val, Y_val = val.images[..., None], val.masks.astype("int32")
 X_test, Y_test = test.images[..., None], test.masks.astype("int32")
@@ -798,7 +798,7 @@ plt.show()
 # Now the test scenes: digits the network has never seen. We report the mean IoU over the ten digit
 # classes (the background IoU is high for any model, so it is left out of that mean).
 
-# %%
+# %% alt="Bar chart of the IoU and the Dice coefficient of each class on the test scenes, background and the digits 0 to 9, on a scale from 0 to 1, with the legend beside the axes."
 def evaluate(model, X, Y):
     predicted = predict_labels(model, X)
     ious = iou_per_class(Y, predicted, N_CLASSES)
@@ -828,7 +828,7 @@ cu.report("unet_pixel_accuracy", scores_unet["pixel_accuracy"])
 # outline right and the whole digit given the wrong class? Early in training, networks find *where*
 # the digits are long before they learn *which* digit each one is.
 
-# %%
+# %% alt=["Four test scenes, each as three images side by side: the scene, the true label map and the U-Net's predicted label map, with a legend naming the class colours.", "The four test scenes with the lowest mean IoU, each as the scene, the true label map and the predicted label map, with a legend naming the class colours."]
 def show_predictions(indices, title):
     rows = []
     for i in indices:
@@ -855,7 +855,7 @@ show_predictions(np.argsort(per_scene)[:4], "hardest test scenes (lowest mean Io
 # validation scenes, where both have had the same training. (Our runs, after two epochs: validation
 # mean IoU about 0.75 with the skips, well under 0.6 without; the line below prints yours.)
 
-# %%
+# %% alt="Two line plots per epoch, for the U-Net and for the same network without skip connections: the validation mean IoU over the digits and the validation loss, with a dashed vertical line where the network without skips stops training."
 def build_unet_without_skips(input_shape, n_classes, n_filters):
     """The U-Net of Exercise 4 with the concatenations removed (same layers otherwise)."""
     inputs = keras.Input(input_shape)
@@ -900,7 +900,7 @@ cu.report("no_skip_val_mean_iou", no_skip_same_budget)
 # must be labelled background) and Gaussian pixel noise. How well does the U-Net trained on clean
 # scenes do on them? (An exercise for you: train on the hard variant instead and compare.)
 
-# %%
+# %% alt="Four noisy, cluttered test scenes, each as three images side by side: the scene, the true label map and the predicted label map, with a legend naming the class colours."
 hard = cu.scenes.make_scenes(n_test, split="test", seed=1, clutter=True, noise=0.15, **SCENE_OPTIONS)
 pred_hard, scores_hard = evaluate(unet, hard.images[..., None], hard.masks.astype("int32"))
 print(f"hard test scenes: mean IoU over digits {scores_hard['mean_iou_digits']:.3f} "
