@@ -922,7 +922,7 @@ cu.report("unet_mean_iou_hard", scores_hard["mean_iou_digits"])
 # Keras cache) and look at a few masks; the same `build_unet` trains on it with
 # `input_shape=(128, 128, 3)` and `n_classes=3`. The tests skip this cell.
 
-# %%
+# %% alt="Grid of eight Oxford-IIIT Pet masks resized to 128x128, each pixel coloured by its class (pet, background or border), titled with the photo's file name."
 USE_OXFORD_PETS = False
 if USE_OXFORD_PETS:
     import pathlib
