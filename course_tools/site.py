@@ -185,7 +185,7 @@ def assemble(src: Path, *, root: Path | None = None, repository: str | None = No
             source = "No reference run is stored for this notebook yet, so no cell shows an output."
         header = _fill(
             header_template,
-            time=_times(results, stem)[0].upper() + _times(results, stem)[1:],
+            time=_sentence(_times(results, stem)),
             notebook=path.name,
             stem=stem,
             cloud=_fill(cloud, notebook=path.name, stem=stem),
@@ -211,6 +211,10 @@ def assemble(src: Path, *, root: Path | None = None, repository: str | None = No
             shutil.copy(root / path, src / path)
     (src / "site_data.json").write_text(json.dumps({"repository_url": repository, "alt": report["alt"]}, indent=1))
     return report
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _fill(template: str, **fields: str) -> str:

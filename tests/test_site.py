@@ -84,7 +84,7 @@ def test_every_figure_has_alt_text(path):
         where = f"cell {index} ({cell.source.strip().splitlines()[0][:50]!r})"
         if figures is None and FIGURE_CODE.search(cell.source) and not alts:
             problems.append(f"{where} draws a figure and has no alt text")
-        elif figures is not None and len(alts) != figures:
+        elif figures and len(alts) != figures:  # (a cell whose figure is switched off may describe it)
             problems.append(
                 f"{where}: the reference run drew {figures} figure(s), its header has {len(alts)} alt text(s)"
             )
