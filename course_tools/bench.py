@@ -296,13 +296,42 @@ def write_markdown(results: dict, path: Path) -> None:
     lines += _peak_lines(results)
     lines += _levers_lines(results.get("training_levers", {}))
     lines += _vs_nbgrader_lines(results.get("grading_vs_nbgrader", {}))
-    tabled = {"training_levers", "grading_vs_nbgrader"}
+    lines += _mutation_lines(results.get("mutation_score", {}), results.get("mutation_score_total"))
+    tabled = {"training_levers", "grading_vs_nbgrader", "mutation_score", "mutation_score_total"}
     others = {k: v for k, v in results.items() if not k[:2].isdigit() and k not in tabled}
     if others:
         lines += ["", "## Other measurements", ""]
         for key, value in sorted(others.items()):
             lines.append(f"- **{key}**: `{json.dumps(value)}`")
     path.write_text("\n".join(lines) + "\n")
+
+
+def _mutation_lines(scores: dict, total: dict | None) -> list[str]:
+    """The automatic mutation score of the checks (``python -m course_tools mutation-score --record``)."""
+    if not scores:
+        return []
+    lines = [
+        "",
+        "## Mutation score of the checks",
+        "",
+        "Automatic mutants of each reference answer (see `course_tools/mutants.py`), caught by the visible checks and "
+        "by visible + hidden tests, over the mutants not judged equivalent (`EQUIVALENT`, `tests/mutations/NN_*.py`).",
+        "",
+        "| notebook | exercise | mutants | equivalent | visible | + hidden | survivors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for stem in sorted(scores):
+        for name, e in scores[stem]["exercises"].items():
+            lines.append(
+                f"| {stem[:2]} | {name} | {e['mutants']} | {e['equivalent']} | {100 * e['visible']:.1f}% "
+                f"| {100 * e['with_hidden']:.1f}% | {len(e['survivors'])} |"
+            )
+    if total:
+        lines.append(
+            f"| all | | {total['mutants']} | {total['equivalent']} | {100 * total['visible']:.1f}% "
+            f"| {100 * total['with_hidden']:.1f}% | |"
+        )
+    return lines
 
 
 def save_measurement(key: str, result: dict, root: Path | None = None) -> None:
