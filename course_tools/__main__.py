@@ -100,7 +100,12 @@ def _cmd_bench(args) -> int:
             print(err, file=sys.stderr)
             return 2
     return run_benchmark(
-        notebooks=args.notebooks, backends=args.backends, modes=args.modes, timeout=args.timeout, extra=args.extra
+        notebooks=args.notebooks,
+        backends=args.backends,
+        modes=args.modes,
+        timeout=args.timeout,
+        extra=args.extra,
+        seeds=tuple(args.seeds) or (0,),
     )
 
 
@@ -235,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", nargs="*", default=["full", "fast"], choices=["full", "fast"])
     p.add_argument("--timeout", type=int, default=1800, help="seconds per notebook")
     p.add_argument("--extra", nargs="*", default=[], help="extra benchmark scripts in benchmarks/ to run")
+    p.add_argument(
+        "--seeds", nargs="*", type=int, default=[0], help="full mode: run each notebook with these COURSE_SEEDs"
+    )
     p.add_argument(
         "--check", action="store_true", help="run nothing: judge the committed results against the claims files"
     )

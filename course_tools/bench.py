@@ -49,7 +49,7 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) -> dict:
+def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800, seed: int = 0) -> dict:
     """Run one notebook in a child process; return wall time, peak memory, metrics, errors and conditions."""
     peak = matmul_peak_gflops()
     notebook = Path(notebook).resolve()  # the child runs in a temporary folder
@@ -60,6 +60,7 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
             KERAS_BACKEND=backend,
             COURSE_FAST="1" if fast else "0",
             COURSE_REPORT_FILE=str(report_file),
+            COURSE_SEED=str(seed),
             MPLBACKEND="Agg",
         )
         code = (
@@ -107,6 +108,7 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
         "machine_info": machine_info(),
         "conditions": conditions,
         "contended": conditions["contended"],
+        "seed": seed,
     }
 
 
@@ -216,12 +218,30 @@ def _load(path: Path) -> dict:
 
 
 def judge_claims(stem: str, backend: str, entry: dict, claims: dict) -> list[dict]:
-    """The verdicts of a notebook's claims on one full-mode result entry (those for this backend)."""
-    return [
-        evaluate_claim(claim, entry.get("metrics", {}), entry.get("wall_s"))
-        for claim in claims.get(stem, [])
-        if backend in claim.backends
-    ]
+    """The verdicts of a notebook's claims on one full-mode result entry (those for this backend).
+
+    An entry run with several seeds (``bench --seeds 0 1 2``) keeps the other seeds' runs under
+    ``seeds``: a claim holds only when it holds on every one of them, and a claim that says its figure
+    varies (``seeds = 3`` in its claims file) needs that many runs. ``values`` lists the value per seed.
+    """
+    runs = [(entry.get("metrics", {}), entry.get("wall_s"))]
+    runs += [(run.get("metrics", {}), run.get("wall_s")) for _, run in sorted(entry.get("seeds", {}).items())]
+    verdicts = []
+    for claim in claims.get(stem, []):
+        if backend not in claim.backends:
+            continue
+        each = [evaluate_claim(claim, metrics, wall) for metrics, wall in runs]
+        verdict = dict(each[0])
+        verdict["ok"] = all(v["ok"] for v in each) and len(each) >= claim.seeds
+        if len(each) > 1 or claim.seeds > 1:
+            verdict["values"] = [v["value"] for v in each]
+        errors = [v["error"] for v in each if v.get("error")]
+        if errors:
+            verdict["error"] = errors[0]
+        elif len(each) < claim.seeds:
+            verdict["error"] = f"the figure varies: judged on {len(each)} seed(s), the claim needs {claim.seeds}"
+        verdicts.append(verdict)
+    return verdicts
 
 
 def _claims_cell(entry: dict) -> str:
@@ -347,7 +367,13 @@ def save_measurement(key: str, result: dict, root: Path | None = None) -> None:
 
 
 def run_benchmark(
-    *, notebooks=None, backends=("tensorflow", "torch"), modes=("full", "fast"), timeout: int = 1800, extra=()
+    *,
+    notebooks=None,
+    backends=("tensorflow", "torch"),
+    modes=("full", "fast"),
+    timeout: int = 1800,
+    extra=(),
+    seeds=(0,),
 ) -> int:
     """Run the selected notebooks and merge the results into benchmarks/results.json and .md."""
     root = project_root()
@@ -369,10 +395,20 @@ def run_benchmark(
         for backend in backends:
             for mode in modes:
                 print(f"{path.stem} | {backend} | {mode} ...", end=" ", flush=True)
-                result = run_one(path, backend=backend, fast=(mode == "fast"), timeout=timeout)
+                result = run_one(path, backend=backend, fast=(mode == "fast"), timeout=timeout, seed=seeds[0])
                 other = result["conditions"]["other_cores"]
                 flag = f" CONTENDED (other cores {other:.2f})" if result["contended"] else ""
                 print(f"{result['wall_s']} s{flag}, {'ok' if result['ok'] else 'ERRORS'} {result['metrics']}")
+                if mode == "full" and len(seeds) > 1:
+                    result["seeds"] = {}
+                    for seed in seeds[1:]:
+                        print(f"    seed {seed} ...", end=" ", flush=True)
+                        run = run_one(path, backend=backend, fast=False, timeout=timeout, seed=seed)
+                        result["seeds"][str(seed)] = {
+                            k: run[k] for k in ("wall_s", "peak_rss_mb", "metrics", "errors", "ok", "contended")
+                        }
+                        print(f"{run['wall_s']} s, {'ok' if run['ok'] else 'ERRORS'} {run['metrics']}")
+                        result["ok"] = result["ok"] and run["ok"]
                 if not result["ok"]:
                     status = 1
                     for err in result["errors"][:5]:

@@ -15,7 +15,14 @@ from course_utils.config import project_root
 
 
 def _read(monkeypatch, **env):
-    for key in ("KERAS_BACKEND", "COURSE_FAST", "COURSE_DATA_DIR", "COURSE_REPORT_FILE"):
+    for key in (
+        "KERAS_BACKEND",
+        "COURSE_FAST",
+        "COURSE_DATA_DIR",
+        "COURSE_REPORT_FILE",
+        "COURSE_SEED",
+        "COURSE_THREADS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -92,3 +99,23 @@ def test_tensorflow_start_up_lines_are_not_shown():
     for noise in ("cuda drivers", "cuInit", "oneDNN", "absl::InitializeLog", "cpu_feature_guard"):
         assert noise not in out.stderr, f"TensorFlow start-up noise {noise!r} reaches the learner:\n{out.stderr}"
     assert "real message" in out.stderr
+
+
+def test_seed_and_threads(monkeypatch):
+    cfg = _read(monkeypatch, COURSE_SEED="2", COURSE_THREADS="3")
+    assert (cfg.seed, cfg.threads) == (2, 3)
+    cfg = _read(monkeypatch)
+    assert (cfg.seed, cfg.threads) == (0, None)
+    for name, bad in (("COURSE_SEED", "-1"), ("COURSE_THREADS", "0"), ("COURSE_THREADS", "two")):
+        with pytest.raises(ValueError, match=f"{name} must be a whole number"):
+            _read(monkeypatch, **{name: bad})
+
+
+def test_pytorch_gets_half_the_cores_unless_told(monkeypatch):
+    import os
+
+    from course_utils.session import threads_for
+
+    assert threads_for("tensorflow") is None
+    assert threads_for("torch", 3) == 3
+    assert threads_for("torch") == (config.get_config().threads or max(1, (os.cpu_count() or 2) // 2))
