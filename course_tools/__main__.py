@@ -30,13 +30,21 @@ def _cmd_release(args) -> int:
     from .release import release_all, stale_notebooks
 
     if args.check:
+        from .cases import stale as stale_cases
+
         stale = stale_notebooks()
         if stale:
             print("Generated notebooks out of date with their sources (run `python -m course_tools release`):")
             for name in stale:
                 print(f"  {name}")
+        cases = stale_cases()
+        if cases:
+            print("Stored check cases out of date with their sources (run `python -m course_tools cases NN`):")
+            for line in cases:
+                print(f"  {line}")
+        if stale or cases:
             return 1
-        print("solutions/*.ipynb and notebooks/ are in sync with the sources solutions/*.py.")
+        print("solutions/*.ipynb, notebooks/ and course_utils/cases/ are in sync with their sources.")
         return 0
     written = release_all()
     for path in written:
@@ -99,8 +107,59 @@ def _cmd_bench(args) -> int:
         modes=args.modes,
         timeout=args.timeout,
         extra=args.extra,
+        seeds=tuple(args.seeds) or (0,),
         outputs_only=args.outputs_only,
     )
+
+
+def _cmd_cases(args) -> int:
+    from . import cases
+
+    stems = [s for s in cases.domain_stems() if not args.notebooks or any(s.startswith(p) for p in args.notebooks)]
+    if args.notebooks and not stems:
+        print(f"no domain module for {args.notebooks} in course_tools/domains/", file=sys.stderr)
+        return 2
+    if args.check:
+        problems = cases.check(stems)
+        for line in problems:
+            print(f"  {line}", file=sys.stderr)
+        return 1 if problems else 0
+    cases.build(stems)
+    return 0
+
+
+def _cmd_mutation_score(args) -> int:
+    import tempfile
+
+    from course_utils.config import project_root
+
+    from . import mutation
+
+    stems = sorted(p.stem for p in (project_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    stems = [s for s in stems if not args.notebooks or any(s.startswith(p) for p in args.notebooks)]
+    scores = {}
+    for stem in stems:
+        print(f"{stem}:", flush=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            found = mutation.score_notebook(
+                stem, Path(tmp), only=args.exercises, timeout=args.timeout, log=lambda line: print(line, flush=True)
+            )
+        if found:
+            scores[stem] = found
+    print(mutation.table(scores))
+    for items in scores.values():
+        for s in items:
+            for survivor in s.survivors:
+                print(
+                    f"  survivor {s.exercise} [{survivor['caught_by']}] line {survivor['line']}: {survivor['key']}"
+                    f"{' -- ' + survivor['fresh'] if survivor['fresh'] else ''}"
+                )
+    if args.record and not args.exercises:
+        mutation.record(scores)
+    short = mutation.problems(scores)
+    for line in short:
+        print(f"  below target: {line}", file=sys.stderr)
+    return 1 if short else 0
 
 
 def _cmd_outputs(args) -> int:
@@ -191,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=int, default=1800, help="seconds per notebook")
     p.add_argument("--extra", nargs="*", default=[], help="extra benchmark scripts in benchmarks/ to run")
     p.add_argument(
+        "--seeds", nargs="*", type=int, default=[0], help="full mode: run each notebook with these COURSE_SEEDs"
+    )
+    p.add_argument(
         "--check", action="store_true", help="run nothing: judge the committed results against the claims files"
     )
     p.add_argument(
@@ -202,6 +264,18 @@ def main(argv: list[str] | None = None) -> int:
         help="only store the site's reference outputs (full mode, TensorFlow); leave the results files as they are",
     )
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("cases", help="build the stored cases of the checks (course_utils/cases/) from the solutions")
+    p.add_argument("notebooks", nargs="*", help="prefixes such as 00 01 (default: every notebook with a domain)")
+    p.add_argument("--check", action="store_true", help="recompute and compare with the stored cases; write nothing")
+    p.set_defaults(func=_cmd_cases)
+
+    p = sub.add_parser("mutation-score", help="the automatic mutation score of the checks, per exercise")
+    p.add_argument("notebooks", nargs="*", help="prefixes such as 00 01 (default: all)")
+    p.add_argument("--exercises", nargs="*", default=None, help="only these answer cells (grade_ids)")
+    p.add_argument("--record", action="store_true", help="write the scores into benchmarks/results.json and .md")
+    p.add_argument("--timeout", type=float, default=120, help="seconds per mutant and test cell (default 120)")
+    p.set_defaults(func=_cmd_mutation_score)
 
     p = sub.add_parser("outputs", help="fail if a notebook carries outputs")
     p.add_argument("notebooks", nargs="+")

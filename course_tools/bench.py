@@ -54,7 +54,9 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800, keep: Path | None = None) -> dict:
+def run_one(
+    notebook: Path, *, backend: str, fast: bool, timeout: int = 1800, seed: int = 0, keep: Path | None = None
+) -> dict:
     """Run one notebook in a child process; return wall time, peak memory, metrics, errors and conditions.
 
     ``keep``: also write the executed notebook (with its outputs) to this path; the entry then has
@@ -69,6 +71,7 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800, ke
             KERAS_BACKEND=backend,
             COURSE_FAST="1" if fast else "0",
             COURSE_REPORT_FILE=str(report_file),
+            COURSE_SEED=str(seed),
             # Figures are drawn (inline, as in a learner's JupyterLab) only when the outputs are kept.
             MPLBACKEND="module://matplotlib_inline.backend_inline" if keep else "Agg",
         )
@@ -118,6 +121,7 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800, ke
         "machine_info": machine_info(),
         "conditions": conditions,
         "contended": conditions["contended"],
+        "seed": seed,
         **({"workdir": tmp} if keep else {}),
     }
 
@@ -228,12 +232,30 @@ def _load(path: Path) -> dict:
 
 
 def judge_claims(stem: str, backend: str, entry: dict, claims: dict) -> list[dict]:
-    """The verdicts of a notebook's claims on one full-mode result entry (those for this backend)."""
-    return [
-        evaluate_claim(claim, entry.get("metrics", {}), entry.get("wall_s"))
-        for claim in claims.get(stem, [])
-        if backend in claim.backends
-    ]
+    """The verdicts of a notebook's claims on one full-mode result entry (those for this backend).
+
+    An entry run with several seeds (``bench --seeds 0 1 2``) keeps the other seeds' runs under
+    ``seeds``: a claim holds only when it holds on every one of them, and a claim that says its figure
+    varies (``seeds = 3`` in its claims file) needs that many runs. ``values`` lists the value per seed.
+    """
+    runs = [(entry.get("metrics", {}), entry.get("wall_s"))]
+    runs += [(run.get("metrics", {}), run.get("wall_s")) for _, run in sorted(entry.get("seeds", {}).items())]
+    verdicts = []
+    for claim in claims.get(stem, []):
+        if backend not in claim.backends:
+            continue
+        each = [evaluate_claim(claim, metrics, wall) for metrics, wall in runs]
+        verdict = dict(each[0])
+        verdict["ok"] = all(v["ok"] for v in each) and len(each) >= claim.seeds
+        if len(each) > 1 or claim.seeds > 1:
+            verdict["values"] = [v["value"] for v in each]
+        errors = [v["error"] for v in each if v.get("error")]
+        if errors:
+            verdict["error"] = errors[0]
+        elif len(each) < claim.seeds:
+            verdict["error"] = f"the figure varies: judged on {len(each)} seed(s), the claim needs {claim.seeds}"
+        verdicts.append(verdict)
+    return verdicts
 
 
 def _claims_cell(entry: dict) -> str:
@@ -308,13 +330,42 @@ def write_markdown(results: dict, path: Path) -> None:
     lines += _peak_lines(results)
     lines += _levers_lines(results.get("training_levers", {}))
     lines += _vs_nbgrader_lines(results.get("grading_vs_nbgrader", {}))
-    tabled = {"training_levers", "grading_vs_nbgrader"}
+    lines += _mutation_lines(results.get("mutation_score", {}), results.get("mutation_score_total"))
+    tabled = {"training_levers", "grading_vs_nbgrader", "mutation_score", "mutation_score_total"}
     others = {k: v for k, v in results.items() if not k[:2].isdigit() and k not in tabled}
     if others:
         lines += ["", "## Other measurements", ""]
         for key, value in sorted(others.items()):
             lines.append(f"- **{key}**: `{json.dumps(value)}`")
     path.write_text("\n".join(lines) + "\n")
+
+
+def _mutation_lines(scores: dict, total: dict | None) -> list[str]:
+    """The automatic mutation score of the checks (``python -m course_tools mutation-score --record``)."""
+    if not scores:
+        return []
+    lines = [
+        "",
+        "## Mutation score of the checks",
+        "",
+        "Automatic mutants of each reference answer (see `course_tools/mutants.py`), caught by the visible checks and "
+        "by visible + hidden tests, over the mutants not judged equivalent (`EQUIVALENT`, `tests/mutations/NN_*.py`).",
+        "",
+        "| notebook | exercise | mutants | equivalent | visible | + hidden | survivors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for stem in sorted(scores):
+        for name, e in scores[stem]["exercises"].items():
+            lines.append(
+                f"| {stem[:2]} | {name} | {e['mutants']} | {e['equivalent']} | {100 * e['visible']:.1f}% "
+                f"| {100 * e['with_hidden']:.1f}% | {len(e['survivors'])} |"
+            )
+    if total:
+        lines.append(
+            f"| all | | {total['mutants']} | {total['equivalent']} | {100 * total['visible']:.1f}% "
+            f"| {100 * total['with_hidden']:.1f}% | |"
+        )
+    return lines
 
 
 def save_measurement(key: str, result: dict, root: Path | None = None) -> None:
@@ -360,6 +411,7 @@ def run_benchmark(
     modes=("full", "fast"),
     timeout: int = 1800,
     extra=(),
+    seeds=(0,),
     outputs_only: bool = False,
 ) -> int:
     """Run the selected notebooks and merge the results into benchmarks/results.json and .md.
@@ -383,16 +435,18 @@ def run_benchmark(
             file=sys.stderr,
         )
     if outputs_only:
-        backends, modes = [REFERENCE_BACKEND], ["full"]
+        backends, modes, seeds = [REFERENCE_BACKEND], ["full"], (0,)  # the notebooks' own seed
     status = 0
     for path in paths:
         for backend in backends:
             for mode in modes:
                 print(f"{path.stem} | {backend} | {mode} ...", end=" ", flush=True)
-                store = mode == "full" and backend == REFERENCE_BACKEND
+                store = mode == "full" and backend == REFERENCE_BACKEND and seeds[0] == 0
                 with tempfile.TemporaryDirectory(prefix="course-outputs-") as keep_dir:
                     keep = Path(keep_dir) / path.name if store else None
-                    result = run_one(path, backend=backend, fast=(mode == "fast"), timeout=timeout, keep=keep)
+                    result = run_one(
+                        path, backend=backend, fast=(mode == "fast"), timeout=timeout, seed=seeds[0], keep=keep
+                    )
                     if store:
                         status = _store(path, keep, result, root) or status
                 if outputs_only:
@@ -400,6 +454,16 @@ def run_benchmark(
                 other = result["conditions"]["other_cores"]
                 flag = f" CONTENDED (other cores {other:.2f})" if result["contended"] else ""
                 print(f"{result['wall_s']} s{flag}, {'ok' if result['ok'] else 'ERRORS'} {result['metrics']}")
+                if mode == "full" and len(seeds) > 1:
+                    result["seeds"] = {}
+                    for seed in seeds[1:]:
+                        print(f"    seed {seed} ...", end=" ", flush=True)
+                        run = run_one(path, backend=backend, fast=False, timeout=timeout, seed=seed)
+                        result["seeds"][str(seed)] = {
+                            k: run[k] for k in ("wall_s", "peak_rss_mb", "metrics", "errors", "ok", "contended")
+                        }
+                        print(f"{run['wall_s']} s, {'ok' if run['ok'] else 'ERRORS'} {run['metrics']}")
+                        result["ok"] = result["ok"] and run["ok"]
                 if not result["ok"]:
                     status = 1
                     for err in result["errors"][:5]:

@@ -769,8 +769,14 @@ class Judge:
 
         # the checks, loaded afresh with the grader's type() and isinstance(), which know remote objects
         checks = types.ModuleType("course_utils.checks")
-        checks.__dict__.update({"__builtins__": self._builtins(), "__name__": "course_utils.checks"})
+        checks.__dict__.update(
+            {"__builtins__": self._builtins(), "__name__": "course_utils.checks", "__file__": real.__file__}
+        )
         exec(compile(Path(real.__file__).read_text(encoding="utf-8"), real.__file__, "exec"), checks.__dict__)  # noqa: S102
+        # the probes of check_cases run beside the student's code (they call it, trace it, differentiate it)
+        for name, fn in list(vars(checks).items()):
+            if isinstance(fn, types.FunctionType) and getattr(fn, "__course_kernel_side__", False):
+                checks.__dict__[name] = KernelHelper(name, self._function_source(fn), self.channel)
         real = checks
         checks = types.ModuleType("course_utils.checks")
         checks.__dict__.update(vars(real))

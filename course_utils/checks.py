@@ -27,9 +27,11 @@ these same functions in its own process. A test helper that must run beside the 
 from __future__ import annotations
 
 import dis
+import json
 import math
 import types
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -51,6 +53,16 @@ __all__ = [
     "fill_weights",
     "in_student_kernel",
     "LIBRARIES",
+    "rng",
+    "rel_error",
+    "numerical_gradient",
+    "Case",
+    "cases",
+    "check_cases",
+    "probe_call",
+    "probe_tensor",
+    "probe_block",
+    "probe_model",
 ]
 
 #: What an exercise "with NumPy" must not call: the check compares with one of these.
@@ -61,10 +73,19 @@ numbers_like = (int, float, np.integer, np.floating)
 
 
 def _fail(name: str, lines: list[str], hint: str | None) -> None:
-    text = [f"{name}:"] + [f"    {line}" for line in lines]
+    text = [f"{name}:"] + [f"    {_hang(line)}" for line in lines]
     if hint:
         text.append(f"    Hint: {hint}")
     raise AssertionError("\n".join(text))
+
+
+def _hang(line: str) -> str:
+    """A line whose value spans several lines (a matrix): continuation lines aligned under its first value."""
+    if "\n" not in line:
+        return line
+    first, *rest = line.split("\n")
+    head = first.find("[") if "[" in first else 0
+    return "\n".join([first] + [" " * (5 + head) + r.lstrip() for r in rest])
 
 
 def _short(value: Any, limit: int = 300) -> str:
@@ -377,3 +398,666 @@ def fill_weights(model) -> None:
                 scale = 1 / np.sqrt(max(1, int(np.prod(w.shape[:-1]))))
                 new.append(rng.normal(0, scale if w.ndim > 1 else 0.2, w.shape))
         layer.set_weights([n.astype("float32") for n in new])
+
+
+# --------------------------------------------------------------------------- generated cases
+#
+# A check over generated cases runs the learner's function on every case an exercise declares (shapes
+# non-square and of size one, every argument away from its default, ties, degenerate and extreme inputs)
+# and compares with outputs stored as data: ``course_utils/cases/<exercise>.npz``, computed once from
+# the reference solution by ``python -m course_tools cases`` (values, never the algorithm). The cases
+# come in order, from the small diagnostic ones to the general ones, and the first failing case is
+# shown small, with what was expected, what came back and a hint for that kind of case.
+
+
+def rng(*key: int) -> np.random.Generator:
+    """The random generator a test cell draws its inputs from (under the class grader: also the batch's seed)."""
+    return np.random.default_rng([int(k) for k in key])
+
+
+def rel_error(x: Any, y: Any) -> float:
+    """The largest relative error max |x - y| / max(1e-8, |x| + |y|), as in cs231n's gradient checks."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)))) if x.size else 0.0
+
+
+def numerical_gradient(f: Callable[[np.ndarray], Any], x: np.ndarray, df: Any = None, h: float = 1e-5) -> np.ndarray:
+    """Centred differences of ``L(x) = sum(f(x) * df)`` for every number of ``x``: (L(x + h) - L(x - h)) / 2h.
+
+    ``f`` takes the array ``x`` (float64, changed one number at a time and restored, so ``f`` must read it
+    afresh on each call); ``df`` has the shape of ``f(x)`` (default: ones, i.e. the gradient of the sum).
+    Returns an array of the shape of ``x``. With ``L`` linear in each number the differences are exact up
+    to rounding (about 1e-10 relative in float64).
+    """
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise TypeError(f"numerical_gradient needs a float64 array, got {x.dtype}")
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        losses = []
+        for value in (old + h, old - h):
+            x[idx] = value
+            out = np.asarray(to_numpy(f(x)), dtype=np.float64)
+            losses.append(float(np.sum(out * (1.0 if df is None else np.asarray(df)))))
+        x[idx] = old
+        grad[idx] = (losses[0] - losses[1]) / (2 * h)
+    return grad
+
+
+class Case:
+    """One generated case of an exercise: the inputs, what the reference returned, and how to compare.
+
+    Attributes: ``exercise``, ``index`` (1-based) and ``total``; ``kind`` (what is special about it, e.g.
+    "non-square kernel, stride 3, pad 2"), ``hint``, ``group``; ``args`` (tuple), ``kwargs`` (dict),
+    ``expected``; ``options`` (``probe``, ``select``, ``returns``, ``dtype``, ``atol``, ``rtol``, ...);
+    ``argnames`` (the names of the positional arguments, for messages); ``fresh`` (drawn at grading time:
+    messages then say which kind of case failed, never its inputs).
+    """
+
+    def __init__(
+        self, exercise, index, total, kind, args, kwargs, expected, options, hint="", group="", argnames=(), fresh=False
+    ):
+        self.exercise, self.index, self.total = exercise, index, total
+        self.kind, self.hint, self.group = kind, hint, group
+        self.args, self.kwargs, self.expected = tuple(args), dict(kwargs), expected
+        self.options, self.argnames, self.fresh = dict(options), tuple(argnames), fresh
+
+    def __repr__(self):
+        return f"Case({self.exercise!r} {self.index}/{self.total}: {self.kind})"
+
+
+def _cases_dir() -> Path:
+    return Path(globals().get("__file__") or ".").resolve().with_name("cases")
+
+
+def _decode(value: Any, arrays) -> Any:
+    if isinstance(value, list):
+        return [_decode(v, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$a" in value:
+        return np.array(arrays[value["$a"]])
+    if "$s" in value:
+        return np.array(arrays[value["$s"]])[()]
+    if "$t" in value:
+        return tuple(_decode(v, arrays) for v in value["$t"])
+    if "$d" in value:
+        return {k: _decode(v, arrays) for k, v in value["$d"].items()}
+    if "$f" in value:
+        return float(value["$f"])
+    raise ValueError(f"unknown stored value {sorted(value)}")
+
+
+def cases(exercise: str, *, group: str | None = None) -> list[Case]:
+    """The stored cases of ``exercise`` (``course_utils/cases/<exercise>.npz``), optionally one group of them."""
+    path = _cases_dir() / f"{exercise}.npz"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no stored cases for {exercise!r} ({path}); a maintainer builds them with `python -m course_tools cases`"
+        )
+    with np.load(path, allow_pickle=False) as stored:
+        meta = json.loads(str(stored["meta"][()]))
+        arrays = {k: stored[k] for k in stored.files if k != "meta"}
+    found = []
+    total = len(meta["cases"])
+    for i, c in enumerate(meta["cases"], start=1):
+        options = dict(meta.get("options", {}), **c.get("options", {}))
+        found.append(
+            Case(
+                exercise,
+                i,
+                total,
+                c["kind"],
+                _decode(c["args"], arrays),
+                _decode(c["kwargs"], arrays),
+                _decode(c["expected"], arrays),
+                options,
+                hint=c.get("hint") or meta.get("hint", ""),
+                group=c.get("group", ""),
+                argnames=meta.get("argnames", ()),
+            )
+        )
+    return [c for c in found if group is None or c.group == group]
+
+
+def _type_name(value: Any) -> str:
+    t = type(value)
+    return f"{t.__module__}.{t.__qualname__}"
+
+
+@in_student_kernel
+def probe_call(fn, args, kwargs, options=None):
+    """Call ``fn(*args, **kwargs)`` and describe what came back, as plain data (runs beside the learner's code).
+
+    Returns ``{"value", "type", "types", "dtype", "mutated", "aliased"}``: the output (``options["select"]``
+    picks one part of a tuple, e.g. ``Z`` of ``(Z, cache)``) with tensors converted to NumPy, its type
+    (and its items' types), the arguments the call changed in place, and those the output shares memory with.
+    """
+    import numpy as np
+
+    options = options or {}
+
+    def plain(v, depth=0):
+        if isinstance(v, np.ndarray) or isinstance(v, np.generic) or v is None or type(v) in (bool, int, float, str):
+            return v
+        module = type(v).__module__.split(".")[0]
+        if module == "torch" and hasattr(v, "detach"):
+            return v.detach().cpu().numpy()
+        if module in ("tensorflow", "keras", "jax", "jaxlib") and hasattr(v, "numpy"):
+            return np.asarray(v.numpy())
+        if depth < 4 and isinstance(v, (list, tuple)):
+            return type(v)(plain(x, depth + 1) for x in v) if type(v) in (list, tuple) else [plain(x) for x in v]
+        if depth < 4 and isinstance(v, dict):
+            return {str(k): plain(x, depth + 1) for k, x in v.items()}
+        try:
+            return float(v)
+        except Exception:  # noqa: BLE001
+            return f"<{type(v).__module__}.{type(v).__qualname__}>"
+
+    def arrays_of(args, kwargs):
+        found = [(f"#{i}", a) for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+        return found + [(k, a) for k, a in kwargs.items() if isinstance(a, np.ndarray)]
+
+    inputs = arrays_of(args, kwargs)
+    before = [(k, a.copy()) for k, a in inputs]
+    out = fn(*args, **kwargs)
+    part = out
+    select = options.get("select")
+    if select is not None:
+        if not isinstance(out, (tuple, list)) or len(out) <= select:
+            n = len(out) if isinstance(out, (tuple, list)) else None
+            return {
+                "value": None,
+                "type": f"{type(out).__module__}.{type(out).__qualname__}",
+                "types": [],
+                "dtype": None,
+                "mutated": [],
+                "aliased": [],
+                "not_a_tuple": n,
+            }
+        part = out[select]
+    t = type(part)
+    result = {
+        "value": plain(part),
+        "type": f"{t.__module__}.{t.__qualname__}",
+        "types": [f"{type(x).__module__}.{type(x).__qualname__}" for x in part]
+        if isinstance(part, (tuple, list))
+        else [],
+        "dtype": str(getattr(part, "dtype", "")) or None,
+        "mutated": [
+            k
+            for (k, a), (_, b) in zip(inputs, before)
+            if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+        ],
+        "aliased": [],
+    }
+    outs = part if isinstance(part, (tuple, list)) else [part]
+    for o in outs:
+        if isinstance(o, np.ndarray):
+            result["aliased"] += [k for k, a in inputs if np.shares_memory(o, a)]
+    return result
+
+
+@in_student_kernel
+def probe_tensor(fn, args, kwargs, options=None):
+    """Call ``fn`` on backend tensors and differentiate through it (runs beside the learner's code).
+
+    ``options["tensor_args"]`` lists the positions of the arguments given as float32 tensors (default: every
+    array argument); the gradient of ``sum(out * w)`` (``w`` a fixed pattern of the output's shape) is taken
+    with respect to those listed in ``options["grad_args"]`` (default: the same). Returns
+    ``{"value", "type", "grads", "grad_types", "dtype"}``; a gradient is ``None`` where none flows back
+    (NumPy, ``float()`` or a stop-gradient on the way).
+    """
+    import keras
+    import numpy as np
+
+    options = options or {}
+    args = list(args)
+    positions = options.get("tensor_args")
+    if positions is None:
+        positions = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
+    grad_positions = options.get("grad_args", positions)
+    for i in positions:
+        args[i] = keras.ops.convert_to_tensor(np.asarray(args[i], dtype="float32"))
+    backend = keras.backend.backend()
+
+    def weights_like(value):
+        shape = tuple(value.shape)
+        n = int(np.prod(shape)) if shape else 1
+        return np.cos(0.7 * np.arange(n) + 0.3).reshape(shape).astype("float32")
+
+    def select(out):
+        s = options.get("select")
+        return out if s is None else out[s]
+
+    grads = [None] * len(grad_positions)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            for i in grad_positions:
+                tape.watch(args[i])
+            out = select(fn(*args, **kwargs))
+            is_tensor = tf.is_tensor(out)
+            if is_tensor:
+                loss = tf.reduce_sum(tf.cast(out, "float32") * weights_like(out))
+        if is_tensor:
+            got = tape.gradient(loss, [args[i] for i in grad_positions])
+            grads = [None if g is None else np.asarray(tf.convert_to_tensor(g)) for g in got]
+    elif backend == "torch":
+        import torch
+
+        for i in grad_positions:
+            args[i] = args[i].detach().clone().requires_grad_(True)
+        out = select(fn(*args, **kwargs))
+        if isinstance(out, torch.Tensor) and out.requires_grad:
+            loss = (out.float() * torch.as_tensor(weights_like(out))).sum()
+            loss.backward()
+            grads = [None if args[i].grad is None else args[i].grad.detach().cpu().numpy() for i in grad_positions]
+    else:
+        out = select(fn(*args, **kwargs))
+    t = type(out)
+    value = out
+    if hasattr(out, "detach"):
+        value = out.detach().cpu().numpy()
+    elif hasattr(out, "numpy"):
+        value = np.asarray(out.numpy())
+    elif not isinstance(out, (np.ndarray, np.generic, float, int)):
+        value = f"<{t.__module__}.{t.__qualname__}>"
+    return {
+        "value": value,
+        "type": f"{t.__module__}.{t.__qualname__}",
+        "grads": grads,
+        "dtype": str(getattr(out, "dtype", "")) or None,
+        "mutated": [],
+        "aliased": [],
+        "types": [],
+    }
+
+
+@in_student_kernel
+def probe_block(fn, args, kwargs, options=None):
+    """Build ``keras.Model(inp, fn(inp, *args[1:], **kwargs))`` on ``keras.Input(args[0].shape[1:])``, fill its
+    weights with fixed numbers and run it on the batch ``args[0]`` (runs beside the learner's code).
+
+    The weights come from generators keyed by each layer's kind and each weight's shape (as
+    :func:`fill_weights`; ``options["zero_bias"]`` sets convolution and dense biases to 0, so that a block
+    with and one without biases agree). Returns ``{"value": [output in inference mode, output in training
+    mode], "params", "layers"}`` (``options["modes"]`` = ``["inference"]`` skips the training-mode run).
+    """
+    import keras
+    import numpy as np
+
+    options = options or {}
+    x = np.asarray(args[0], dtype="float32")
+    inp = keras.Input(tuple(x.shape[1:]))
+    model = keras.Model(inp, fn(inp, *args[1:], **kwargs))
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        kind = type(layer).__name__
+        if kind == "BatchNormalization":
+            c = weights[0].shape[0]
+            g = np.random.default_rng([7, c])
+            new = [g.uniform(0.5, 1.5, c), g.normal(0, 0.5, c), g.normal(0, 0.2, c), g.uniform(0.5, 1.5, c)]
+            new = new[: len(weights)] if len(weights) == 4 else [w for w in new[:2]][: len(weights)]
+        else:
+            new = []
+            for j, w in enumerate(weights):
+                g = np.random.default_rng([11, j] + [int(d) for d in w.shape])
+                scale = 1 / np.sqrt(max(1, int(np.prod(w.shape[:-1]))))
+                value = g.normal(0, scale if w.ndim > 1 else 0.2, w.shape)
+                if w.ndim == 1 and options.get("zero_bias"):
+                    value = np.zeros(w.shape)
+                new.append(value)
+        layer.set_weights([n.astype("float32") for n in new])
+    outputs = [np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))]
+    if "training" in options.get("modes", ["inference", "training"]):
+        outputs.append(np.asarray(keras.ops.convert_to_numpy(model(x, training=True))))
+    return {
+        "value": outputs,
+        "params": int(model.count_params()),
+        "layers": [type(la).__name__ for la in model.layers],
+        "type": "keras.Model",
+        "types": [],
+        "dtype": None,
+        "mutated": [],
+        "aliased": [],
+    }
+
+
+@in_student_kernel
+def probe_model(fn, args, kwargs, options=None):
+    """Call a model builder ``fn(*args, **kwargs)``, fill the model's weights with fixed numbers (as
+    :func:`probe_block`) and run it on ``options["x"]`` (runs beside the learner's code).
+
+    Returns ``{"value": [outputs per mode], "params", "layers", "output_shape"}``.
+    """
+    import keras
+    import numpy as np
+
+    options = options or {}
+    model = fn(*args, **kwargs)
+    if not isinstance(model, keras.Model):
+        t = type(model)
+        return {
+            "value": None,
+            "type": f"{t.__module__}.{t.__qualname__}",
+            "types": [],
+            "dtype": None,
+            "mutated": [],
+            "aliased": [],
+            "params": None,
+            "layers": [],
+        }
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        if type(layer).__name__ == "BatchNormalization":
+            c = weights[0].shape[0]
+            g = np.random.default_rng([7, c])
+            new = [g.uniform(0.5, 1.5, c), g.normal(0, 0.5, c), g.normal(0, 0.2, c), g.uniform(0.5, 1.5, c)]
+        else:
+            new = []
+            for j, w in enumerate(weights):
+                g = np.random.default_rng([11, j] + [int(d) for d in w.shape])
+                scale = 1 / np.sqrt(max(1, int(np.prod(w.shape[:-1]))))
+                new.append(g.normal(0, scale if w.ndim > 1 else 0.2, w.shape))
+        layer.set_weights([n.astype("float32") for n in new[: len(weights)]])
+    x = np.asarray(options["x"], dtype="float32")
+    outputs = [np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))]
+    if "training" in options.get("modes", ["inference"]):
+        outputs.append(np.asarray(keras.ops.convert_to_numpy(model(x, training=True))))
+    return {
+        "value": outputs,
+        "params": int(model.count_params()),
+        "layers": [type(la).__name__ for la in model.layers],
+        "output_shape": [None if d is None else int(d) for d in model.output.shape],
+        "type": "keras.Model",
+        "types": [],
+        "dtype": None,
+        "mutated": [],
+        "aliased": [],
+    }
+
+
+_PROBES = {"call": "probe_call", "tensor": "probe_tensor", "block": "probe_block", "model": "probe_model"}
+
+
+def _describe(value: Any, limit: int = 12) -> str:
+    """A short description of an argument for a message: small arrays by value, larger ones by shape."""
+    if isinstance(value, np.ndarray):
+        if value.size <= limit and value.ndim <= 2 + sum(d == 1 for d in value.shape):
+            text = " ".join(_short(np.squeeze(value)).split())
+            return text + ("" if value.ndim <= 1 else f" (shape {value.shape})")
+        return f"array {value.shape} {value.dtype}"
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"{type(value).__name__} of {len(value)}"
+    return _short(value, 80)
+
+
+def _call_line(case: Case, name: str) -> str:
+    parts = []
+    for i, a in enumerate(case.args):
+        label = case.argnames[i] if i < len(case.argnames) else None
+        text = _describe(a)
+        if label and text.startswith("array "):
+            text = f"{label} {text[6:]}"
+        elif label:
+            text = f"{label}={text}"
+        parts.append(text)
+    parts += [f"{k}={_describe(v)}" for k, v in case.kwargs.items()]
+    return f"called {name}({', '.join(parts)})"
+
+
+def _shown(value: Any) -> str:
+    """An array squeezed to the shape the text uses, printed small."""
+    if isinstance(value, np.ndarray) and value.ndim > 2:
+        squeezed = np.squeeze(value)
+        if squeezed.ndim <= 2:
+            return _short(squeezed, 400)
+    return _short(value, 400)
+
+
+def _compare(expected: Any, got: Any, atol: float, rtol: float, where: str = "") -> list[str] | None:
+    """Lines saying how ``got`` differs from ``expected`` (None if they agree within the tolerances)."""
+    at = f" {where}" if where else ""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return [f"expected a dict{at}, got {type(got).__name__}"]
+        if set(map(str, got)) != set(expected):
+            return [f"expected the keys {sorted(expected)}{at}", f"got the keys      {sorted(map(str, got))}"]
+        got = {str(k): v for k, v in got.items()}
+        for k in expected:
+            found = _compare(expected[k], got[k], atol, rtol, f"{where}[{k!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)):
+            return [f"expected a {type(expected).__name__} of {len(expected)}{at}, got {type(got).__name__}"]
+        if len(got) != len(expected):
+            return [f"expected {len(expected)} items{at}, got {len(got)}"]
+        for i, (e, g) in enumerate(zip(expected, got)):
+            found = _compare(e, g, atol, rtol, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(expected, str) or expected is None or isinstance(expected, bool):
+        if got == expected:
+            return None
+        return [f"expected{at} {expected!r}", f"got     {' ' * len(at)} {_short(got, 200)}"]
+    try:
+        g = np.asarray(got)
+    except Exception:  # noqa: BLE001
+        return [f"expected a number or an array{at}, got {type(got).__name__}"]
+    e = np.asarray(expected)
+    if g.dtype == object or g.dtype.kind not in "biuf":
+        return [f"expected numbers{at}, got {_short(got, 200)} ({type(got).__name__})"]
+    if g.shape != e.shape:
+        return [f"expected shape{at} {e.shape}", f"got shape     {' ' * len(at)} {g.shape}"]
+    if e.dtype.kind == "b" or g.dtype.kind == "b":
+        return (
+            None
+            if np.array_equal(g.astype(bool), e.astype(bool))
+            else [f"values differ{at}", f"expected {_shown(e)}", f"got      {_shown(g)}"]
+        )
+    ef, gf = e.astype(np.float64), g.astype(np.float64)
+    if np.allclose(gf, ef, atol=atol, rtol=rtol, equal_nan=True) and np.array_equal(np.isnan(gf), np.isnan(ef)):
+        return None
+    if ef.ndim == 0:
+        close = f" (tolerance atol={atol:g}, rtol={rtol:g})" if ef.dtype.kind == "f" else ""
+        return [f"expected{at} {_short(expected)}", f"got     {' ' * len(at)} {_short(got)}{close}"]
+    diff = np.array(np.abs(gf - ef), ndmin=1)
+    diff[np.array(np.isnan(gf) != np.isnan(ef), ndmin=1)] = np.inf
+    flat = int(np.argmax(np.nan_to_num(diff, nan=np.inf, posinf=np.inf))) if diff.size else 0
+    where_max = tuple(int(i) for i in np.unravel_index(flat, ef.shape)) if ef.ndim else ()
+    e_at, g_at = float(ef[where_max]), float(gf[where_max])
+    index = f" at index {where_max}" if where_max else ""
+    return [
+        f"values differ{at} (largest difference{index}: expected {e_at:.6g}, got {g_at:.6g}; "
+        f"tolerance atol={atol:g}, rtol={rtol:g})",
+        f"expected {_shown(e)}",
+        f"got      {_shown(g)}",
+    ]
+
+
+_RETURNS = {
+    "numpy": ("a NumPy array", lambda t: t == "numpy.ndarray"),
+    "number": ("one number (a float)", lambda t: t in ("builtins.float", "builtins.int") or t.startswith("numpy.")),
+    "float": ("a Python float", lambda t: t in ("builtins.float", "numpy.float64")),
+    "int": ("an int", lambda t: t in ("builtins.int",) or t.startswith("numpy.int")),
+    "pyint": ("a Python int", lambda t: t == "builtins.int"),
+    "tensor": ("a backend tensor", lambda t: t.split(".")[0] in ("tensorflow", "torch", "jax", "jaxlib")),
+    "tuple": ("a tuple", lambda t: t in ("builtins.tuple",)),
+    "list": ("a list", lambda t: t in ("builtins.list",)),
+    "dict": ("a dict", lambda t: t in ("builtins.dict", "collections.OrderedDict")),
+}
+
+
+def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None:
+    """What is wrong with one probe result, as (lines, hint), or None.
+
+    ``case.expected`` is a dict of what the probe must return: ``value`` (compared within the case's
+    tolerances), and where the exercise says so ``grads`` (gradients, see :func:`probe_tensor`), ``params``
+    (a parameter count; ``options["params_also"]`` lists other accepted counts) and ``output_shape``.
+    """
+    o = case.options
+    expected = case.expected if isinstance(case.expected, dict) else {"value": case.expected}
+    if got.get("not_a_tuple", False) is not False:
+        n = got["not_a_tuple"]
+        return [
+            f"expected a tuple whose item {o['select']} is the result, got {got['type']}"
+            + (f" of {n} items" if n is not None else "")
+        ], o.get("hint_return")
+    returns = o.get("returns")
+    if returns:
+        text, ok = _RETURNS[returns]
+        if not ok(got["type"]):
+            shape = np.shape(got["value"]) if isinstance(got["value"], np.ndarray) else None
+            return [f"expected {text}, got {got['type']}" + (f" of shape {shape}" if shape else "")], o.get(
+                "hint_return"
+            ) or _RETURN_HINTS.get(returns)
+        if returns == "number" and np.ndim(got["value"]) != 0:
+            return [f"expected one number, got an array of shape {np.shape(got['value'])}"], o.get("hint_return")
+    if got.get("mutated"):
+        names = ", ".join(_argname(case, k) for k in got["mutated"])
+        return [f"changed its input {names} in place"], (
+            "work on a copy (or build a new array): a function must not change what it is given."
+        )
+    if got.get("aliased") and not o.get("may_alias"):
+        names = ", ".join(_argname(case, k) for k in got["aliased"])
+        return [f"returned its input {names} itself (or a view of it), not a new array"], (
+            "return a new array: a caller who changes the result must not change the input with it."
+        )
+    kind = o.get("dtype")
+    if kind and got.get("dtype") and _is_dtype(got["dtype"]):
+        if np.dtype(got["dtype"]).kind not in {"float": "f", "int": "iu", "bool": "b"}[kind]:
+            return [f"expected a {kind} array, got dtype {got['dtype']}"], o.get("hint_dtype")
+    if "params" in expected and got.get("params") is not None:
+        accepted = [expected["params"]] + list(o.get("params_also", []))
+        if got["params"] not in accepted:
+            return [f"expected {' or '.join(map(str, accepted))} parameters, got {got['params']}"], o.get("hint_params")
+    if "output_shape" in expected and got.get("output_shape") != list(expected["output_shape"]):
+        return [
+            f"expected output shape {tuple(expected['output_shape'])}",
+            f"got output shape      {tuple(got.get('output_shape') or ())}",
+        ], None
+    found = _compare(expected.get("value"), got["value"], float(o.get("atol", 1e-6)), float(o.get("rtol", 1e-5)))
+    if found:
+        return found, None
+    if "grads" in expected:
+        names = [case.argnames[i] if i < len(case.argnames) else f"argument {i + 1}" for i in o.get("grad_args", [])]
+        for k, (want, have) in enumerate(zip(expected["grads"], got.get("grads") or [])):
+            label = names[k] if k < len(names) else f"input {k + 1}"
+            if have is None:
+                return [f"the value is right, but no gradient flows back to {label}"], (
+                    "keep the computation on tensors (keras.ops): NumPy, float() or .numpy() cut the gradient."
+                )
+            diff = _compare(
+                want,
+                have,
+                10 * float(o.get("atol", 1e-6)),
+                10 * float(o.get("rtol", 1e-5)),
+                f"of the gradient with respect to {label}",
+            )
+            if diff:
+                return diff, "the value is right but not its gradient: something on the way is not differentiable."
+    return None
+
+
+_RETURN_HINTS = {
+    "numpy": "return a NumPy array (np.asarray(...) if you built a list or a tensor).",
+    "number": "return one number: float(...) of a sum, not an array.",
+    "float": "return a Python float: float(...).",
+    "pyint": "return a Python int: use // (floor division) and int(...), not /.",
+    "tensor": "stay on backend tensors (keras.ops), so that gradients can flow through your result.",
+}
+
+
+def _is_dtype(text: str) -> bool:
+    try:
+        np.dtype(text)
+    except TypeError:
+        return False
+    return True
+
+
+def _argname(case: Case, key: str) -> str:
+    if key.startswith("#"):
+        i = int(key[1:])
+        return case.argnames[i] if i < len(case.argnames) else f"argument {i + 1}"
+    return key
+
+
+def check_cases(
+    fn: Callable, exercise: str, *, name: str | None = None, group: str | None = None, cases_: list[Case] | None = None
+) -> int:
+    """Run ``fn`` on every stored case of ``exercise`` and fail on the first case it gets wrong.
+
+    For each case, in order: the call must not raise; the result must have the documented type (a NumPy
+    array, a number, a tensor, ...), must not be the input itself nor change it; then shape, dtype and
+    values are compared with the stored expected output (the case's tolerances). The failure names the
+    case (what is special about it), the call, what was expected, what came back, and a hint for that kind
+    of case. Returns the number of cases checked.
+    """
+    name = name or exercise
+    if fn is None or not callable(fn):
+        _fail(name, [f"expected a function, got {type(fn).__name__}"], "run the cell that defines it first.")
+    todo = cases(exercise, group=group) if cases_ is None else cases_
+    if not todo:
+        _fail(name, ["no cases to check"], None)
+    probes = globals()
+    for case in todo:
+        title = f"{name}, case {case.index} of {case.total} ({case.kind})"
+        call = None if case.fresh else _call_line(case, name)
+        probe = probes[_PROBES[case.options.get("probe", "call")]]
+        try:
+            got = probe(fn, [_copy(a) for a in case.args], {k: _copy(v) for k, v in case.kwargs.items()}, case.options)
+        except NotImplementedError:
+            _fail(name, ["is not implemented yet (raised NotImplementedError)."], None)
+        except Exception as err:  # noqa: BLE001 - the learner's error, as a course message
+            if type(err).__name__ in ("RemoteTimeout", "RemoteUnavailable"):
+                raise
+            first = " ".join(str(err).split())[:400]
+            _fail(title, ([call] if call else []) + [f"raised {type(err).__name__}: {first}"], case.hint or None)
+        found = _case_problems(case, got)
+        if found:
+            lines, hint = found
+            if case.fresh:  # drawn at grading time: say what is wrong, never the values
+                lines = [_fresh_line(lines[0])]
+            _fail(title, ([call] if call else []) + lines, hint or case.hint or None)
+    return len(todo)
+
+
+_FRESH_LINES = (
+    ("values differ", "the values are wrong"),
+    ("expected shape", "the shape is wrong"),
+    ("expected the keys", "the keys of the result are wrong"),
+    ("expected numbers", "the result is not numbers"),
+    ("expected ", "the result is wrong"),
+    ("got ", "the result is wrong"),
+)
+
+
+def _fresh_line(line: str) -> str:
+    """What a failure on a case drawn at grading time may say: the kind of mistake, never a value."""
+    for prefix, text in _FRESH_LINES:
+        if line.startswith(prefix):
+            if prefix == "expected " and line.startswith(("expected a ", "expected an ", "expected one ")):
+                return line  # a type or contract ("expected a NumPy array, got ..."): no value in it
+            return text
+    return line
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(_copy(v) for v in value)
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    return value

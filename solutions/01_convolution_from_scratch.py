@@ -222,25 +222,15 @@ print(x_pad.shape)
 print(x_pad[0, :, :, 0])
 
 # %% nbgrader={"grade": true, "grade_id": "test_zero_pad", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that zero_pad pads height and width (not the batch or channel axis) with zeros.
-x = np.arange(1, 2 * 3 * 4 * 2 + 1, dtype=float).reshape(2, 3, 4, 2)
-got = zero_pad(x, 1)
-cu.checks.check_shape(got, (2, 5, 6, 2), name="zero_pad(x (2, 3, 4, 2), 1)",
-                       hint="pad axes 1 and 2 only: ((0, 0), (pad, pad), (pad, pad), (0, 0)).")
-cu.checks.check_array(got[:, 1:-1, 1:-1, :], x, name="zero_pad(x, 1): the middle", atol=0,
-                       hint="the original images must sit unchanged in the middle.")
-border = got.copy()
-border[:, 1:-1, 1:-1, :] = 0
-cu.checks.check_array(border, np.zeros_like(got), name="zero_pad(x, 1): the border", atol=0,
-                       hint="the new pixels must be zeros, on both sides.")
+# Check zero_pad on 16 generated cases: non-square images, pad 0 to 4, one or several images and channels,
+# negative values, an 8-bit image. The expected outputs are stored in course_utils/cases/zero_pad.npz.
+cu.checks.check_cases(zero_pad, "zero_pad")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(1)
+rng = cu.checks.rng(1)
 x = rng.normal(size=(3, 4, 2, 5))
 x_before = x.copy()
 for pad in (0, 2, 3):
     got = zero_pad(x, pad)
-    cu.checks.check_shape(got, (3, 4 + 2 * pad, 2 + 2 * pad, 5), name=f"zero_pad(x (3, 4, 2, 5), {pad})",
-                           hint="pad axes 1 and 2 only.")
     expected = np.zeros((3, 4 + 2 * pad, 2 + 2 * pad, 5))
     expected[:, pad:pad + 4, pad:pad + 2, :] = x
     cu.checks.check_array(got, expected, name=f"zero_pad(x, {pad})", atol=0)
@@ -289,17 +279,11 @@ sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)[:, :, None]
 print(conv_single_step(a, sobel, np.zeros((1, 1, 1))), conv_single_step(a, sobel, np.ones((1, 1, 1))))
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_single_step", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that conv_single_step multiplies element-wise (no flip, no matrix product), sums, and adds the bias.
-a = np.array([[3, 2, 1], [1, 2, 3], [1, 1, 1]], dtype=float)[:, :, None]
-sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)[:, :, None]
-cu.checks.check_number(conv_single_step(a, sobel, np.zeros((1, 1, 1))), name="conv_single_step(Sobel example, b=0)",
-                        hint="return one number: np.sum(...) + b gives a (1, 1, 1) array when b is one; use float(...).")
-cu.checks.check_close(conv_single_step(a, sobel, np.zeros((1, 1, 1))), 2.0, name="conv_single_step(Sobel example, b=0)",
-                       hint="multiply element-wise (a_slice * W) and sum everything; do not flip W.")
-cu.checks.check_close(conv_single_step(a, sobel, np.full((1, 1, 1), 1.5)), 3.5, name="conv_single_step(Sobel example, b=1.5)",
-                       hint="add the bias b after the sum.")
+# Check conv_single_step on 16 generated cases: the Sobel example, biases as arrays and as numbers, non-square
+# slices with several channels, integer pixels, large values (expected outputs stored as data).
+cu.checks.check_cases(conv_single_step, "conv_single_step")
 ### BEGIN HIDDEN TESTS
-rng = np.random.default_rng(2)
+rng = cu.checks.rng(2)
 for shape in [(3, 3, 4), (2, 5, 3), (1, 1, 7)]:
     a_s, w_s, b_s = rng.normal(size=shape), rng.normal(size=shape), rng.normal(size=(1, 1, 1))
     cu.checks.check_close(conv_single_step(a_s, w_s, b_s), float(np.sum(a_s * w_s) + b_s.item()),
@@ -334,9 +318,11 @@ cu.checks.passed("conv_single_step", points=2)
 # ### Exercise 3 (6 points)
 #
 # Write `conv_forward(A_prev, W, b, stride, pad, dilation=1)` with NumPy. Loops are fine here (you will
-# vectorise in Exercise 7); you may use `zero_pad` and `conv_single_step`. The second check compares your
-# output with Keras' `Conv2D`, so it refuses an answer that calls Keras, TensorFlow, PyTorch, JAX or SciPy
-# (it reads which libraries your function, and the functions it calls, use). Steps:
+# vectorise in Exercise 7); you may use `zero_pad` and `conv_single_step`. The checks run your function on
+# generated cases (non-square images and kernels, strides with padding, dilations, several channels) and
+# compare with outputs stored with the course (computed once by its solution; the course's tests check them
+# against Keras' `Conv2D`). The second check also refuses an answer that calls Keras, TensorFlow, PyTorch, JAX
+# or SciPy (it reads which libraries your function, and the functions it calls, use). Steps:
 #
 # 1. compute $n_H$ and $n_W$ with the formula above (kernels may be non-square: $f_H \times f_W$);
 # 2. pad `A_prev`;
@@ -400,43 +386,23 @@ for s, p, d in [(1, 0, 1), (2, 0, 1), (1, 1, 1), (1, 0, 2)]:
     print(f"stride {s}, pad {p}, dilation {d}:\n{Z[0, :, :, 0]}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_examples", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that conv_forward reproduces the hand examples (stride, padding, dilation, bias).
+# Check that conv_forward reproduces the worked examples of section 3 (stride, padding, dilation, bias,
+# 1x3 and 3x1 kernels) and returns the cache conv_backward needs.
+cu.checks.check_cases(conv_forward, "conv_forward", group="examples")
 A5 = np.array([[1, 2, 0, 3, 1], [1, 0, 0, 2, 2], [2, 1, 2, 1, 1], [0, 0, 1, 0, 0], [1, 2, 1, 1, 1]],
               dtype=float)[None, :, :, None]
-W5 = np.array([[-1, 1, 2], [1, 1, 0], [-1, -2, 0]], dtype=float)[:, :, None, None]
-b0 = np.zeros((1, 1, 1, 1))
-same = np.array([[-1, 2, 2, -1, -2], [2, -2, -1, 3, -1], [3, 2, 5, 8, 2], [2, -2, 0, -1, -3], [1, 5, 4, 1, 2]])
-hints = {(1, 0, 1): "a true convolution flips the kernel; Keras and this course do not flip it.",
-         (2, 0, 1): "the slice starts at row h*stride and column w*stride; n_H = (n + 2p - f) // s + 1.",
-         (1, 1, 1): "pad height and width only, with zero_pad(A_prev, pad), before sliding the filter.",
-         (1, 0, 2): "with dilation d take every d-th pixel over a span of d*(f-1)+1 pixels."}
-cases = {(1, 0, 1): same[1:-1, 1:-1], (2, 0, 1): same[1:-1:2, 1:-1:2], (1, 1, 1): same, (1, 0, 2): np.array([[2.0]])}
-for (s, p, d), expected in cases.items():
-    Z, cache = conv_forward(A5, W5, b0, stride=s, pad=p, dilation=d)
-    cu.checks.check_array(Z, expected[None, :, :, None], name=f"conv_forward(5x5 example, stride={s}, pad={p}, dilation={d})",
-                           atol=1e-6, hint=hints[(s, p, d)])
-Z, _ = conv_forward(np.concatenate([A5, A5], axis=-1), np.concatenate([W5, W5], axis=2), b0, stride=1, pad=1)
-cu.checks.check_array(Z, 2 * same[None, :, :, None], name="conv_forward(5x5 example on 2 identical channels, pad=1)",
-                       hint="a filter covers all input channels (sum over them); pad height and width only, never channels.")
-Z, cache = conv_forward(A5, W5, np.full((1, 1, 1, 1), 0.5), stride=1, pad=0)
-cu.checks.check_array(Z, same[None, 1:-1, 1:-1, None] + 0.5, name="conv_forward(5x5 example, bias 0.5)",
-                       hint="add the filter's bias b[:, :, :, c] to every output value.")
-Z, _ = conv_forward(A5, W5[:1], b0, stride=1, pad=0)  # the first row of K as a 1x3 kernel
-cu.checks.check_array(Z, np.array([[1, 4, 5], [-1, 4, 6], [3, 3, 1], [2, 1, -1], [3, 1, 2]])[None, :, :, None],
-                       name="conv_forward(5x5 example, 1x3 kernel)",
-                       hint="kernels may be non-square: f_H = W.shape[0] for the height, f_W = W.shape[1] for the width.")
-Z, _ = conv_forward(A5, W5[:, :1], b0, stride=1, pad=0)  # the first column of K as a 3x1 kernel
-cu.checks.check_array(Z, np.array([[-2, -3, -2, -2, 0], [1, 1, 1, -1, -1], [-3, -3, -2, -2, -2]])[None, :, :, None],
-                       name="conv_forward(5x5 example, 3x1 kernel)",
-                       hint="kernels may be non-square: f_H = W.shape[0] for the height, f_W = W.shape[1] for the width.")
-cu.checks.check_true(isinstance(cache, tuple) and len(cache) == 4 and cache[3] == {"stride": 1, "pad": 0, "dilation": 1},
+W5, b0 = np.array([[-1, 1, 2], [1, 1, 0], [-1, -2, 0]], dtype=float)[:, :, None, None], np.zeros((1, 1, 1, 1))
+_, returned_cache = conv_forward(A5, W5, b0, 2, 1, 1)
+cu.checks.check_true(isinstance(returned_cache, tuple) and len(returned_cache) == 4
+                      and returned_cache[3] == {"stride": 2, "pad": 1, "dilation": 1},
                       'cache must be (A_prev, W, b, {"stride": stride, "pad": pad, "dilation": dilation})',
-                      name="conv_forward cache")
+                      name="conv_forward cache", hint="return exactly the cache of step 4: conv_backward reads it.")
+cu.checks.check_true(np.array_equal(cu.to_numpy(returned_cache[0]), A5),
+                      "cache[0] must be the input A_prev (not padded)", name="conv_forward cache",
+                      hint="keep the unpadded A_prev in the cache; conv_backward pads it again.")
 ### BEGIN HIDDEN TESTS
-sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)[:, :, None, None]
-Z, _ = conv_forward(np.array([[3, 2, 1], [1, 2, 3], [1, 1, 1]], dtype=float)[None, :, :, None], sobel, b0, 1, 0)
-cu.checks.check_array(Z, np.array([[[[2.0]]]]), name="conv_forward(3x3 Sobel example)")
 Z, _ = conv_forward(A5, W5, b0, stride=3, pad=1)
+same = np.array([[-1, 2, 2, -1, -2], [2, -2, -1, 3, -1], [3, 2, 5, 8, 2], [2, -2, 0, -1, -3], [1, 5, 4, 1, 2]])
 cu.checks.check_array(Z, same[None, ::3, ::3, None], name="conv_forward(5x5 example, stride=3, pad=1)",
                        hint="n_H = (5 + 2 - 3) // 3 + 1 = 2.")
 Z, _ = conv_forward(A5, W5[1:, :2], b0, stride=2, pad=1)  # a non-square 2x2 corner, stride and padding
@@ -448,11 +414,13 @@ cu.checks.passed("conv_forward on the hand examples", points=2)
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_keras", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-# Check that conv_forward matches keras.layers.Conv2D (same weights) over strides, paddings, dilations, channels.
+# Check conv_forward on 24 generated cases: non-square images and kernels, strides 1 to 3 with padding 0 to 2,
+# dilations 1 to 3, one or several images, channels and filters, integer pixels, arguments by position.
+# The expected outputs were computed once by the course's solution (and agree with keras.layers.Conv2D).
 cu.checks.check_uses_none_of(conv_forward, cu.checks.LIBRARIES + ("conv_forward_fast",), name="conv_forward is your own NumPy code",
-                              hint="write the loops of the steps above; Keras is what the check compares with.")
-
-
+                              hint="write the loops of the steps above; Keras is what the stored outputs were checked with.")
+cu.checks.check_cases(conv_forward, "conv_forward", group="generated")
+### BEGIN HIDDEN TESTS
 def keras_conv2d(A_prev, W, b, stride, pad, dilation=1, padding="valid"):
     """Keras reference: explicit zero padding, then Conv2D with the given weights (stride 1 when dilated)."""
     A_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0))).astype("float32")
@@ -464,22 +432,7 @@ def keras_conv2d(A_prev, W, b, stride, pad, dilation=1, padding="valid"):
     return Z if s == stride else Z[:, ::stride, ::stride, :]
 
 
-rng = np.random.default_rng(3)
-for (n_C_prev, n_C, f, s, p, d) in [(3, 2, 3, 1, 0, 1), (1, 4, 3, 2, 1, 1), (2, 3, 2, 3, 2, 1), (3, 2, 3, 1, 1, 2)]:
-    A = rng.normal(size=(2, 7, 6, n_C_prev))
-    W = rng.normal(size=(f, f, n_C_prev, n_C))
-    b = rng.normal(size=(1, 1, 1, n_C))
-    Z, _ = conv_forward(A, W, b, stride=s, pad=p, dilation=d)
-    cu.checks.check_array(Z, keras_conv2d(A, W, b, s, p, d), atol=1e-4, rtol=1e-4,
-                           name=f"conv_forward(A (2, 7, 6, {n_C_prev}), W ({f}, {f}, {n_C_prev}, {n_C}), stride={s}, pad={p}, dilation={d})",
-                           hint="compare with the hand examples; check the bias, the output size and the slice.")
-A = rng.normal(size=(2, 6, 6, 3))
-W = rng.normal(size=(3, 3, 3, 4))
-b = rng.normal(size=(1, 1, 1, 4))
-Z, _ = conv_forward(A, W, b, stride=1, pad=1)
-cu.checks.check_array(Z, keras_conv2d(A, W, b, 1, 0, padding="same"), atol=1e-4, rtol=1e-4,
-                       name="conv_forward(pad=1) vs Conv2D(padding='same')", hint="p = (f - 1) / 2 keeps the size.")
-### BEGIN HIDDEN TESTS
+rng = cu.checks.rng(3)
 for (n_C_prev, n_C, f, s, p, d) in [(4, 1, 1, 1, 0, 1), (2, 2, 3, 2, 0, 1), (1, 3, 5, 1, 2, 1), (2, 2, 2, 1, 0, 3),
                                     (3, 2, 3, 2, 2, 2), (1, 1, 3, 3, 0, 1)]:
     A = rng.normal(size=(3, 9, 8, n_C_prev))
@@ -494,7 +447,8 @@ b = rng.normal(size=(1, 1, 1, 3))
 Z, _ = conv_forward(A, W, b, stride=2, pad=1)
 cu.checks.check_array(Z, keras_conv2d(A, W, b, 2, 1), atol=1e-4, rtol=1e-4, name="conv_forward(2x3 kernel, stride 2, pad 1)")
 ### END HIDDEN TESTS
-cu.checks.passed("conv_forward matches Keras Conv2D", points=4)
+cu.checks.passed("conv_forward on generated cases", points=4)
+
 
 # %% [markdown]
 # ### Experiment: several filters, bias and activation on a photo
@@ -563,8 +517,9 @@ plt.show()
 # ### Exercise 4 (3 points)
 #
 # Write `pool_forward(A_prev, f, stride, mode="max")` with NumPy for `mode` `"max"` or `"average"`; any
-# other `mode` raises `ValueError`. The check compares with Keras' pooling layers, so it refuses an answer
-# that calls a deep-learning library or SciPy.
+# other `mode` raises `ValueError`. The check compares with outputs stored for generated cases (checked
+# against Keras' pooling layers by the course's tests), so it refuses an answer that calls a deep-learning
+# library or SciPy. Return the cache as the docstring says: the backward pass of pooling reads it.
 
 # %% nbgrader={"grade": false, "grade_id": "pool_forward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def pool_forward(A_prev, f, stride, mode="max"):
@@ -611,31 +566,25 @@ for mode in ("max", "average"):
 print("global average:", X4.mean(axis=(1, 2)).ravel())
 
 # %% nbgrader={"grade": true, "grade_id": "test_pool_forward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that pool_forward gives the worked example and matches Keras MaxPooling2D / AveragePooling2D.
-X4 = np.array([[2, 1, 0, -1], [-3, 8, 2, 5], [1, -1, 3, 4], [0, 1, 1, -2]], dtype=float)[None, :, :, None]
-P, _ = pool_forward(X4, 2, 2, mode="max")
-cu.checks.check_array(P, np.array([[8, 5], [1, 4]], dtype=float)[None, :, :, None], name='pool_forward(example, 2, 2, "max")',
-                       hint="take the max of each f x f window; the window starts at row h*stride.")
-P, _ = pool_forward(X4, 2, 2, mode="average")
-cu.checks.check_array(P, np.array([[2, 1.5], [0.25, 1.5]])[None, :, :, None], name='pool_forward(example, 2, 2, "average")',
-                       hint="take the mean of each f x f window.")
-cu.checks.check_raises(lambda: pool_forward(X4, 2, 2, mode="median"), ValueError, name='pool_forward(mode="median")')
+# Check pool_forward on 23 generated cases: the worked example, negative values, channels that differ,
+# non-square images, overlapping windows and gaps, f = 1, integer values, the default mode (stored outputs).
 cu.checks.check_uses_none_of(pool_forward, cu.checks.LIBRARIES, name="pool_forward is your own NumPy code",
                               hint="loop over the windows and take np.max or np.mean of each.")
-
-
+cu.checks.check_cases(pool_forward, "pool_forward")
+X4 = np.array([[2, 1, 0, -1], [-3, 8, 2, 5], [1, -1, 3, 4], [0, 1, 1, -2]], dtype=float)[None, :, :, None]
+cu.checks.check_raises(lambda: pool_forward(X4, 2, 2, mode="median"), ValueError, name='pool_forward(mode="median")')
+_, returned_cache = pool_forward(X4, 2, 3, mode="average")
+cu.checks.check_true(isinstance(returned_cache, tuple) and len(returned_cache) == 2
+                      and returned_cache[1] == {"f": 2, "stride": 3, "mode": "average"},
+                      'cache must be (A_prev, {"f": f, "stride": stride, "mode": mode})', name="pool_forward cache",
+                      hint="pool_backward reads the mode, f and stride from the cache.")
+### BEGIN HIDDEN TESTS
 def keras_pool(A_prev, f, stride, mode):
     layer = (keras.layers.MaxPooling2D if mode == "max" else keras.layers.AveragePooling2D)(f, strides=stride)
     return keras.ops.convert_to_numpy(layer(A_prev.astype("float32")))
 
 
-rng = np.random.default_rng(4)
-A = rng.normal(size=(2, 7, 8, 3))
-for f, s, mode in [(2, 2, "max"), (3, 2, "average"), (3, 1, "max")]:
-    P, _ = pool_forward(A, f, s, mode=mode)
-    cu.checks.check_array(P, keras_pool(A, f, s, mode), atol=1e-5, name=f'pool_forward(A (2, 7, 8, 3), f={f}, stride={s}, "{mode}")',
-                           hint="pool each channel separately (never across channels); n_H = (n_H_prev - f) // s + 1.")
-### BEGIN HIDDEN TESTS
+rng = cu.checks.rng(4)
 A = rng.normal(size=(3, 9, 6, 5))
 for f, s, mode in [(2, 3, "max"), (2, 1, "average"), (4, 4, "max"), (1, 1, "average"), (3, 3, "average")]:
     P, _ = pool_forward(A, f, s, mode=mode)
@@ -663,14 +612,16 @@ cu.checks.passed("pool_forward", points=3)
 #
 # ### Exercise 5 (4 points)
 #
-# Write `conv_backward(dZ, cache)`. The check compares your gradients with **numerical gradients**:
-# $\partial L/\partial x \approx (L(x + h) - L(x - h)) / 2h$ for every input number, where
-# $L = \sum Z \cdot dZ$ (so that $\partial L / \partial Z = dZ$) and $Z$ comes from Keras. The check accepts a
-# relative error below $10^{-5}$; a correct float64 answer stays well below $10^{-7}$ (only rounding is left:
-# $L$ is linear in each number, so the centred differences have no truncation error), so an error anywhere
-# near the limit means something is slightly off. The "Try it" cell below prints your error on one case. Write the
-# backward pass from the formulas above: the check refuses an answer that calls a deep-learning library,
-# SciPy, or `conv_forward` / `conv_forward_fast` (a numerical gradient is a test, not a backward pass).
+# Write `conv_backward(dZ, cache)`. The check compares your gradients with gradients stored for generated
+# cases (strides, padding, dilation, non-square kernels, several channels). The course's tests check those
+# stored gradients against **numerical gradients**: $\partial L/\partial x \approx (L(x + h) - L(x - h)) / 2h$
+# for every input number, where $L = \sum Z \cdot dZ$ (so that $\partial L / \partial Z = dZ$) and $Z$ comes
+# from Keras. The check accepts a difference of $10^{-5}$ (relative and absolute), far above the rounding of
+# a correct float64 answer; the "Try it" cell below measures your own error against centred differences on
+# one case (well below $10^{-7}$ for a correct answer: $L$ is linear in each number, so the centred
+# differences have no truncation error). Write the backward pass from the formulas above: the check refuses
+# an answer that calls a deep-learning library, SciPy, or `conv_forward` / `conv_forward_fast` (a numerical
+# gradient is a test, not a backward pass).
 
 # %% nbgrader={"grade": false, "grade_id": "conv_backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_backward(dZ, cache):
@@ -748,7 +699,15 @@ cu.report("conv_backward_try_max_rel_error", max(try_errors.values()))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_backward", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-# Check that conv_backward agrees with numerical gradients (Keras forward pass, centred differences).
+# Check conv_backward on 18 generated cases (overlapping positions, padding, strides up to 3, dilations up to 3,
+# non-square images and kernels, several images, channels and filters): dA_prev, dW and db are compared with
+# gradients stored as data (computed once by the course's solution and checked against centred differences of
+# Keras' convolution).
+cu.checks.check_uses_none_of(conv_backward, cu.checks.LIBRARIES + ("conv_forward", "conv_forward_fast"),
+                              name="conv_backward is your own NumPy code",
+                              hint="use the cache and the three += formulas above; no new forward pass.")
+cu.checks.check_cases(conv_backward, "conv_backward")
+### BEGIN HIDDEN TESTS
 def keras_forward(A, W, b, stride, pad, dilation):
     """Z from keras.ops.conv in float64; stride applied by subsampling (as TensorFlow refuses stride with dilation)."""
     A_pad = np.pad(A, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
@@ -756,63 +715,21 @@ def keras_forward(A, W, b, stride, pad, dilation):
     return Z[:, ::stride, ::stride, :] + b.reshape(1, 1, 1, -1)
 
 
-def numerical_gradients(A, W, b, dZ, stride, pad, dilation, h=1e-4):
-    """Centred differences (L(x + h) - L(x - h)) / 2h of L = sum(Z * dZ) for every number of A, W and b.
-
-    The perturbed copies are batched: all copies of A along the batch axis, all copies of W side by side as
-    extra filters, so that Keras runs two convolutions per gradient instead of thousands.
-    """
-    n, k, n_C = A.size, W.size, W.shape[-1]
-    E_A = np.eye(n).reshape((n,) + A.shape)
-    E_W = np.eye(k).reshape((k,) + W.shape)
-    L_A, L_W = [], []
-    for sign in (1, -1):
-        Z = keras_forward((A + sign * h * E_A).reshape((-1,) + A.shape[1:]), W, b, stride, pad, dilation)
-        L_A.append(np.sum(Z.reshape((n,) + dZ.shape) * dZ, axis=(1, 2, 3, 4)))
-        bank = np.moveaxis(W + sign * h * E_W, 0, -2).reshape(W.shape[:3] + (k * n_C,))  # (f, f, n_C_prev, k * n_C)
-        Z = keras_forward(A, bank, np.tile(b.ravel(), k), stride, pad, dilation)
-        L_W.append(np.sum(Z.reshape(dZ.shape[:3] + (k, n_C)) * dZ[:, :, :, None, :], axis=(0, 1, 2, 4)))
-    Z0 = keras_forward(A, W, b, stride, pad, dilation)
-    E_b = np.eye(n_C).reshape(n_C, 1, 1, 1, n_C)
-    L_b = [np.sum((Z0[None] + sign * h * E_b) * dZ, axis=(1, 2, 3, 4)) for sign in (1, -1)]
-    return ((L_A[0] - L_A[1]) / (2 * h)).reshape(A.shape), ((L_W[0] - L_W[1]) / (2 * h)).reshape(W.shape), \
-        ((L_b[0] - L_b[1]) / (2 * h)).reshape(b.shape)
-
-
-def rel_error(x, y):
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
 def check_conv_backward(m, n, n_C_prev, n_C, f, stride, pad, dilation, seed):
-    rng = np.random.default_rng(seed)
+    rng = cu.checks.rng(seed)
     A, W, b = rng.normal(size=(m, n, n, n_C_prev)), rng.normal(size=(f, f, n_C_prev, n_C)), rng.normal(size=(1, 1, 1, n_C))
-    Z = keras_forward(A, W, b, stride, pad, dilation)
-    dZ = rng.normal(size=Z.shape)
+    dZ = rng.normal(size=keras_forward(A, W, b, stride, pad, dilation).shape)
     what = f"conv_backward(A ({m}, {n}, {n}, {n_C_prev}), W ({f}, {f}, {n_C_prev}, {n_C}), stride={stride}, pad={pad}, dilation={dilation})"
-    got = conv_backward(dZ, (A, W, b, {"stride": stride, "pad": pad, "dilation": dilation}))
-    cu.checks.check_true(isinstance(got, tuple) and len(got) == 3, "must return (dA_prev, dW, db)", name=what)
-    dA, dW, db = got
-    cu.checks.check_shape(dA, A.shape, name=what + ": dA_prev", hint="remove the padding at the end.")
-    cu.checks.check_shape(dW, W.shape, name=what + ": dW")
-    cu.checks.check_shape(db, b.shape, name=what + ": db", hint="db has the shape of b, (1, 1, 1, n_C).")
-    num_dA, num_dW, num_db = numerical_gradients(A, W, b, dZ, stride, pad, dilation)
-    for label, mine, numerical in [("dA_prev", dA, num_dA), ("dW", dW, num_dW), ("db", db, num_db)]:
-        err = rel_error(np.asarray(mine, dtype=float), numerical)
-        cu.checks.check_true(err < 1e-5, f"{label}: relative error {err:.2e} against the numerical gradient (expected < 1e-5)",
-                              name=what, hint="use the same slice as in conv_forward (stride, dilation), add (+=) over all "
-                                              "positions, and remove the padding from dA_prev_pad at the end.")
+    dA, dW, db = conv_backward(dZ, (A, W, b, {"stride": stride, "pad": pad, "dilation": dilation}))
+    for label, mine, x in [("dA_prev", dA, A), ("dW", dW, W), ("db", db, b)]:
+        numerical = cu.checks.numerical_gradient(lambda _: keras_forward(A, W, b, stride, pad, dilation), x, dZ, h=1e-4)
+        err = cu.checks.rel_error(np.asarray(mine, dtype=float), numerical)
+        cu.checks.check_true(err < 1e-5, f"{label}: relative error {err:.2e} against the numerical gradient", name=what)
 
 
-cu.checks.check_uses_none_of(conv_backward, cu.checks.LIBRARIES + ("conv_forward", "conv_forward_fast"),
-                              name="conv_backward is your own NumPy code",
-                              hint="use the cache and the three += formulas above; no new forward pass.")
-check_conv_backward(2, 5, 3, 2, 3, stride=1, pad=1, dilation=1, seed=5)
-check_conv_backward(1, 6, 2, 3, 2, stride=2, pad=0, dilation=1, seed=6)
-check_conv_backward(1, 7, 2, 2, 3, stride=1, pad=1, dilation=2, seed=8)
-### BEGIN HIDDEN TESTS
-check_conv_backward(2, 7, 2, 2, 3, stride=2, pad=2, dilation=1, seed=7)
-check_conv_backward(1, 6, 3, 2, 2, stride=2, pad=1, dilation=3, seed=12)
-check_conv_backward(2, 8, 1, 2, 2, stride=3, pad=1, dilation=2, seed=9)
+check_conv_backward(2, 5, 2, 2, 2, stride=2, pad=2, dilation=1, seed=7)
+check_conv_backward(1, 6, 2, 2, 2, stride=2, pad=1, dilation=3, seed=12)
+check_conv_backward(1, 6, 1, 2, 2, stride=3, pad=1, dilation=2, seed=9)
 ### END HIDDEN TESTS
 cu.checks.passed("conv_backward", points=4)
 
@@ -851,10 +768,10 @@ cu.checks.passed("conv_backward", points=4)
 # ### Exercise 6 (3 points)
 #
 # Write `pool_backward(dA, cache)` with NumPy, for the cache `pool_forward` returns (the mode is in it);
-# any other mode raises `ValueError`. The check compares with numerical gradients of Keras' pooling (on
-# inputs without ties, where the gradient is unique) with the same tolerance as Exercise 5 (a correct
-# answer stays below $10^{-8}$), and on inputs with many ties it checks that every window passes its
-# whole $dA$ to its maxima and nothing to the other inputs. Write it from the rules above: the check
+# any other mode raises `ValueError`. The check compares with gradients stored for generated inputs without
+# ties, where the gradient is unique (the course's tests check them against numerical gradients of Keras'
+# pooling), and on inputs with many ties it checks that every window passes its whole $dA$ to its maxima and
+# nothing to the other inputs. Write it from the rules above: the check
 # refuses an answer that calls a deep-learning library, SciPy or `pool_forward` (a numerical gradient is
 # a test, not a backward pass).
 
@@ -923,36 +840,12 @@ for mode in ("max", "average"):
 cu.report("pool_backward_try_max_rel_error", max(pool_errors.values()))
 
 # %% nbgrader={"grade": true, "grade_id": "test_pool_backward", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check pool_backward: numerical gradients of Keras' pooling (inputs without ties), and ties.
-def pooled_loss_gradient(A, dA, f, stride, mode, h=1e-4):
-    """Centred differences of L = sum(pool(A) * dA), pool from Keras in float64, for every number of A."""
-    pool = keras.ops.max_pool if mode == "max" else keras.ops.average_pool
-    copies = np.eye(A.size).reshape((A.size,) + A.shape)
-    batches = [keras.ops.convert_to_tensor((A + sign * h * copies).reshape((-1,) + A.shape[1:]), dtype="float64")
-               for sign in (1, -1)]  # dtype given: a large float64 array would otherwise be pooled in float32
-    losses = [np.sum(keras.ops.convert_to_numpy(pool(x, f, stride, "valid")).reshape((A.size,) + dA.shape) * dA,
-                     axis=(1, 2, 3, 4)) for x in batches]
-    return ((losses[0] - losses[1]) / (2 * h)).reshape(A.shape)
-
-
-def check_against_numerical(shape, f, stride, mode, seed, hint):
-    rng = np.random.default_rng(seed)
-    A = rng.permutation(np.prod(shape)).reshape(shape) / np.prod(shape)  # all different: no ties
-    out = ((shape[1] - f) // stride + 1, (shape[2] - f) // stride + 1)
-    dA = rng.normal(size=(shape[0],) + out + (shape[3],))
-    what = f'pool_backward(dA {dA.shape}, cache of A {shape}, f={f}, stride={stride}, "{mode}")'
-    got = pool_backward(dA, (A, {"f": f, "stride": stride, "mode": mode}))
-    cu.checks.check_shape(got, shape, name=what, hint="dA_prev has the shape of A_prev, including rows and "
-                                                     "columns that no window covers (they get 0).")
-    numerical = pooled_loss_gradient(A, dA, f, stride, mode)
-    err = float(np.max(np.abs(got - numerical) / np.maximum(1e-6, np.abs(got) + np.abs(numerical))))  # 1e-6: rounding at 0
-    cu.checks.check_true(err < 1e-5, f"relative error {err:.2e} against the numerical gradient (expected < 1e-5)",
-                          name=what, hint=hint)
-
-
+# Check pool_backward on 18 generated cases without ties (non-square inputs, overlapping windows, gaps,
+# uncovered rows, several images and channels; stored gradients), then on inputs with many ties: every
+# window must pass its whole dA to its maxima and nothing to the other inputs.
 def check_ties(A, dA, f, name):
     """f = stride: every window passes its whole dA to its maxima, and nothing to its other inputs."""
-    got = pool_backward(dA, (A, {"f": f, "stride": f, "mode": "max"}))
+    got = cu.to_numpy(pool_backward(dA, (A, {"f": f, "stride": f, "mode": "max"})))
     cu.checks.check_shape(got, A.shape, name=name)
     for h, w in np.ndindex(dA.shape[1:3]):
         cells = (slice(None), slice(h * f, h * f + f), slice(w * f, w * f + f), slice(None))
@@ -971,33 +864,42 @@ def check_ties(A, dA, f, name):
                                       "as np.argmax does), or split it so that the window passes back exactly dA.")
 
 
+X4 = np.array([[2, 1, 0, -1], [-3, 8, 2, 5], [1, -1, 3, 4], [0, 1, 1, -2]], dtype=float)[None, :, :, None]
+dA4 = np.array([[1, 2], [3, 4]], dtype=float)[None, :, :, None]
 cu.checks.check_raises(lambda: pool_backward(dA4, (X4, {"f": 2, "stride": 2, "mode": "median"})), ValueError,
                        name='pool_backward(mode="median")')
-cu.checks.check_uses_none_of(pool_backward, cu.checks.LIBRARIES + ("pool_forward", "pooled_loss_gradient"),
+cu.checks.check_uses_none_of(pool_backward, cu.checks.LIBRARIES + ("pool_forward", "check_ties"),
                               name="pool_backward is your own NumPy code",
                               hint="loop over the windows of dA and add each one's gradient to its inputs.")
-cu.checks.check_array(pool_backward(dA4, (X4, {"f": 2, "stride": 2, "mode": "average"})),
-                      np.kron(dA4[0, :, :, 0], np.ones((2, 2)))[None, :, :, None] / 4, name='pool_backward(worked example, "average")',
-                      hint="each of the f*f inputs of a window gets dA / (f*f).")
+cu.checks.check_cases(pool_backward, "pool_backward")
 check_ties(X4, dA4, 2, name='pool_backward(worked example, "max")')
-check_against_numerical((2, 6, 6, 3), 2, 2, "max", seed=2, hint="find the maximum of each window and channel "
-                        "separately (the window starts at row h*stride) and give it the whole dA.")
-check_against_numerical((2, 6, 6, 3), 2, 2, "average", seed=3, hint="spread dA evenly over the f*f inputs of its window.")
-check_against_numerical((1, 7, 8, 2), 3, 2, "max", seed=4, hint="windows overlap here (stride < f): an input "
-                        "collects (+=) the gradient of every window it is the maximum of.")
-check_against_numerical((1, 7, 7, 2), 3, 1, "average", seed=5, hint="windows overlap here (stride < f): add (+=) "
-                        "the share of every window an input belongs to.")
-rng = np.random.default_rng(6)
+rng = cu.checks.rng(6)
 check_ties(rng.integers(0, 3, size=(2, 6, 6, 3)).astype(float), rng.normal(size=(2, 3, 3, 3)), 2,
            name='pool_backward(A with many ties (values 0, 1, 2), f=2, stride=2, "max")')
-### BEGIN HIDDEN TESTS
-check_against_numerical((2, 9, 7, 3), 2, 3, "max", seed=7, hint="the window starts at row h*stride.")
-check_against_numerical((2, 9, 7, 3), 3, 3, "average", seed=8, hint="the window starts at row h*stride.")
-check_against_numerical((1, 8, 8, 2), 4, 2, "max", seed=9, hint="add (+=) where windows overlap.")
-check_against_numerical((1, 5, 6, 4), 1, 1, "average", seed=10, hint="a 1x1 window passes dA through unchanged.")
-rng = np.random.default_rng(11)
-check_ties(rng.integers(0, 2, size=(3, 6, 9, 2)).astype(float), rng.normal(size=(3, 2, 3, 2)), 3,
+check_ties(rng.integers(0, 2, size=(1, 6, 9, 2)).astype(float), rng.normal(size=(1, 2, 3, 2)), 3,
            name='pool_backward(A with many ties (values 0, 1), f=3, stride=3, "max")')
+### BEGIN HIDDEN TESTS
+def pooled_loss_gradient(A, dA, f, stride, mode, h=1e-4):
+    """Centred differences of L = sum(pool(A) * dA), pool from Keras in float64, for every number of A."""
+    pool = keras.ops.max_pool if mode == "max" else keras.ops.average_pool
+    copies = np.eye(A.size).reshape((A.size,) + A.shape)
+    batches = [keras.ops.convert_to_tensor((A + sign * h * copies).reshape((-1,) + A.shape[1:]), dtype="float64")
+               for sign in (1, -1)]
+    losses = [np.sum(keras.ops.convert_to_numpy(pool(x, f, stride, "valid")).reshape((A.size,) + dA.shape) * dA,
+                     axis=(1, 2, 3, 4)) for x in batches]
+    return ((losses[0] - losses[1]) / (2 * h)).reshape(A.shape)
+
+
+for shape, f, stride, mode, seed in [((2, 9, 7, 3), 2, 3, "max", 7), ((2, 9, 7, 3), 3, 3, "average", 8),
+                                     ((1, 8, 8, 2), 4, 2, "max", 9), ((1, 5, 6, 4), 1, 1, "average", 10)]:
+    rng = cu.checks.rng(seed)
+    A = rng.permutation(np.prod(shape)).reshape(shape) / np.prod(shape)
+    dA = rng.normal(size=(shape[0], (shape[1] - f) // stride + 1, (shape[2] - f) // stride + 1, shape[3]))
+    got = pool_backward(dA, (A, {"f": f, "stride": stride, "mode": mode}))
+    err = cu.checks.rel_error(got, pooled_loss_gradient(A, dA, f, stride, mode))
+    cu.checks.check_true(err < 1e-5, f"relative error {err:.2e} against the numerical gradient",
+                          name=f'pool_backward(A {shape}, f={f}, stride={stride}, "{mode}")')
+rng = cu.checks.rng(11)
 A_ties, dA_ties = rng.integers(0, 3, size=(2, 7, 7, 2)).astype(float), rng.normal(size=(2, 3, 3, 2))
 got = pool_backward(dA_ties, (A_ties, {"f": 3, "stride": 2, "mode": "max"}))
 cu.checks.check_true(np.isclose(np.sum(got), np.sum(dA_ties)), "with ties and overlapping windows, dA_prev must add "
@@ -1025,7 +927,7 @@ cu.checks.passed("pool_backward", points=3)
 #
 # Write `conv_forward_fast` with the same arguments and return values as `conv_forward`, **without Python
 # loops over the output positions** (a loop over the $f \times f$ taps is fine). The check compares it with
-# Keras and also counts the lines of Python your function runs (NumPy's own code is not counted): on
+# stored outputs, as in Exercise 3, and also counts the lines of Python your function runs (NumPy's own code is not counted): on
 # 2 x 16 x 16 output positions it must be fewer than 300.
 
 # %% nbgrader={"grade": false, "grade_id": "conv_forward_fast", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -1064,19 +966,17 @@ Z, _ = conv_forward_fast(A5, W5, b0, stride=1, pad=1)
 print(Z[0, :, :, 0])
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_forward_fast", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that conv_forward_fast matches Keras Conv2D and has no Python loop over output positions.
-# keras_conv2d: the Keras reference defined by the check of Exercise 3 (run that cell first).
+# Check conv_forward_fast on 31 generated cases (the worked examples, then the kinds of Exercise 3's check, with
+# other numbers), and that it runs no Python loop over the output positions.
 cu.checks.check_uses_none_of(conv_forward_fast, cu.checks.LIBRARIES + ("conv_forward",), name="conv_forward_fast is your own NumPy code",
-                              hint="sliding_window_view and one einsum / tensordot; Keras is what the check compares with.")
-rng = np.random.default_rng(10)
-for (n_C_prev, n_C, f, s, p, d) in [(3, 2, 3, 1, 0, 1), (1, 4, 3, 2, 1, 1), (2, 3, 2, 3, 2, 1), (3, 2, 3, 1, 1, 2)]:
-    A = rng.normal(size=(2, 7, 6, n_C_prev))
-    W = rng.normal(size=(f, f, n_C_prev, n_C))
-    b = rng.normal(size=(1, 1, 1, n_C))
-    Z, _ = conv_forward_fast(A, W, b, stride=s, pad=p, dilation=d)
-    cu.checks.check_array(Z, keras_conv2d(A, W, b, s, p, d), atol=1e-4, rtol=1e-4,
-                           name=f"conv_forward_fast(A (2, 7, 6, {n_C_prev}), W ({f}, {f}, {n_C_prev}, {n_C}), stride={s}, pad={p}, dilation={d})",
-                           hint="windows[:, ::s, ::s, :, ::d, ::d] pairs with W[i, j, c, :]; do not flip W; add b.")
+                              hint="sliding_window_view and one einsum / tensordot; no library convolution.")
+cu.checks.check_cases(conv_forward_fast, "conv_forward_fast")
+A5 = np.arange(25.0).reshape(1, 5, 5, 1)
+_, returned_cache = conv_forward_fast(A5, np.ones((2, 3, 1, 1)), np.zeros((1, 1, 1, 1)), 1, 2, 2)
+cu.checks.check_true(isinstance(returned_cache, tuple) and len(returned_cache) == 4
+                      and returned_cache[3] == {"stride": 1, "pad": 2, "dilation": 2},
+                      'cache must be (A_prev, W, b, {"stride": stride, "pad": pad, "dilation": dilation})',
+                      name="conv_forward_fast cache", hint="the same cache as conv_forward: conv_backward reads it.")
 
 
 @cu.checks.in_student_kernel  # it traces your function, so it runs where your code runs
@@ -1102,6 +1002,7 @@ def python_lines_run(fn, *args):
     return count[0]
 
 
+rng = cu.checks.rng(10)
 A = rng.normal(size=(2, 16, 16, 3))
 W = rng.normal(size=(3, 3, 3, 4))
 b = rng.normal(size=(1, 1, 1, 4))
@@ -1110,6 +1011,17 @@ cu.checks.check_true(lines < 300, f"ran {lines} lines of Python for 2 x 16 x 16 
                       name="conv_forward_fast is vectorised", hint="no Python loop over h and w: build all windows at once "
                       "(sliding_window_view) and use one einsum / tensordot.")
 ### BEGIN HIDDEN TESTS
+def keras_conv2d(A_prev, W, b, stride, pad, dilation=1):
+    """Keras reference: explicit zero padding, then Conv2D with the given weights (stride 1 when dilated)."""
+    A_pad = np.pad(A_prev, ((0, 0), (pad, pad), (pad, pad), (0, 0))).astype("float32")
+    s = stride if dilation == 1 else 1
+    layer = keras.layers.Conv2D(W.shape[-1], W.shape[:2], strides=s, dilation_rate=dilation)
+    layer.build(A_pad.shape)
+    layer.set_weights([W.astype("float32"), b.reshape(-1).astype("float32")])
+    Z = keras.ops.convert_to_numpy(layer(A_pad))
+    return Z if s == stride else Z[:, ::stride, ::stride, :]
+
+
 for (n_C_prev, n_C, f, s, p, d) in [(4, 1, 1, 1, 0, 1), (1, 3, 5, 1, 2, 1), (2, 2, 2, 1, 0, 3), (3, 2, 3, 2, 2, 2)]:
     A = rng.normal(size=(3, 9, 8, n_C_prev))
     W = rng.normal(size=(f, f, n_C_prev, n_C))
@@ -1124,6 +1036,7 @@ Z, _ = conv_forward_fast(A, W, b, stride=2, pad=1)
 cu.checks.check_array(Z, keras_conv2d(A, W, b, 2, 1), atol=1e-4, rtol=1e-4, name="conv_forward_fast(2x3 kernel, stride 2, pad 1)")
 ### END HIDDEN TESTS
 cu.checks.passed("conv_forward_fast", points=3)
+
 
 # %% [markdown]
 # ### Experiment: how much faster?

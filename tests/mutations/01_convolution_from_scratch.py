@@ -761,3 +761,38 @@ PRELUDE = {
     "conv_backward": "_backward = conv_backward",
     "conv_forward_fast": "_conv = conv_forward",
 }
+
+
+# Automatic mutants (python -m course_tools mutation-score) judged equivalent to the answer, with the reason:
+# no input the docstring allows tells them apart. Anything else that survives is a gap of the checks.
+EQUIVALENT = {
+    "zero_pad": {
+        "argument: `np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant', constant...` -> `np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), constant_values=0)` in `X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant', ...`": "np.pad's default mode is 'constant'.",
+        "argument: `np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant', constant...` -> `np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant')` in `X_pad = np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)), mode='constant', ...`": "np.pad pads with constant_values=0 by default.",
+    },
+    "conv_single_step": {
+        "function: `np.sum(b)` -> `np.mean(b)` in `Z = np.sum(a_slice * W) + np.sum(b)`": "b holds one number (a (1, 1, 1) array or a number): its mean is its sum.",
+        "function: `np.sum(b)` -> `np.max(b)` in `Z = np.sum(a_slice * W) + np.sum(b)`": "b holds one number: its max is its sum.",
+        "function: `float(Z)` -> `Z` in `return float(Z)`": "the docstring allows a NumPy scalar: np.sum returns np.float64, which is also a float.",
+    },
+    "conv_forward": {
+        "function: `np.zeros((m, n_H, n_W, n_C))` -> `np.ones((m, n_H, n_W, n_C))` in `Z = np.zeros((m, n_H, n_W, n_C))`": "every entry of Z is assigned in the loops before it is returned: its initial value is never read.",
+        "argument: `conv_single_step(a_slice, W[:, :, :, c], b[:, :, :, c])` -> `conv_single_step(W[:, :, :, c], a_slice, b[:, :, :, c])` in `Z[i, h, w, c] = conv_single_step(a_slice, W[:, :, :, c], b[:, :, :, c])`": "conv_single_step(a, W, b) is symmetric in a and W (element-wise product).",
+    },
+    "pool_forward": {
+        "argument: `('max', 'average')` -> `('average', 'max')` in `if mode not in ('max', 'average'): raise ValueError(f'mode must be \"max\" or \"...`": "the order of the allowed modes in the membership test does not matter.",
+        'argument: `ValueError(f\'mode must be "max" or "average", got {mode!r}\')` -> `ValueError()` in `raise ValueError(f\'mode must be "max" or "average", got {mode!r}\')`': "the error's message is not part of the contract (only its type, ValueError).",
+        "function: `np.zeros((m, n_H, n_W, n_C))` -> `np.ones((m, n_H, n_W, n_C))` in `A = np.zeros((m, n_H, n_W, n_C))`": "every entry of A is assigned in the loops before it is returned.",
+        "argument: `(1, 2)` -> `(2, 1)` in `A[:, h, w, :] = window.max(axis=(1, 2)) if mode == 'max' else window.mean(axi...`": "max over axes (1, 2) equals max over axes (2, 1).",
+        "argument: `(1, 2)` -> `(2, 1)` in `A[:, h, w, :] = window.max(axis=(1, 2)) if mode == 'max' else window.mean(axi...` (#2)": "mean over axes (1, 2) equals mean over axes (2, 1).",
+    },
+    "conv_backward": {
+        "argument: `hparameters.get('dilation', 1)` -> `hparameters.get('dilation')` in `dilation = hparameters.get('dilation', 1)`": "the cache documented by conv_forward always holds 'dilation': the default of .get is never used.",
+        "constant: `1` -> `2` in `dilation = hparameters.get('dilation', 1)`": "idem: the default of .get is never used.",
+        "constant: `1` -> `0` in `dilation = hparameters.get('dilation', 1)`": "idem: the default of .get is never used.",
+    },
+    "pool_backward": {
+        "argument: `('max', 'average')` -> `('average', 'max')` in `if mode not in ('max', 'average'): raise ValueError(f'mode must be \"max\" or \"...`": "the order of the allowed modes in the membership test does not matter.",
+        'argument: `ValueError(f\'mode must be "max" or "average", got {mode!r}\')` -> `ValueError()` in `raise ValueError(f\'mode must be "max" or "average", got {mode!r}\')`': "the error's message is not part of the contract (only its type, ValueError).",
+    },
+}
