@@ -129,13 +129,24 @@ def site(tmp_path_factory):
 
 
 def _secrets() -> dict[str, list[str]]:
-    """What must not reach the site: reference answers' and hidden tests' lines (not those the release
-    itself shows, nor short ones), per notebook."""
+    """What must not reach the site: reference answers' and hidden tests' lines, per notebook. Lines the
+    learner can already read (anywhere in the student release or the course's pages) and short ones are
+    left out."""
+    public_files = [ROOT / "notebooks" / f"{p.stem}.ipynb" for p in SOURCES]
+    public = [
+        _norm(line) for path in public_files for cell in read_notebook(path).cells for line in cell.source.splitlines()
+    ]
+    for page in [
+        "README.md",
+        "CONTRIBUTING.md",
+        "docs/INSTRUCTORS.md",
+        *(f"datasets/{p.name}" for p in (ROOT / "datasets").glob("*.md")),
+    ]:
+        public += [_norm(line) for line in (ROOT / page).read_text().splitlines()]
+    public_text = "\n".join(public)
     secrets = {}
     for path in SOURCES:
         solution = read_notebook(ROOT / "solutions" / f"{path.stem}.ipynb")
-        release = read_notebook(ROOT / "notebooks" / f"{path.stem}.ipynb")
-        public = {_norm(line) for cell in release.cells for line in cell.source.splitlines()}
         lines = []
         for cell in solution.cells:
             inside = False
@@ -146,7 +157,7 @@ def _secrets() -> dict[str, list[str]]:
                 if cell_kind(cell) == "answer" and cell.cell_type == "markdown":
                     inside = True  # a written answer is an answer as a whole
                 text = _norm(line)
-                if inside and len(text) > SHORT_LINE and text not in public:
+                if inside and len(text) > SHORT_LINE and text not in public_text:
                     lines.append(text)
         secrets[path.stem] = lines
     return secrets
