@@ -7,12 +7,14 @@ Commands:
   test [--backend B]       run the test suite (both Keras backends by default)
   bench [...]              run solution notebooks, write benchmarks/results.json and results.md
   bench --check            judge benchmarks/results.json against benchmarks/claims/*.toml
+  bench --outputs-only     store the site's figures (full mode, TensorFlow) in benchmarks/outputs/
   grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md); resumes
   grade merge OUT1 ... --out MERGED   combine the gradebooks of `grade --shard K/N` runs
   grade report OUT         an HTML class report of a graded folder
   export TARGET NN         a Gradescope autograder zip or a GitHub Classroom template repository
   outputs NOTEBOOK ...     fail if a notebook carries outputs (the pre-commit hook)
   lab [--instructor] ...   start JupyterLab as a learner (nbgrader's menus off) or an instructor
+  site [--out DIR]         build the course site (HTML) into build/site (needs pip install -e .[docs])
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ def _cmd_bench(args) -> int:
         timeout=args.timeout,
         extra=args.extra,
         seeds=tuple(args.seeds) or (0,),
+        outputs_only=args.outputs_only,
     )
 
 
@@ -210,6 +213,12 @@ def _cmd_export(args) -> int:
     return main_export(args)
 
 
+def _cmd_site(args) -> int:
+    from .site import main as site_main
+
+    return site_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "grade" and argv[1] in ("merge", "report"):
@@ -248,6 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--update-claims", action="store_true", help="like --check, and write the verdicts into the results files"
+    )
+    p.add_argument(
+        "--outputs-only",
+        action="store_true",
+        help="only store the site's reference outputs (full mode, TensorFlow); leave the results files as they are",
     )
     p.set_defaults(func=_cmd_bench)
 
@@ -300,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export", help="export an assignment for Gradescope or GitHub Classroom")
     add_export_arguments(p)
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("site", help="build the course site (static HTML) from the student release")
+    p.add_argument("--out", default="build/site", help="output folder (default build/site)")
+    p.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
+    p.set_defaults(func=_cmd_site)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -157,7 +157,7 @@ cu.checks.passed("conv_output_size", points=2)
 # A 32x32 image through a 3x3 filter. With $p = 1$ and $s = 1$ the size is kept; every stride of 2
 # halves it. Networks use this to trade spatial detail for cheaper, more abstract layers.
 
-# %%
+# %% alt="Line plot of the output size of a 3x3 convolution on a 32-pixel image against the stride (1 to 4), one line for padding p = 0 and one for p = 1."
 import matplotlib.pyplot as plt
 
 strides = [1, 2, 3, 4]
