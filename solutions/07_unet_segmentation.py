@@ -60,10 +60,14 @@ SCENE_OPTIONS = dict(canvas=CANVAS, max_digits=2, scale_range=(0.8, 1.1))
 n_train = cu.by_mode(full=12000, fast=96)
 n_val = cu.by_mode(full=300, fast=32)
 n_test = cu.by_mode(full=400, fast=32)
+print(f"making {n_train:,} training scenes ...", flush=True)
+start = time.perf_counter()
 train = cu.scenes.make_scenes(n_train, split="train", seed=0, **SCENE_OPTIONS)
 val = cu.scenes.make_scenes(n_val, split="val", seed=0, **SCENE_OPTIONS)
 test = cu.scenes.make_scenes(n_test, split="test", seed=0, **SCENE_OPTIONS)
-print(train, val, test, sep="\n")
+scene_seconds = time.perf_counter() - start
+print(train, val, test, f"made in {scene_seconds:.1f} s", sep="\n")
+cu.report("scene_seconds", scene_seconds, unit="s")
 print("image batch", train.images.shape, train.images.dtype, "| label maps", train.masks.shape, train.masks.dtype)
 
 # One colour per class: black for the background, and for the digits Paul Tol's "muted" palette,
@@ -778,10 +782,10 @@ def compile_and_fit(model, label, epochs=EPOCHS):
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=ce_dice_loss, metrics=["accuracy"])
     print(f"training {label}: {model.count_params():,} parameters, {epochs} of the {EPOCHS} epochs of the schedule")
     return model.fit(X_train, Y_train, validation_data=(X_val, Y_val), batch_size=BATCH_SIZE, epochs=epochs,
-                     callbacks=[ValidationMeanIoU()], verbose=2)
+                     callbacks=[ValidationMeanIoU()], verbose=1)  # a progress bar per epoch
 
 
-keras.utils.set_random_seed(1)
+keras.utils.set_random_seed(cu.get_config().seed + 1)  # COURSE_SEED + 1; the network without skips gets the same
 unet = build_unet((CANVAS, CANVAS, 1), N_CLASSES, n_filters=N_FILTERS)
 start = time.perf_counter()
 history_unet = compile_and_fit(unet, "U-Net")
@@ -872,7 +876,7 @@ def build_unet_without_skips(input_shape, n_classes, n_filters):
 
 
 NO_SKIP_EPOCHS = cu.by_mode(full=2, fast=1)
-keras.utils.set_random_seed(1)
+keras.utils.set_random_seed(cu.get_config().seed + 1)  # the same seed as the U-Net's
 no_skips = build_unet_without_skips((CANVAS, CANVAS, 1), N_CLASSES, N_FILTERS)
 history_no_skips = compile_and_fit(no_skips, "without skips", epochs=NO_SKIP_EPOCHS)
 
