@@ -119,18 +119,29 @@ def _mutated(req, honest, rng):
     return shown({**honest, "ok": _mutate(honest["ok"], rng)})
 
 
+def _zeroed(value):
+    """``value`` (a reply's JSON) with every number and numeric array made zeros of the same shape."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return 0.0
+    if isinstance(value, list):
+        return [_zeroed(v) for v in value]
+    if isinstance(value, dict) and "$array" in value and not value.get("text"):
+        return {**value, **array_payload(np.zeros(value["shape"], value["dtype"]))}
+    if isinstance(value, dict) and "$h" not in value:
+        return {k: _zeroed(v) for k, v in value.items()}
+    return value
+
+
 def _zeros_and_claims(req, honest, rng):
-    """Zeros for the result, and a claim that every array argument became zeros too (the write-back attack)."""
+    """Zeros for the result (shaped as the honest one where there is one), and a claim that every array
+    argument became zeros too: the write-back attack."""
     first = _first_array(req)
-    zero = array_payload(np.zeros_like(first)) if first is not None else 0.0
-    claims = {
-        str(i): array_payload(np.zeros(a["shape"], a["dtype"]))
-        for i, a in enumerate(req.get("args", []))
-        if isinstance(a, dict) and "$array" in a and not a.get("text")
-    }
-    result = zero
-    if honest is not None and isinstance(honest.get("ok"), dict) and "$tuple" in honest["ok"]:
-        result = {"$tuple": [zero if isinstance(v, dict) and "$array" in v else v for v in honest["ok"]["$tuple"]]}
+    if honest is not None and "ok" in honest:
+        result = _zeroed(honest["ok"])
+    else:
+        result = array_payload(np.zeros_like(first)) if first is not None else 0.0
+    arrays = [(i, a) for i, a in enumerate(req.get("args", [])) if isinstance(a, dict) and "$array" in a]
+    claims = {str(i): array_payload(np.zeros(a["shape"], a["dtype"])) for i, a in arrays if not a.get("text")}
     after = [claims.get(str(i)) for i in range(len(req.get("args", [])))]
     return shown({"nonce": req["nonce"], "ok": result, "args": claims, "after": after})
 

@@ -440,9 +440,11 @@ def _corpus() -> dict[str, tuple]:
         subs[name] = (_submission({**WRONG, **SPECIAL.get(name, {})}, code), 0.0)
     source, points = HONEST_ZERO_PAD
     subs["honest_part_plus_attack"] = (_submission({**WRONG, "zero_pad": source}, ATTACKS["input_transformer"]), points)
-    special = {**SPECIAL_42, **_special_42(_solution_answers())}
+    solution = _solution_answers()
+    special = {**SPECIAL_42, **_special_42(solution)}
     for name, code in ATTACKS_42.items():
-        subs[name] = (_submission({**WRONG, **special.get(name, {})}, code), 0.0)
+        answers = {**WRONG, **special.get(name, {})}
+        subs[name] = (_submission(answers, code), 2.0 if answers["zero_pad"] == solution["zero_pad"] else 0.0)
     subs["honest_ordered_dict"] = (_submission(_ordered_dict_cache(_solution_answers())), 23.0)
     return subs
 
@@ -468,10 +470,11 @@ def _special_42(solution: dict[str, str]) -> dict[str, dict[str, str]]:
         "    z = torch.nn.functional.conv2d(x, w, stride=stride, padding=pad, dilation=dilation)\n"
         "    Z = z.numpy().transpose(0, 2, 3, 1) + b\n"
         "    return Z, (A_prev, W, b, {'stride': stride, 'pad': pad, 'dilation': dilation})\n\n"
+        "_torch_conv.__name__ = 'conv_forward_fast'  # what the kernel reports as its name\n"
         "conv_forward_fast = _torch_conv\n"
     )
     return {
-        "raise_to_read_hidden_inputs": {"conv_backward": leak},
+        "raise_to_read_hidden_inputs": {"zero_pad": solution["zero_pad"], "conv_backward": leak},  # it pads with it
         "rebound_after_the_def": {"conv_forward_fast": rebound},
     }
 
