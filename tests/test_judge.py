@@ -10,6 +10,12 @@ hooks, Python's tracing and import machinery, objects that read the checker's fr
 - with ``in_kernel_checks=True`` (the test cells run in the kernel, as in nbgrader), most of the
   same submissions do earn points they did not: the attacks are real.
 
+Issue 42 added attacks on the judge itself (``ATTACKS_42``): arguments changed in place, or claimed
+changed, so that the references computed afterwards from them agree (11/23 each before the fix); a
+reply of 2 GB text items; the hidden inputs raised back from a visible helper called on a hidden line
+(shown in the student's feedback before the fix); a clean ``def`` rebound to PyTorch (3/23 before the
+fix); and an honest answer whose cache is an ``OrderedDict`` (21/23 before the fix, 23/23 now).
+
 TensorFlow pass only: the attacks are on IPython and Python and the grader receives plain bytes
 whatever the backend; the judge's PyTorch paths are graded in tests/test_judge_notebooks.py (01,
 02, 08 on torch). One run keeps CI within its budget.
