@@ -223,10 +223,10 @@ def _pick_notebook(folder: Path, assignment: str, answer_ids: set[str]) -> tuple
     assignment's answer cells (by ``grade_id``); checkpoints and hidden files are skipped.
     """
     found = []
-    for path in sorted(folder.rglob("*.ipynb")) if folder.is_dir() else []:
+    for path in sorted(folder.rglob("*.ipynb")) if folder.is_dir() and not folder.is_symlink() else []:
         rel = path.relative_to(folder)
-        if not any(p.startswith(".") for p in rel.parts) and path.is_file():
-            found.append(path)
+        if not any(p.startswith(".") for p in rel.parts) and (path.is_file() or path.is_symlink()):
+            found.append(path)  # a link is picked like a file, and refused when it is read (_grade_one_notebook)
     if not found:
         return None, []
     notes = []
@@ -238,9 +238,11 @@ def _pick_notebook(folder: Path, assignment: str, answer_ids: set[str]) -> tuple
     else:
 
         def matches(path: Path) -> int:
+            from .grade import IntakeError, read_submission
+
             try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                text = read_submission(path, folder).decode("utf-8", errors="replace")
+            except IntakeError:
                 return 0
             return sum(f'"grade_id": "{gid}"' in text for gid in answer_ids)
 
@@ -260,14 +262,25 @@ def _answer_ids(notebook: Path) -> set[str]:
     }
 
 
-def _grade_one_notebook(notebook: Path, assignment: str, *, source: str, limits: dict, hide: list[str]) -> dict:
-    """Grade one notebook with :func:`~course_tools.grade.grade_batch` in a temporary folder; its record."""
-    from .grade import grade_batch
+def _grade_one_notebook(
+    notebook: Path, assignment: str, *, source: str, limits: dict, hide: list[str], folder: Path | None = None
+) -> dict:
+    """Grade one notebook with :func:`~course_tools.grade.grade_batch` in a temporary folder; its record.
 
+    The notebook is read as every submission is (:func:`~course_tools.grade.read_submission`): a plain
+    file within ``folder`` only, never through a symbolic link; anything else is a record with
+    ``submission`` ``invalid`` (or ``too_large``) and 0 points, not graded.
+    """
+    from .grade import IntakeError, grade_batch, read_submission
+
+    try:
+        data = read_submission(notebook, folder)
+    except IntakeError as err:
+        return _not_read_record(assignment, source, err)
     with tempfile.TemporaryDirectory(prefix="cu-export-") as tmp:
         subs, out = Path(tmp) / "submissions", Path(tmp) / "out"
         subs.mkdir()
-        shutil.copyfile(notebook, subs / "student.ipynb")
+        (subs / "student.ipynb").write_bytes(data)
         records = grade_batch(
             subs,
             assignment,
@@ -283,6 +296,28 @@ def _grade_one_notebook(notebook: Path, assignment: str, *, source: str, limits:
     if len(records) != 1:
         raise RuntimeError(f"expected the grader to return 1 record, got {len(records)}")
     return records[0]
+
+
+def _not_read_record(assignment: str, source: str, err) -> dict:
+    """The record of a submitted notebook that intake refused (:class:`~course_tools.grade.IntakeError`)."""
+    from .grade import load_assignment
+
+    tests = load_assignment(assignment, source=source)["tests"]
+    return {
+        "submission": err.status,
+        "notes": [err.note],
+        "total": 0.0,
+        "max_total": sum(t["points"] for t in tests if not t["manual"]),
+        "exercises": {
+            t["grade_id"]: {
+                "points": t["points"],
+                "earned": 0.0,
+                "status": "manual" if t["manual"] else "missing",
+                "message": err.note,
+            }
+            for t in tests
+        },
+    }
 
 
 # --------------------------------------------------------------------------- Gradescope
@@ -551,7 +586,9 @@ def run_gradescope(
             )
         else:
             hide = [str(ag)] if ag != Path("/") else []  # the kernels see neither the zip nor the results
-            record = _grade_one_notebook(notebook, assignment, source="solutions", limits=limits, hide=hide)
+            record = _grade_one_notebook(
+                notebook, assignment, source="solutions", limits=limits, hide=hide, folder=ag / "submission"
+            )
             record["notes"] = notes + list(record.get("notes", []))
             print(f"Kernel sandbox (for the instructor): {json.dumps(record.get('sandbox', {}), sort_keys=True)}")
             results = gradescope_results(record, name, str(notebook.relative_to(ag / "submission")))
@@ -816,7 +853,7 @@ def classroom_grade(
             for e in exercises
         }
 
-    if not notebook.is_file():
+    if not (notebook.is_file() or notebook.is_symlink()):  # a link is refused when it is read
         payload["submission"] = "missing"
         payload["exercises"] = everything(
             "missing", f"{notebook} is not in the repository (renamed or deleted?): keep the notebook's name"
@@ -826,7 +863,9 @@ def classroom_grade(
             from .grade import student_message
 
             limits = {"timeout_cell": timeout_cell, "timeout_notebook": timeout_notebook, "memory_mb": memory_mb}
-            record = _grade_one_notebook(notebook, assignment, source="release", limits=limits, hide=[])
+            record = _grade_one_notebook(
+                notebook, assignment, source="release", limits=limits, hide=[], folder=notebook.absolute().parent
+            )
             payload["submission"] = record.get("submission", "ok")
             payload["notes"] = list(record.get("notes", []))
             payload["exercises"] = {
