@@ -459,3 +459,24 @@ VARIANTS = {
         },
     },
 }
+
+# Mutants of the official answers that no input the docstrings allow tells apart (see course_tools/mutation.py).
+_ONE_BY_ONE = "a 1x1 convolution pads nothing: 'valid' (the default) and 'same' give the same layer."
+EQUIVALENT = {
+    "identity_block": {
+        "argument: `[x, shortcut]` -> `[shortcut, x]` in `x = layers.Add()([x, shortcut])`": "Add sums its inputs: x + shortcut is shortcut + x, exactly.",
+    },
+    "convolutional_block": {
+        "argument: `[x, shortcut]` -> `[shortcut, x]` in `x = layers.Add()([x, shortcut])`": "Add sums its inputs: x + shortcut is shortcut + x, exactly.",
+    },
+    "inception_module": {
+        "argument: `layers.Conv2D(n1x1, 1, padding='same', activation='relu')` -> `layers.Conv2D(n1x1, 1, activation='relu')` in `b1 = layers.Conv2D(n1x1, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `b1 = layers.Conv2D(n1x1, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "argument: `layers.Conv2D(n3x3_reduce, 1, padding='same', activation='relu')` -> `layers.Conv2D(n3x3_reduce, 1, activation='relu')` in `b3 = layers.Conv2D(n3x3_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `b3 = layers.Conv2D(n3x3_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "argument: `layers.Conv2D(n5x5_reduce, 1, padding='same', activation='relu')` -> `layers.Conv2D(n5x5_reduce, 1, activation='relu')` in `b5 = layers.Conv2D(n5x5_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `b5 = layers.Conv2D(n5x5_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "argument: `layers.Conv2D(pool_proj, 1, padding='same', activation='relu')` -> `layers.Conv2D(pool_proj, 1, activation='relu')` in `bp = layers.Conv2D(pool_proj, 1, padding='same', activation='relu')(bp)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `bp = layers.Conv2D(pool_proj, 1, padding='same', activation='relu')(bp)`": _ONE_BY_ONE,
+    },
+}
