@@ -407,3 +407,30 @@ PRELUDE = {
     "build_unet": "_unet = build_unet",
     "segmentation_metrics": "_iou, _dice = iou_per_class, dice_coefficient",
 }
+
+# Mutants of the official answers that no input the docstrings allow tells apart (see course_tools/mutation.py).
+EQUIVALENT = {
+    "conv_transpose_2d": {
+        "statement: `x = np.asarray(x, dtype=np.float64)` -> `pass`": "w is still converted to float64, so einsum promotes x (integer, uint8 or float) to float64 exactly: the same products and sums.",
+        "argument: `np.asarray(x, dtype=np.float64)` -> `np.asarray(x)` in `x = np.asarray(x, dtype=np.float64)`": "idem: with w in float64, einsum computes in float64 whatever x's dtype.",
+        "statement: `w = np.asarray(w, dtype=np.float64)` -> `pass`": "x is still converted to float64, so einsum promotes w to float64 exactly: the same products and sums.",
+        "argument: `np.asarray(w, dtype=np.float64)` -> `np.asarray(w)` in `w = np.asarray(w, dtype=np.float64)`": "idem: with x in float64, einsum computes in float64 whatever w's dtype.",
+    },
+    "conv_block": {
+        "argument: `layers.MaxPooling2D(2)` -> `layers.MaxPooling2D()` in `next_layer = layers.MaxPooling2D(2)(conv) if max_pooling else conv`": "MaxPooling2D's default pool_size is 2 (and its strides default to the pool size).",
+    },
+    "upsampling_block": {
+        "argument: `layers.Concatenate(axis=-1)` -> `layers.Concatenate()` in `merge = layers.Concatenate(axis=-1)([up, contractive_input])`": "Concatenate's default axis is -1.",
+    },
+    "build_unet": {
+        "argument: `layers.Conv2D(n_classes, 1, padding='same')` -> `layers.Conv2D(n_classes, 1)` in `outputs = layers.Conv2D(n_classes, 1, padding='same')(u7)`": "a 1x1 convolution pads nothing: 'valid' (the default) and 'same' are the same layer.",
+        "constant: `'same'` -> `'valid'` in `outputs = layers.Conv2D(n_classes, 1, padding='same')(u7)`": "idem: a 1x1 convolution with 'valid' padding is the same as with 'same'.",
+        "argument: `keras.Model(inputs, outputs, name='unet')` -> `keras.Model(inputs, outputs)` in `return keras.Model(inputs, outputs, name='unet')`": "the model's name is not part of the contract (the docstring asks for a keras.Model with these layers).",
+    },
+    "segmentation_metrics": {
+        "range: `range(n_classes)` -> `range(n_classes + 1)` in `for k in range(n_classes): truth, pred = (y_true == k, y_pred == k) union = n...`": "labels lie in 0..n_classes-1, so class n_classes has an empty union and nothing is written for it (the array keeps n_classes entries).",
+        "argument: `(y_true == k, y_pred == k)` -> `(y_pred == k, y_true == k)` in `truth, pred = (y_true == k, y_pred == k)`": "IoU is symmetric in the truth and the prediction.",
+        "range: `range(n_classes)` -> `range(n_classes + 1)` in `for k in range(n_classes): truth, pred = (y_true == k, y_pred == k) total = n...`": "labels lie in 0..n_classes-1, so class n_classes has total 0 and nothing is written for it.",
+        "argument: `(y_true == k, y_pred == k)` -> `(y_pred == k, y_true == k)` in `truth, pred = (y_true == k, y_pred == k)` (#2)": "Dice is symmetric in the truth and the prediction.",
+    },
+}
