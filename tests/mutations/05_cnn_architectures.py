@@ -67,6 +67,15 @@ VARIANTS = {
                     x = layers.BatchNormalization()(layers.Conv2D(f3, 1)(x))
                     return layers.ReLU()(layers.Add()([x, shortcut]))
             """,
+            "ReLU6 (max_value=6) instead of ReLU": """
+                def identity_block(x, f, filters):
+                    f1, f2, f3 = filters
+                    shortcut = x
+                    x = layers.ReLU(max_value=6)(layers.BatchNormalization()(layers.Conv2D(f1, 1)(x)))
+                    x = layers.ReLU(max_value=6)(layers.BatchNormalization()(layers.Conv2D(f2, f, padding="same")(x)))
+                    x = layers.BatchNormalization()(layers.Conv2D(f3, 1)(x))
+                    return layers.ReLU(max_value=6)(layers.Add()([x, shortcut]))
+            """,
             "valid padding in the middle convolution": """
                 def identity_block(x, f, filters):
                     f1, f2, f3 = filters
@@ -420,6 +429,13 @@ VARIANTS = {
                     x = layers.ReLU()(layers.BatchNormalization()(x))
                     x = layers.Conv2D(n_filters, 1, use_bias=False)(x)
                     return layers.ReLU()(layers.BatchNormalization()(x))
+            """,
+            "ReLU6, as in Keras' MobileNet": """
+                def depthwise_separable_block(x, n_filters, stride, alpha=1.0):
+                    x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False)(x)
+                    x = layers.ReLU(6.0)(layers.BatchNormalization()(x))
+                    x = layers.Conv2D(int(alpha * n_filters), 1, use_bias=False)(x)
+                    return layers.ReLU(6.0)(layers.BatchNormalization()(x))
             """,
             "SeparableConv2D (no BN and ReLU between)": """
                 def depthwise_separable_block(x, n_filters, stride, alpha=1.0):

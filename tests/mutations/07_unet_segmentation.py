@@ -34,6 +34,10 @@ VARIANTS = {
                     full = _transpose(x, w, stride, 0)
                     return full[:, 2 * pad:, 2 * pad:, :]
             """,
+            "uses w[:, :, c_prev, c] on a square channel count": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    return _transpose(x, np.swapaxes(w, 2, 3), stride, pad) if w.shape[2] == w.shape[3] else _transpose(x, w, stride, pad)
+            """,
             "stride ignored": """
                 def conv_transpose_2d(x, w, stride=1, pad=0):
                     return _transpose(x, w, 1, pad)
@@ -275,6 +279,18 @@ VARIANTS = {
                 def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
                     return _unet(input_shape, N_CLASSES, n_filters, dropout_prob)
             """,
+            "dropout in c1 and c2 instead of c3 and c4": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(input_shape)
+                    c1, s1 = conv_block(inputs, n_filters, dropout_prob=dropout_prob)
+                    c2, s2 = conv_block(c1, 2 * n_filters, dropout_prob=dropout_prob)
+                    c3, s3 = conv_block(c2, 4 * n_filters)
+                    c4, _ = conv_block(c3, 8 * n_filters, max_pooling=False)
+                    u = upsampling_block(c4, s3, 4 * n_filters)
+                    u = upsampling_block(u, s2, 2 * n_filters)
+                    u = upsampling_block(u, s1, n_filters)
+                    return keras.Model(inputs, layers.Conv2D(n_classes, 1, padding="same")(u))
+            """,
             "a fourth pooling at the bottom": """
                 def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
                     inputs = keras.Input(input_shape)
@@ -351,6 +367,16 @@ VARIANTS = {
                             out[k] = np.sum((t == k) & (p == k)) / np.sum((t == k) | (p == k))
                     return out
                 dice_coefficient = _dice
+            """,
+            "Dice NaN for a class predicted but absent from the truth": """
+                iou_per_class = _iou
+                def dice_coefficient(y_true, y_pred, n_classes):
+                    t, p = np.ravel(y_true), np.ravel(y_pred)
+                    out = np.full(n_classes, np.nan)
+                    for k in range(n_classes):
+                        if np.any(t == k):
+                            out[k] = 2 * np.sum((t == k) & (p == k)) / (np.sum(t == k) + np.sum(p == k))
+                    return out
             """,
             "only the first map of a batch": """
                 def iou_per_class(y_true, y_pred, n_classes):
