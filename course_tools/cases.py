@@ -68,6 +68,8 @@ class Domain:
     ``model`` (a model builder); ``select`` picks one item of a returned tuple; ``returns`` and ``dtype``
     are the documented contract (see ``course_utils.checks._RETURNS``); ``options`` go to the probe and
     the comparison (``tensor_args``, ``grad_args``, ``modes``, ``zero_bias``, ``x``, ``params_also``, ...).
+    ``alternatives`` are other answers the text accepts (functions, e.g. the stride on another convolution):
+    where one gives another value than the reference, that value is stored too (``also``) and accepted.
     """
 
     generate: Callable[[Any], Iterable[Gen]]
@@ -82,6 +84,7 @@ class Domain:
     options: dict = field(default_factory=dict)
     function: str | None = None  # the reference function's name (default: the exercise's)
     fresh: bool = True  # the grader may draw new cases (False: the stored ones only)
+    alternatives: tuple = ()  # other accepted answers (callables): their differing values are stored too
 
     def all_options(self) -> dict:
         out = {"probe": self.probe, "atol": self.atol, "rtol": self.rtol, **self.options}
@@ -216,12 +219,19 @@ def run_domain(exercise: str, domain: Domain, reference: Callable, seed: int | N
     """Generate the cases of one exercise and the reference's expected outputs, as plain records."""
     import numpy as np
 
+    import course_utils.checks as checks
+
     key = [zlib.crc32(exercise.encode())] + ([] if seed is None else [int(seed)])
     probe = _probes()[domain.probe]
     records = []
     for gen in domain.generate(np.random.default_rng(key)):
         options = dict(domain.all_options(), **gen.options)
         result = probe(reference, [_copy(a) for a in gen.args], {k: _copy(v) for k, v in gen.kwargs.items()}, options)
+        expected = _expected(result, domain)
+        for other in domain.alternatives:
+            value = probe(other, [_copy(a) for a in gen.args], {k: _copy(v) for k, v in gen.kwargs.items()}, options)
+            if checks._compare(expected["value"], value["value"], float(options["atol"]), float(options["rtol"])):
+                expected.setdefault("also", []).append(value["value"])
         records.append(
             {
                 "kind": gen.kind,
@@ -230,7 +240,7 @@ def run_domain(exercise: str, domain: Domain, reference: Callable, seed: int | N
                 "options": gen.options,
                 "args": list(gen.args),
                 "kwargs": dict(gen.kwargs),
-                "expected": _expected(result, domain),
+                "expected": expected,
             }
         )
     return records

@@ -85,7 +85,7 @@ def _hang(line: str) -> str:
     if "\n" not in line:
         return line
     first, *rest = line.split("\n")
-    head = first.find("[") if "[" in first else 0
+    head = first.find("[[") if "[[" in first else first.find("[") if "[" in first else 0
     return "\n".join([first] + [" " * (5 + head) + r.lstrip() for r in rest])
 
 
@@ -699,14 +699,18 @@ def probe_block(fn, args, kwargs, options=None):
     :func:`fill_weights`; ``options["zero_bias"]`` sets convolution and dense biases to 0, so that a block
     with and one without biases agree). Returns ``{"value": [output in inference mode, output in training
     mode], "params", "layers"}`` (``options["modes"]`` = ``["inference"]`` skips the training-mode run).
+    ``options["inputs"]`` = k: the first k arguments are batches, each given to ``fn`` as a ``keras.Input``
+    (a block with a skip connection); a block that returns several tensors gives a list per mode.
     """
     import keras
     import numpy as np
 
     options = options or {}
-    x = np.asarray(args[0], dtype="float32")
-    inp = keras.Input(tuple(x.shape[1:]))
-    model = keras.Model(inp, fn(inp, *args[1:], **kwargs))
+    n_in = int(options.get("inputs", 1))
+    xs = [np.asarray(a, dtype="float32") for a in args[:n_in]]
+    inps = [keras.Input(tuple(a.shape[1:])) for a in xs]
+    x = xs if n_in > 1 else xs[0]
+    model = keras.Model(inps if n_in > 1 else inps[0], fn(*inps, *args[n_in:], **kwargs))
     for layer in model.layers:
         weights = layer.get_weights()
         if not weights:
@@ -727,9 +731,16 @@ def probe_block(fn, args, kwargs, options=None):
                     value = np.zeros(w.shape)
                 new.append(value)
         layer.set_weights([n.astype("float32") for n in new])
-    outputs = [np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))]
+
+    def run(training):
+        out = model(x, training=training)
+        if isinstance(out, (list, tuple)):
+            return [np.asarray(keras.ops.convert_to_numpy(o)) for o in out]
+        return np.asarray(keras.ops.convert_to_numpy(out))
+
+    outputs = [run(False)]
     if "training" in options.get("modes", ["inference", "training"]):
-        outputs.append(np.asarray(keras.ops.convert_to_numpy(model(x, training=True))))
+        outputs.append(run(True))
     return {
         "value": outputs,
         "params": int(model.count_params()),
@@ -886,17 +897,29 @@ def _compare(expected: Any, got: Any, atol: float, rtol: float, where: str = "")
         close = f" (tolerance atol={atol:g}, rtol={rtol:g})" if ef.dtype.kind == "f" else ""
         return [f"expected{at} {_short(expected)}", f"got     {' ' * len(at)} {_short(got)}{close}"]
     diff = np.array(np.abs(gf - ef), ndmin=1)
+    diff[np.array(np.isnan(gf) & np.isnan(ef), ndmin=1)] = 0  # NaN where NaN is expected: no difference
     diff[np.array(np.isnan(gf) != np.isnan(ef), ndmin=1)] = np.inf
     flat = int(np.argmax(np.nan_to_num(diff, nan=np.inf, posinf=np.inf))) if diff.size else 0
     where_max = tuple(int(i) for i in np.unravel_index(flat, ef.shape)) if ef.ndim else ()
     e_at, g_at = float(ef[where_max]), float(gf[where_max])
     index = f" at index {where_max}" if where_max else ""
+    part, label = _plane(ef.shape, where_max)
     return [
         f"values differ{at} (largest difference{index}: expected {e_at:.6g}, got {g_at:.6g}; "
         f"tolerance atol={atol:g}, rtol={rtol:g})",
-        f"expected {_shown(e)}",
-        f"got      {_shown(g)}",
+        f"expected{label} {_shown(e[part])}",
+        f"got{' ' * 5}{label} {_shown(g[part])}",
     ]
+
+
+def _plane(shape: tuple, where: tuple) -> tuple[tuple, str]:
+    """The 2-D slice through ``where`` that a message shows of an array with more than two axes of size > 1: the
+    two axes before the last (the height and width of (m, n_H, n_W, n_C)), e.g. ``[1, :, :, 2]``."""
+    if sum(d > 1 for d in shape) <= 2 or len(shape) < 3:
+        return (), ""
+    keep = (len(shape) - 3, len(shape) - 2)
+    part = tuple(slice(None) if k in keep else where[k] for k in range(len(shape)))
+    return part, "[" + ", ".join(":" if k in keep else str(where[k]) for k in range(len(shape))) + "]"
 
 
 _RETURNS = {
@@ -917,7 +940,8 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
 
     ``case.expected`` is a dict of what the probe must return: ``value`` (compared within the case's
     tolerances), and where the exercise says so ``grads`` (gradients, see :func:`probe_tensor`), ``params``
-    (a parameter count; ``options["params_also"]`` lists other accepted counts) and ``output_shape``.
+    (a parameter count; ``options["params_also"]`` lists other accepted counts) and ``output_shape``;
+    ``also`` lists other accepted values (answers the text allows that give another output).
     """
     o = case.options
     expected = case.expected if isinstance(case.expected, dict) else {"value": case.expected}
@@ -937,6 +961,13 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
             ) or _RETURN_HINTS.get(returns)
         if returns == "number" and np.ndim(got["value"]) != 0:
             return [f"expected one number, got an array of shape {np.shape(got['value'])}"], o.get("hint_return")
+    items = o.get("items")
+    if items and got.get("types"):
+        text, ok = _RETURNS[items]
+        if not all(ok(t) for t in got["types"]):
+            return [f"expected every item to be {text}, got {', '.join(got['types'])}"], o.get(
+                "hint_items"
+            ) or _RETURN_HINTS.get(items)
     if got.get("mutated"):
         names = ", ".join(_argname(case, k) for k in got["mutated"])
         return [f"changed its input {names} in place"], (
@@ -960,9 +991,13 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
             f"expected output shape {tuple(expected['output_shape'])}",
             f"got output shape      {tuple(got.get('output_shape') or ())}",
         ], None
-    found = _compare(expected.get("value"), got["value"], float(o.get("atol", 1e-6)), float(o.get("rtol", 1e-5)))
+    atol, rtol = float(o.get("atol", 1e-6)), float(o.get("rtol", 1e-5))
+    found = _compare_runs(expected.get("value"), got["value"], atol, rtol, o)
+    if found and any(_compare_runs(alt, got["value"], atol, rtol, o) is None for alt in expected.get("also", [])):
+        found = None  # another answer the text allows (e.g. the stride on another convolution)
     if found:
-        return found, None
+        lines, mode = found
+        return lines, (o.get("hint_training") or _TRAINING_HINT) if mode == 1 else None
     if "grads" in expected:
         names = [case.argnames[i] if i < len(case.argnames) else f"argument {i + 1}" for i in o.get("grad_args", [])]
         for k, (want, have) in enumerate(zip(expected["grads"], got.get("grads") or [])):
@@ -980,6 +1015,35 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
             )
             if diff:
                 return diff, "the value is right but not its gradient: something on the way is not differentiable."
+    return None
+
+
+_MODES = ("in inference mode (training=False)", "in training mode (training=True)")
+_TRAINING_HINT = (
+    "right with training=False but not with training=True: let every layer follow the training flag "
+    "(BatchNormalization normalises with the batch's own statistics in training)."
+)
+
+
+def _compare_runs(expected: Any, got: Any, atol: float, rtol: float, o: dict) -> tuple[list[str], int] | None:
+    """Compare a probe's value; for blocks and models, run by run (inference, training) and output by output
+    (``o["output_names"]``), so that the message says which. Returns (lines, index of the run) or None."""
+    runs = o.get("probe") in ("block", "model") and isinstance(expected, list) and isinstance(got, list)
+    if not runs or len(expected) != len(got):
+        found = _compare(expected, got, atol, rtol)
+        return (found, 0) if found else None
+    names = o.get("output_names") or []
+    for k, (e, g) in enumerate(zip(expected, got)):
+        mode = _MODES[k] if k < len(_MODES) else f"in run {k + 1}"
+        if names and isinstance(e, list) and isinstance(g, list) and len(e) == len(g) == len(names):
+            for name, e_out, g_out in zip(names, e, g):
+                found = _compare(e_out, g_out, atol, rtol, f"of {name} {mode}")
+                if found:
+                    return found, k
+        else:
+            found = _compare(e, g, atol, rtol, mode)
+            if found:
+                return found, k
     return None
 
 
