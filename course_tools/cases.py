@@ -72,6 +72,9 @@ class Domain:
     options: dict = field(default_factory=dict)
     function: str | None = None  # the reference function's name (default: the exercise's)
     fresh: bool = True  # the grader may draw new cases (False: the stored ones only)
+    # other correct answers the text allows (functions of the exercise's signature, e.g. another Riemann
+    # rule): their outputs are stored as expected["also"], and a learner's output that matches one passes
+    alternatives: tuple = ()
 
     def all_options(self) -> dict:
         out = {"probe": self.probe, "atol": self.atol, "rtol": self.rtol, **self.options}
@@ -212,6 +215,12 @@ def run_domain(exercise: str, domain: Domain, reference: Callable, seed: int | N
     for gen in domain.generate(np.random.default_rng(key)):
         options = dict(domain.all_options(), **gen.options)
         result = probe(reference, [_copy(a) for a in gen.args], {k: _copy(v) for k, v in gen.kwargs.items()}, options)
+        expected = _expected(result, domain)
+        if domain.alternatives:
+            expected["also"] = [
+                probe(alt, [_copy(a) for a in gen.args], {k: _copy(v) for k, v in gen.kwargs.items()}, options)["value"]
+                for alt in domain.alternatives
+            ]
         records.append(
             {
                 "kind": gen.kind,
@@ -220,7 +229,7 @@ def run_domain(exercise: str, domain: Domain, reference: Callable, seed: int | N
                 "options": gen.options,
                 "args": list(gen.args),
                 "kwargs": dict(gen.kwargs),
-                "expected": _expected(result, domain),
+                "expected": expected,
             }
         )
     return records
