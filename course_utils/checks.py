@@ -547,10 +547,28 @@ def probe_call(fn, args, kwargs, options=None):
     Returns ``{"value", "type", "types", "dtype", "mutated", "aliased"}``: the output (``options["select"]``
     picks one part of a tuple, e.g. ``Z`` of ``(Z, cache)``) with tensors converted to NumPy, its type
     (and its items' types), the arguments the call changed in place, and those the output shares memory with.
+
+    ``options["models"]`` lists the positions of arguments stored as model specs, built here into a
+    ``keras.Sequential`` before the call: ``{"input": shape, "layers": [(layer class, kwargs), ...], "weights":
+    [arrays], "dtype"}`` (``"numpy": True``: a function batch -> NumPy scores instead). ``options["scale"] ==
+    "max"`` divides the output by its largest absolute value (an answer defined up to a positive factor).
     """
     import numpy as np
 
     options = options or {}
+
+    def build(spec):
+        import keras
+
+        dtype = spec.get("dtype", "float32")
+        layers = [getattr(keras.layers, kind)(**dict(config, dtype=dtype)) for kind, config in spec["layers"]]
+        net = keras.Sequential([keras.Input(tuple(int(d) for d in spec["input"]), dtype=dtype)] + layers)
+        net.set_weights([np.asarray(w, dtype=dtype) for w in spec["weights"]])
+        if not spec.get("numpy"):
+            return net
+        return lambda batch: np.asarray(keras.ops.convert_to_numpy(net(np.asarray(batch, dtype=dtype))))
+
+    args = [build(a) if i in options.get("models", ()) else a for i, a in enumerate(args)]
 
     def plain(v, depth=0):
         if isinstance(v, np.ndarray) or isinstance(v, np.generic) or v is None or type(v) in (bool, int, float, str):
@@ -610,6 +628,10 @@ def probe_call(fn, args, kwargs, options=None):
     for o in outs:
         if isinstance(o, np.ndarray):
             result["aliased"] += [k for k, a in inputs if np.shares_memory(o, a)]
+    value = result["value"]
+    if options.get("scale") == "max" and isinstance(value, np.ndarray) and value.dtype.kind in "fiu" and value.size:
+        peak = float(np.max(np.abs(value)))
+        result["value"] = value / peak if np.isfinite(peak) and peak > 0 else value
     return result
 
 
@@ -618,10 +640,10 @@ def probe_tensor(fn, args, kwargs, options=None):
     """Call ``fn`` on backend tensors and differentiate through it (runs beside the learner's code).
 
     ``options["tensor_args"]`` lists the positions of the arguments given as float32 tensors (default: every
-    array argument); the gradient of ``sum(out * w)`` (``w`` a fixed pattern of the output's shape) is taken
-    with respect to those listed in ``options["grad_args"]`` (default: the same). Returns
-    ``{"value", "type", "grads", "grad_types", "dtype"}``; a gradient is ``None`` where none flows back
-    (NumPy, ``float()`` or a stop-gradient on the way).
+    array argument; a list of arrays becomes a list of tensors); the gradient of ``sum(out * w)`` (``w`` a fixed
+    pattern of the output's shape) is taken with respect to those listed in ``options["grad_args"]`` (default:
+    the same). Returns ``{"value", "type", "grads", "grad_types", "dtype"}``; a gradient is ``None`` where none
+    flows back (NumPy, ``float()`` or a stop-gradient on the way), and a list of gradients for a list argument.
     """
     import keras
     import numpy as np
@@ -632,8 +654,14 @@ def probe_tensor(fn, args, kwargs, options=None):
     if positions is None:
         positions = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
     grad_positions = options.get("grad_args", positions)
+
+    def tensor(a):
+        if type(a) in (list, tuple):
+            return [tensor(v) for v in a]
+        return keras.ops.convert_to_tensor(np.asarray(a, dtype="float32"))
+
     for i in positions:
-        args[i] = keras.ops.convert_to_tensor(np.asarray(args[i], dtype="float32"))
+        args[i] = tensor(args[i])
     backend = keras.backend.backend()
 
     def weights_like(value):
@@ -645,30 +673,44 @@ def probe_tensor(fn, args, kwargs, options=None):
         s = options.get("select")
         return out if s is None else out[s]
 
+    def flat(i):
+        return args[i] if isinstance(args[i], list) else [args[i]]
+
+    def regroup(found):
+        """One gradient per position of grad_args (a list of them, or None, for a list argument)."""
+        out, k = [], 0
+        for i in grad_positions:
+            part, k = found[k : k + len(flat(i))], k + len(flat(i))
+            out.append(part[0] if not isinstance(args[i], list) else None if any(g is None for g in part) else part)
+        return out
+
     grads = [None] * len(grad_positions)
     if backend == "tensorflow":
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
             for i in grad_positions:
-                tape.watch(args[i])
+                for t in flat(i):
+                    tape.watch(t)
             out = select(fn(*args, **kwargs))
             is_tensor = tf.is_tensor(out)
             if is_tensor:
                 loss = tf.reduce_sum(tf.cast(out, "float32") * weights_like(out))
         if is_tensor:
-            got = tape.gradient(loss, [args[i] for i in grad_positions])
-            grads = [None if g is None else np.asarray(tf.convert_to_tensor(g)) for g in got]
+            got = tape.gradient(loss, [t for i in grad_positions for t in flat(i)])
+            grads = regroup([None if g is None else np.asarray(tf.convert_to_tensor(g)) for g in got])
     elif backend == "torch":
         import torch
 
         for i in grad_positions:
-            args[i] = args[i].detach().clone().requires_grad_(True)
+            fresh = [t.detach().clone().requires_grad_(True) for t in flat(i)]
+            args[i] = fresh if isinstance(args[i], list) else fresh[0]
         out = select(fn(*args, **kwargs))
         if isinstance(out, torch.Tensor) and out.requires_grad:
             loss = (out.float() * torch.as_tensor(weights_like(out))).sum()
             loss.backward()
-            grads = [None if args[i].grad is None else args[i].grad.detach().cpu().numpy() for i in grad_positions]
+            found = [None if t.grad is None else t.grad.detach().cpu().numpy() for i in grad_positions for t in flat(i)]
+            grads = regroup(found)
     else:
         out = select(fn(*args, **kwargs))
     t = type(out)
@@ -821,6 +863,10 @@ def _describe(value: Any, limit: int = 12) -> str:
         return f"array {value.shape} {value.dtype}"
     if isinstance(value, (list, tuple)) and len(value) > 6:
         return f"{type(value).__name__} of {len(value)}"
+    if isinstance(value, dict) and "layers" in value and "name" in value:  # a model spec (probe option "models")
+        return str(value["name"])
+    if isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
+        return "[" + ", ".join(_describe(v).replace("array ", "", 1) for v in value) + "]"
     return _short(value, 80)
 
 
