@@ -64,8 +64,9 @@ class Domain:
     """The input domain of one exercise and how its function is probed and compared.
 
     ``generate(rng)`` yields :class:`Gen`; ``probe`` is ``call`` (a NumPy function), ``tensor`` (backend
-    tensors in, value and gradients compared), ``block`` (a Keras block applied to ``keras.Input``) or
-    ``model`` (a model builder); ``select`` picks one item of a returned tuple; ``returns`` and ``dtype``
+    tensors in, value and gradients compared), ``block`` (a Keras block applied to ``keras.Input``),
+    ``model`` (a model builder) or ``on_model`` (a function given Keras models built by the probe);
+    ``select`` picks one item of a returned tuple; ``returns`` and ``dtype``
     are the documented contract (see ``course_utils.checks._RETURNS``); ``options`` go to the probe and
     the comparison (``tensor_args``, ``grad_args``, ``modes``, ``zero_bias``, ``x``, ``params_also``, ...).
     ``alternatives`` are other answers the text accepts (functions, e.g. the stride on another convolution):
@@ -188,7 +189,7 @@ def reference_namespace(stem: str) -> dict:
 def _probes():
     import course_utils.checks as checks
 
-    return {name: getattr(checks, f"probe_{name}") for name in ("call", "tensor", "block", "model")}
+    return {name: getattr(checks, function) for name, function in checks._PROBES.items()}
 
 
 def _copy(value):

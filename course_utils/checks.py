@@ -64,6 +64,7 @@ __all__ = [
     "probe_tensor",
     "probe_block",
     "probe_model",
+    "probe_on_model",
 ]
 
 #: What an exercise "with NumPy" must not call: the check compares with one of these.
@@ -552,10 +553,15 @@ def probe_call(fn, args, kwargs, options=None):
     ``keras.Sequential`` before the call: ``{"input": shape, "layers": [(layer class, kwargs), ...], "weights":
     [arrays], "dtype"}`` (``"numpy": True``: a function batch -> NumPy scores instead). ``options["scale"] ==
     "max"`` divides the output by its largest absolute value (an answer defined up to a positive factor).
+    ``options["rng_args"]`` lists the positions of arguments stored as an int seed and given to ``fn`` as
+    ``np.random.default_rng(seed)``.
     """
     import numpy as np
 
     options = options or {}
+    args = list(args)
+    for i in options.get("rng_args", ()):  # a stored seed given to the function as a NumPy generator
+        args[i] = np.random.default_rng(int(args[i]))
 
     def build(spec):
         import keras
@@ -842,7 +848,7 @@ def probe_model(fn, args, kwargs, options=None):
         "value": outputs,
         "params": int(model.count_params()),
         "layers": [type(la).__name__ for la in model.layers],
-        "output_shape": [None if d is None else int(d) for d in model.output.shape],
+        "output_shape": [None if d is None else int(d) for d in model.outputs[0].shape],  # a Sequential has no .output
         "type": "keras.Model",
         "types": [],
         "dtype": None,
@@ -851,7 +857,144 @@ def probe_model(fn, args, kwargs, options=None):
     }
 
 
-_PROBES = {"call": "probe_call", "tensor": "probe_tensor", "block": "probe_block", "model": "probe_model"}
+@in_student_kernel
+def probe_on_model(fn, args, kwargs, options=None):
+    """Call ``fn`` on Keras models built here, from plain data, and describe the result and the models after
+    the call (runs beside the learner's code).
+
+    The argument ``"$base"`` becomes a small convolutional base: the layers ``options["base"]`` (a list of
+    ``[class name, config]``) chained on ``keras.Input(options["input"])``, weights filled as
+    :func:`probe_block`; ``"$model"`` becomes a classifier on it (``base(x, training=False)``, global average
+    pooling, ``Dense(2, softmax)``), the base frozen, compiled with Adam(1e-3), categorical cross-entropy and no
+    metric (Keras 3.15 keeps the loss and the metrics of an earlier compile when a later one leaves them out).
+    ``options["frozen"]`` (default True) says whether the base arrives frozen (``base.trainable =
+    False``); ``options["frozen_layers"]`` names base layers frozen one by one before the call.
+
+    ``options["report"]`` lists what ``value`` holds (a dict), in order: ``returned`` (which argument came back:
+    ``"$base"``, ``"$model"``, ``"a new keras.Model"`` or a type name), ``trainable`` (``{layer name: flag}`` of
+    the base's layers after the call), ``n_trainable`` (trainable parameters of the first argument, or of a
+    returned new model), ``outputs`` (a returned model run on ``options["x"]``, per mode of ``options["modes"]``,
+    its new layers' weights filled as :func:`probe_block`), ``input_shape``, ``compiled`` (of the first model
+    argument: the optimizer's class, whether it is a new one, its learning rate to 4 digits, the loss's name and
+    ``from_logits``, and ``evaluate(options["x"], labels 0, 1, 0, ...)``); without ``report``, ``value`` is the
+    result itself (NumPy). Arguments (positional or keyword) equal to ``"$base"`` or ``"$model"`` are replaced.
+    """
+    import keras
+    import numpy as np
+
+    options = options or {}
+
+    def fill(layer):
+        weights = layer.get_weights()
+        if not weights or isinstance(layer, keras.Model):
+            return
+        if type(layer).__name__ == "BatchNormalization":
+            c = weights[0].shape[0]
+            g = np.random.default_rng([7, c])
+            new = [g.uniform(0.5, 1.5, c), g.normal(0, 0.5, c), g.normal(0, 0.2, c), g.uniform(0.5, 1.5, c)]
+        else:
+            new = []
+            for j, w in enumerate(weights):
+                g = np.random.default_rng([11, j] + [int(d) for d in w.shape])
+                scale = 1 / np.sqrt(max(1, int(np.prod(w.shape[:-1]))))
+                new.append(g.normal(0, scale if w.ndim > 1 else 0.2, w.shape))
+        layer.set_weights([n.astype("float32") for n in new[: len(weights)]])
+
+    def count(model):
+        return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+    inp = keras.Input(tuple(options["input"]))
+    h = inp
+    for kind, config in options["base"]:
+        h = getattr(keras.layers, kind)(**config)(h)
+    base = keras.Model(inp, h, name="base")
+    for layer in base.layers:
+        fill(layer)
+    x_in = keras.Input(tuple(options["input"]))
+    pooled = keras.layers.GlobalAveragePooling2D()(base(x_in, training=False))
+    model = keras.Model(x_in, keras.layers.Dense(2, activation="softmax")(pooled), name="classifier")
+    fill(model.layers[-1])
+    base.trainable = not options.get("frozen", True)
+    for name in options.get("frozen_layers", ()):
+        base.get_layer(name).trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
+    first_optimizer = model.optimizer
+    known = {"$base": base, "$model": model}
+    args = [known.get(a, a) if isinstance(a, str) else a for a in args]
+    kwargs = {k: known.get(a, a) if isinstance(a, str) else a for k, a in kwargs.items()}
+    given = next((a for a in list(args) + list(kwargs.values()) if isinstance(a, keras.Model)), None)
+    out = fn(*args, **kwargs)
+    t = type(out)
+    result = {"type": f"{t.__module__}.{t.__qualname__}", "types": [], "dtype": None, "mutated": [], "aliased": []}
+    if "report" not in options:
+        value = out
+        if hasattr(out, "detach"):
+            value = out.detach().cpu().numpy()
+        elif hasattr(out, "numpy") and not isinstance(out, np.ndarray):
+            value = np.asarray(out.numpy())
+        result.update(value=value, dtype=str(getattr(out, "dtype", "")) or None)
+        return result
+    new_model = isinstance(out, keras.Model) and out is not base and out is not model
+    value = {}
+    for key in options["report"]:
+        if key == "returned":
+            value[key] = next((k for k, v in known.items() if out is v), None) or (
+                "a new keras.Model" if new_model else result["type"]
+            )
+        elif key == "trainable":
+            value[key] = {la.name: bool(la.trainable) for la in base.layers if type(la).__name__ != "InputLayer"}
+        elif key == "n_trainable":
+            target = out if new_model else given
+            value[key] = count(target) if isinstance(target, keras.Model) else None
+        elif key == "input_shape":
+            value[key] = [None if d is None else int(d) for d in out.inputs[0].shape] if new_model else None
+        elif key == "outputs":
+            if not new_model:
+                value[key] = None
+                continue
+            for layer in out.layers:
+                fill(layer)
+            x = np.asarray(options["x"], dtype="float32")
+            value[key] = [
+                np.asarray(keras.ops.convert_to_numpy(out(x, training=mode == "training")))
+                for mode in options.get("modes", ["inference", "training"])
+            ]
+            result["params"] = int(out.count_params())
+            result["output_shape"] = [None if d is None else int(d) for d in out.outputs[0].shape]
+        elif key == "compiled":
+            target = given
+            optimizer = getattr(target, "optimizer", None)
+            loss = getattr(target, "loss", None)
+            config = loss.get_config() if hasattr(loss, "get_config") else {}
+            name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", repr(loss)))
+            x = np.asarray(options["x"], dtype="float32")
+            try:
+                target.run_eagerly = True  # a throw-away model: no graph traced (nor retracing warnings) per case
+                scores = target.evaluate(x, np.arange(len(x)) % 2, verbose=0, return_dict=True)
+                scores = {k: float(v) for k, v in sorted(scores.items())}
+            except Exception as err:  # noqa: BLE001 - shown as what came back
+                scores = f"{type(err).__name__}: {' '.join(str(err).split())[:200]}"
+            value[key] = {
+                "optimizer": type(optimizer).__name__,
+                "new_optimizer": optimizer is not first_optimizer,
+                "learning_rate": f"{float(np.asarray(keras.ops.convert_to_numpy(optimizer.learning_rate))):.4g}"
+                if optimizer is not None
+                else None,
+                "loss": str(name),
+                "from_logits": bool(config.get("from_logits", False)),
+                "evaluate": scores,
+            }
+    result["value"] = value
+    return result
+
+
+_PROBES = {
+    "call": "probe_call",
+    "tensor": "probe_tensor",
+    "block": "probe_block",
+    "model": "probe_model",
+    "on_model": "probe_on_model",
+}
 
 
 def _describe(value: Any, limit: int = 12) -> str:
@@ -867,6 +1010,8 @@ def _describe(value: Any, limit: int = 12) -> str:
         return str(value["name"])
     if isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
         return "[" + ", ".join(_describe(v).replace("array ", "", 1) for v in value) + "]"
+    if isinstance(value, str) and value.startswith("$"):  # an object the probe builds (probe_on_model)
+        return value
     return _short(value, 80)
 
 
@@ -877,6 +1022,10 @@ def _call_line(case: Case, name: str) -> str:
         text = _describe(a)
         if label and text.startswith("array "):
             text = f"{label} {text[6:]}"
+        elif text.startswith("$"):
+            text = label or text[1:]
+        elif i in case.options.get("rng_args", ()):
+            text = f"{label or 'rng'}=np.random.default_rng({a})"
         elif label:
             text = f"{label}={text}"
         parts.append(text)
@@ -940,7 +1089,7 @@ def _compare(expected: Any, got: Any, atol: float, rtol: float, where: str = "")
     if np.allclose(gf, ef, atol=atol, rtol=rtol, equal_nan=True) and np.array_equal(np.isnan(gf), np.isnan(ef)):
         return None
     if ef.ndim == 0:
-        close = f" (tolerance atol={atol:g}, rtol={rtol:g})" if ef.dtype.kind == "f" else ""
+        close = f" (tolerance atol={atol:g}, rtol={rtol:g})" if e.dtype.kind == "f" else ""
         return [f"expected{at} {_short(expected)}", f"got     {' ' * len(at)} {_short(got)}{close}"]
     diff = np.array(np.abs(gf - ef), ndmin=1)
     diff[np.array(np.isnan(gf) & np.isnan(ef), ndmin=1)] = 0  # NaN where NaN is expected: no difference
@@ -1026,8 +1175,11 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
         )
     kind = o.get("dtype")
     if kind and got.get("dtype") and _is_dtype(got["dtype"]):
-        if np.dtype(got["dtype"]).kind not in {"float": "f", "int": "iu", "bool": "b"}[kind]:
+        kinds = {"float": "f", "int": "iu", "bool": "b"}
+        if kind in kinds and np.dtype(got["dtype"]).kind not in kinds[kind]:
             return [f"expected a {kind} array, got dtype {got['dtype']}"], o.get("hint_dtype")
+        if kind not in kinds and np.dtype(got["dtype"]) != np.dtype(kind):  # an exact dtype, e.g. "uint8"
+            return [f"expected dtype {kind}, got dtype {got['dtype']}"], o.get("hint_dtype")
     if "params" in expected and got.get("params") is not None:
         accepted = [expected["params"]] + list(o.get("params_also", []))
         if got["params"] not in accepted:
