@@ -144,8 +144,8 @@ def _probe_sources() -> str:
 
 
 def _definitions(source: str) -> list[str]:
-    """The statements of a non-answer cell that define something cheaply: imports, functions, classes,
-    and names bound to literals (``IMG = 64``)."""
+    """The statements of a non-answer cell that define something cheaply: imports (guarded by ``try`` too),
+    functions, classes, and names bound to literals (``IMG = 64``)."""
     lines = [("pass  # " + ln) if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines()]
     text = "\n".join(lines)
     try:
@@ -156,6 +156,8 @@ def _definitions(source: str) -> list[str]:
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
             keep.append(stmt)
+        elif isinstance(stmt, ast.Try) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmt.body):
+            keep.append(stmt)  # the set-up cell's guarded import of course_utils
         elif isinstance(stmt, ast.Assign):
             try:
                 ast.literal_eval(stmt.value)

@@ -139,6 +139,7 @@ def test_the_grader_draws_other_cases_and_never_shows_them():
     assert "the values are wrong" in message and "called conv_forward" not in message
     assert "expected [" not in message and "got " not in message
 
+
 # --------------------------------------------------------------------------- 02 and 03, by other routes
 
 
