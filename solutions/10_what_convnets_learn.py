@@ -14,12 +14,15 @@
 # - occlusion sensitivity: what happens to the score when you hide part of the photo;
 # - a sanity check (Adebayo et al., 2018): a map that does not change when the network's weights are
 #   randomised cannot be explaining what the network learnt;
-# - the same questions to a LeNet-5 trained here in seconds, and notebook 02's two-pixel shift seen
+# - the same questions to a LeNet-5 trained here, and notebook 02's two-pixel shift seen
 #   through Grad-CAM;
 # - to write `saliency_map`, `integrated_gradients`, `grad_cam` and `occlusion_map` on either Keras
 #   backend, and the native PyTorch version of the saliency map.
 #
-# **Time:** about 75 minutes. It uses the pretrained EfficientNet-Lite0 of notebook 04.
+# **Time:** about 75 minutes of reading and exercises. The computer's part, all cells in full mode, took 219 s with
+# TensorFlow and 191 s with PyTorch in the course's benchmark on its reference machine (2 CPU cores) while other
+# programs kept both cores busy; an idle machine takes less. It uses the pretrained EfficientNet-Lite0 of notebook
+# 04.
 
 # %% [markdown]
 # ## Set-up
@@ -1010,7 +1013,8 @@ cu.report("sanity_edges_corr_min", min(correlations["edges (no network)"]))
 # of their maximum on a small patch of pixels: a rounding difference can move a unit's input across a corner
 # of ReLU6 (at 0 or 6), which switches that unit's gradient on or off for every pixel it sees. Which of the
 # two you see depends on the backend and the processor: the benchmark's runs on the reference machine
-# measured TORCH_DIFF_NUMBERS. Either way it is the same map:
+# measured 1.0% of the maximum, on 2.5% of the pixels, with TensorFlow, and 1e-6 with PyTorch, in its latest runs.
+# Either way it is the same map:
 
 # %%
 torch_net = cu.models.efficientnet_lite0_torch()
@@ -1031,8 +1035,9 @@ cu.report("torch_saliency_pixels_off", pixels_off)
 # The methods are not tied to big networks. Here is LeNet-5 of notebook 02 in its 1998 form: the same
 # table of layers and the same 61,706 parameters, with tanh and average pooling where notebook 02 uses ReLU
 # and max pooling, and logits out. It is built in two parts so that Grad-CAM can split it after the last
-# convolution (10 x 10 x 16, each cell 2 pixels apart on the digit), and trains in seconds on the 4,000
-# training digits.
+# convolution (10 x 10 x 16, each cell 2 pixels apart on the digit), and trains for 8 epochs on the 4,000
+# training digits (the cell prints how long it took). Its training does not repeat exactly from one run to the
+# next, so the LeNet figures below are ranges: each covers the benchmark's four runs (two on each backend).
 
 # %%
 digit_features = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.ZeroPadding2D(2),
@@ -1078,7 +1083,7 @@ cu.report("digit_near_ink_area", near_ink.mean())
 
 # %% [markdown]
 # On LeNet the vanilla gradient does not single out the ink: the share of the map on the ink is about
-# the ink's share of the image (16-17% against 17%), and the map is a field of soft blobs over the whole
+# the ink's share of the image (16-19% against 17%), and the map is a field of soft blobs over the whole
 # digit and the paper around it. That is not a bug: the gradient answers "which pixels, changed a little,
 # would change the score", and for a digit a stroke of ink added on empty paper (closing a 4 into a 9)
 # matters as much as one removed. A map of where the *evidence* is needs another question, as Grad-CAM
@@ -1148,8 +1153,8 @@ cu.report("cam_moves_one_cell", float(np.mean(cam_moves == 1)))
 # %% [markdown]
 # The convolutional part is exactly equivariant: every digit's feature map moved by one cell (100%).
 # Grad-CAM's map, whose channel weights come from the dense head, moves with it for about four digits in
-# five (80%), and it sits on the ink about twice as much as the saliency map does (36-37% of it, against
-# 17% of the image). Meanwhile the accuracy falls from about 94% to 78% at 2 pixels and 37-38% at 4.
+# five (78-81%), and it sits on the ink nearly twice as much as the saliency map does (32-37% of it, against
+# 17% of the image). Meanwhile the accuracy falls from about 94% to 77-79% at 2 pixels and 35-38% at 4.
 # This is notebook 02's experiment seen from inside: the features follow the digit, but the dense head
 # reads fixed positions of the 5 x 5 pooled map, so it gets a different input, answers differently, and
 # its gradient (the channel weights of Grad-CAM) changes with it. What breaks the shift invariance is
