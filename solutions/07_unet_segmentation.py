@@ -12,7 +12,9 @@
 #   a segmentation with pixel accuracy, per-class IoU and Dice, and mean IoU;
 # - what the skip connections are worth, measured.
 #
-# **Time:** about 30 minutes, of which the two trainings take about 6 minutes on a 2-core laptop CPU.
+# **Time:** about 30 minutes of reading and exercises. The computer's part, all cells in full mode, took about 6
+# minutes (346 s with TensorFlow, 354 s with PyTorch) in the course's benchmark on its reference machine (2 CPU
+# cores, otherwise idle); a slower or busy machine takes longer.
 
 # %% [markdown]
 # ## Set-up
@@ -699,9 +701,8 @@ example_logits = np.log(np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.4, 0.6]
 print("worked example, L =", round(float(cu.to_numpy(ce_dice_loss(np.array([0, 0, 1, 1]), example_logits))), 3))
 
 # %% [markdown]
-# We train a U-Net with $F = 12$ (303,647 parameters) for 5 epochs on 12,000 scenes (a few seconds
-# to make, and each seen only a few times, so the network learns digits rather than memorising
-# scenes) with Adam and batches of 32. The learning rate starts at 0.002 and follows a **cosine**
+# We train a U-Net with $F = 12$ (303,647 parameters) for 5 epochs on 12,000 scenes (each seen
+# only a few times, so the network learns digits rather than memorising scenes) with Adam and batches of 32. The learning rate starts at 0.002 and follows a **cosine**
 # curve down to 5 % of that at the last step (`keras.optimizers.schedules.CosineDecay`): large
 # steps while the network is far from a good solution, small ones at the end, where a constant rate
 # would keep it jumping around one.
