@@ -27,16 +27,18 @@
 # | 06 | object detection | IoU, non-max suppression, anchors, a YOLO trained on the CPU, a real face detector | 214 s / 297 s |
 # | 07 | segmentation | transposed convolutions and U-Net | 346 s / 354 s |
 # | 08 | face recognition | siamese networks and the triplet loss on real faces | 79 s / 96 s |
-# | 09 | style transfer (bonus) | neural style transfer with a pretrained network | TIME09 |
-# | 10 | what convnets learn | filters, the photos and images that excite a channel, saliency, integrated gradients, Grad-CAM, occlusion, a sanity check for all of them, and LeNet through the same lens | TIME10 |
+# | 09 | style transfer (bonus) | neural style transfer with a pretrained network | busy: 102 s / 65 s |
+# | 10 | what convnets learn | filters, the photos and images that excite a channel, saliency, integrated gradients, Grad-CAM, occlusion, a sanity check for all of them, and LeNet through the same lens | busy: 219 s / 191 s |
 #
 # Take them in order: each notebook builds on the ones before it.
 #
 # **Computer time** is the computer's part of each notebook: all its cells in full mode, with TensorFlow / with
 # PyTorch, as the course's benchmark measured it on its reference machine, 2 CPU cores otherwise idle
 # (`benchmarks/results.md` has every run). Your reading and exercises take far longer (each notebook says how
-# long). A slower machine takes longer, and a busy one much longer: with other programs keeping both cores
-# busy, the same runs took BUSYFACTOR. Fast mode (`COURSE_FAST=1`) takes a fraction of it.
+# long). A slower machine takes longer, and a busy one much longer. The times marked *busy* were measured while
+# other programs kept both cores busy, and an idle machine takes less: notebook 09's 128 x 128 style transfer took
+# 6 s with TensorFlow and 7 s with PyTorch on the idle machine, and 9-20 s and 16-72 s in four runs on the busy
+# one, 1.5 to 3 times as long with TensorFlow and 2.5 to 11 times with PyTorch, depending on the load.
 
 # %% [markdown]
 # ## How exercises work
@@ -99,7 +101,7 @@ cu.setup()
 # | `KERAS_BACKEND` | `tensorflow` (default) or `torch` | which framework runs the Keras models; every notebook works with both |
 # | `COURSE_FAST` | `1` or unset | fast mode: small subsets and few epochs (the tests use it); results are then less accurate |
 # | `COURSE_DATA_DIR` | a folder | where downloaded datasets are kept (default `~/.course_cnn_data`) |
-# | `COURSE_SEED` | an integer (default 0) | the seed `cu.setup()` gives every random generator: with the same seed, machine and threads a notebook repeats its numbers exactly; where a number in the text depends on the seed, the text gives the range the benchmark measured over seeds 0, 1 and 2 on both backends |
+# | `COURSE_SEED` | an integer (default 0) | the seed `cu.setup()` gives Python's, NumPy's and the backend's random generators; another seed trains the networks from another start, so the numbers that depend on training can differ a little from the text's |
 # | `COURSE_THREADS` | an integer (default: half the cores) | how many CPU threads PyTorch uses; more threads than free cores make PyTorch many times slower on a busy machine |
 
 # %%
