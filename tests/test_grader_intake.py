@@ -267,7 +267,7 @@ def test_an_intake_refusal_is_the_preparations_status(tmp_path):
 
 def test_student_ids_skip_hidden_folders_and_prefer_the_assignments_file(tmp_path):
     for rel in (
-        "dave/notes.ipynb",
+        "dave/00_scratch.ipynb",  # sorts first: taken only without the assignment's file
         "dave/99_units.ipynb",
         "erin.ipynb",
         ".trash/x.ipynb",
