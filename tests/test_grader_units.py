@@ -117,7 +117,7 @@ def test_a_failed_answer_cell_is_named_and_its_timeout_wins():
     slow_answer = _score(_err("NameError", "name 'a' is not defined"), ans_a=TIMEOUT)["test_a"]
     assert (slow_answer["status"], slow_answer["earned"]) == ("timeout", 0.0)
     passed_anyway = _score(_ok(), ans_a=_err("ValueError", "in a print of the answer cell"))["test_a"]
-    assert (passed_anyway["status"], passed_anyway["earned"]) == ("passed", 1.5), passed_anyway
+    assert (passed_anyway["status"], passed_anyway["earned"], passed_anyway["message"]) == ("passed", 1.5, "")
 
 
 def test_a_missing_answer_is_missing_unless_its_test_passed():
@@ -321,6 +321,7 @@ def test_feedback_names_are_distinct_even_for_an_id_that_copies_a_hashed_name():
     assert names[hashed] == f"{hashed}.md" and names["a_b"] == "a_b.md", "a plain id lost its plain name"
     folded = grade.feedback_names(["A_B", "a_b"])  # one file on a file system that folds case
     assert len({n.casefold() for n in folded.values()}) == 2, folded
+    assert grade.feedback_name("a_b", ["A_B", "a_b"]) != "a_b.md", "an id that folds onto another kept its plain name"
 
 
 def test_the_class_report_table_escapes_every_cell():

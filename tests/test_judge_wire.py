@@ -303,6 +303,14 @@ def test_a_reply_of_too_many_values_is_refused(monkeypatch):
         judge._parse_reply(json.dumps({"nonce": "n", "ok": list(range(300))}), "n")
 
 
+def test_a_reply_of_too_many_array_bytes_is_refused(monkeypatch):
+    monkeypatch.setattr(judge, "MAX_ARRAY_BYTES", 64)
+    five = _array(np.zeros(5))  # 40 bytes each
+    assert len(judge.Channel(None).decode([five])[0]) == 5
+    with pytest.raises(judge.RemoteUnavailable, match="larger than the grader accepts"):
+        judge.Channel(None).decode([five, five])
+
+
 def test_a_reply_is_only_a_dict_with_this_requests_nonce():
     assert judge._parse_reply(json.dumps({"nonce": "n", "ok": 1}), "n") == {"nonce": "n", "ok": 1}
     for raw in (json.dumps({"nonce": "m", "ok": 1}), json.dumps([1]), "{", None, b"{}", "[" * 100_000):
