@@ -214,28 +214,46 @@ def _stale_kernel_mounts(dead_only: bool = True) -> list[str]:
 
 
 def test_four_shards_merged_equal_one_run(graded, tmp_path):
-    """Shard 1 runs through the Slurm recipe, shard 2 through the Kubernetes one, 3 and 4 directly."""
+    """Shard 1 runs through the Slurm recipe as task 0 of ``sbatch --array=0-3`` (sbatch's smallest index:
+    the old recipe graded it as shard 0/4 and failed, and shard 4 was never graded), shard 2 through the
+    Kubernetes one, 3 and 4 directly; `grade merge` refuses the folders while one is missing (issue 45)."""
     import yaml
 
     recipes = ROOT / "docs" / "recipes"
     env = _recipe_env(SUBMISSIONS=str(graded["subs"]), OUT=str(tmp_path), PYTHON=sys.executable, JUDGE_SEED="11")
+    array = {"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3"}
     slurm = subprocess.run(
         ["bash", str(recipes / "grade_slurm.sh")],
-        env=dict(env, SLURM_ARRAY_TASK_ID="1", SLURM_ARRAY_TASK_COUNT="4"),
+        env=dict(env, **array, SLURM_ARRAY_TASK_COUNT="4"),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert slurm.returncode == 0, slurm.stderr[-3000:]
-    job = yaml.safe_load((recipes / "grade_k8s_job.yaml").read_text())
+    assert (tmp_path / "shard-1" / FILE_NAME).is_file(), "task 0 of --array=0-3 must grade shard 1/4"
+    sparse = subprocess.run(
+        ["bash", str(recipes / "grade_slurm.sh")],
+        env=dict(
+            env, SLURM_ARRAY_TASK_ID="3", SLURM_ARRAY_TASK_MIN="1", SLURM_ARRAY_TASK_MAX="5", SLURM_ARRAY_TASK_COUNT="3"
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sparse.returncode == 2 and "one range" in sparse.stderr  # --array=1,3,5: shards cannot be numbered
+    docs = [d for d in yaml.safe_load_all((recipes / "grade_k8s_job.yaml").read_text()) if d]
+    job = next(d for d in docs if d["kind"] == "Job")
+    claim = next(d for d in docs if d["kind"] == "PersistentVolumeClaim")
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # parallel pods on any node write to it
     assert job["kind"] == "Job" and job["spec"]["completionMode"] == "Indexed"
     container = job["spec"]["template"]["spec"]["containers"][0]
     declared = {e["name"]: e["value"] for e in container["env"]}
     assert declared["SHARDS"] == str(job["spec"]["completions"])
     # The pod's environment as the Job declares it, pointed at this test's folders and 4 shards.
     pod_env = {**env, **declared, "ASSIGNMENT": "00", "SHARDS": "4", "SUBMISSIONS": env["SUBMISSIONS"]}
-    pod_env.update(OUT=str(tmp_path), JOB_COMPLETION_INDEX="1", JUDGE_SEED="11")
+    pod_env.update(OUT=str(tmp_path), JOB_COMPLETION_INDEX="1", COURSE_JUDGE_SEED="11")
     k8s = subprocess.run(
         [*container["command"], *container["args"]], env=pod_env, cwd=ROOT, capture_output=True, text=True, timeout=300
     )
@@ -243,6 +261,9 @@ def test_four_shards_merged_equal_one_run(graded, tmp_path):
     for k in (3, 4):
         grade_batch(graded["subs"], "00", out=tmp_path / f"shard-{k}", shard=f"{k}/4", **KWARGS)
     folders = [tmp_path / f"shard-{k}" for k in range(1, 5)]
+    with pytest.raises(ValueError, match="shard.*4/4 missing"):
+        merge(folders[:3], tmp_path / "three", progress=False)
+    assert not (tmp_path / "three" / "grades.csv").exists()
     sizes = [len(Gradebook(f / FILE_NAME).rows()) for f in folders]
     assert sum(sizes) == len(ANSWERS) + 1 and max(sizes) < len(ANSWERS) + 1
     merge(folders, tmp_path / "merged", progress=False)
@@ -250,7 +271,7 @@ def test_four_shards_merged_equal_one_run(graded, tmp_path):
     with pytest.raises(ValueError, match="new --out"):
         merge(folders, tmp_path / "merged", progress=False)
     with pytest.raises(ValueError, match="in both"):
-        merge([folders[0], folders[0]], tmp_path / "twice", progress=False)
+        merge([folders[0], folders[0], *folders[1:]], tmp_path / "twice", progress=False)
     # A shard graded against another version of the solution notebook is refused.
     import shutil
 
