@@ -74,6 +74,22 @@ def _cmd_check(args) -> int:
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
+#: What ``test`` adds to pytest's defaults (pyproject.toml, where one test file runs alone): nbval over the
+#: solution notebooks (lax: only errors fail; the current environment's kernel), two xdist workers, each
+#: notebook's cells on one worker (``loadscope``), and the slowest tests listed. Arguments after ``test``
+#: come later and win (``-n 0``).
+SUITE_OPTIONS = (
+    "--nbval-lax",
+    "--nbval-current-env",
+    "--nbval-cell-timeout=900",
+    "-n",
+    "2",
+    "--dist",
+    "loadscope",
+    "--durations=30",
+)
+
+
 def _cmd_test(args) -> int:
     from course_utils.config import BACKENDS, project_root
 
@@ -85,7 +101,7 @@ def _cmd_test(args) -> int:
         # Tools installed next to this Python (nbgrader's alembic, jupyter) must be found by name.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         print(f"\n=== tests on the {backend} backend (fast mode) ===", flush=True)
-        cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
+        cmd = [sys.executable, "-m", "pytest", *SUITE_OPTIONS, *args.pytest_args]
         code = subprocess.call(cmd, cwd=root, env=env)
         status = status or code
     return status
@@ -328,8 +344,12 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] == "nbgrader":
+            install = 'the instructor\'s extra: pip install -e ".[instructor]" -c constraints.txt (nbgrader)'
+        else:
+            install = "pip install -e . -c constraints.txt"
         sys.exit(
             f"course_tools needs the course's dependencies ({err.name} is missing in {sys.executable}). "
-            "Use the course's environment: .venv/bin/python -m course_tools ..., "
-            "or install it with pip install -e ."
+            "Use the course's environment (.venv/bin/python -m course_tools ...), or install, from the course "
+            f"folder, {install}"
         )

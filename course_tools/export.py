@@ -59,7 +59,8 @@ GRADESCOPE_TIMEOUT = 600  # Gradescope's default autograder timeout (10 minutes;
 RESULTS_FILE = ".course-results.json"  # the Classroom workflow's results, in the student's workspace
 COURSE_FOLDER = ".course"  # the course's code in the Classroom template
 DEFAULTS = {"timeout_cell": 300.0, "timeout_notebook": 900.0, "memory_mb": 8192}
-_COURSE_FILES = ("pyproject.toml", "README.md", "LICENSE")  # README.md: pyproject's `readme`
+# README.md: pyproject's `readme`; constraints.txt: the lock the course is tested with (installed with -c).
+_COURSE_FILES = ("pyproject.toml", "constraints.txt", "README.md", "LICENSE")
 _COURSE_PACKAGES = ("course_utils", "course_tools")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
 _PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -142,15 +143,16 @@ def _check_new_output(path: Path, what: str) -> None:
 
 
 def _copy_course(root: Path, dest: Path) -> list[str]:
-    """Copy the installable course (pyproject, README, LICENSE, course_utils/, course_tools/) into ``dest``."""
+    """Copy the installable course (pyproject, lock, README, LICENSE, course_utils/, course_tools/) into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     copied = []
     for name in _COURSE_FILES:
         if (root / name).is_file():
             shutil.copy2(root / name, dest / name)
             copied.append(name)
-    if "pyproject.toml" not in copied:
-        raise ExportError(f"Expected {root / 'pyproject.toml'} (the course package), got no such file.")
+    for name in ("pyproject.toml", "constraints.txt"):
+        if name not in copied:
+            raise ExportError(f"Expected {root / name} (the course package and its lock), got no such file.")
     for name in _COURSE_PACKAGES:
         if not (root / name).is_dir():
             raise ExportError(f"Expected the package folder {root / name}, got no such folder.")
@@ -160,13 +162,12 @@ def _copy_course(root: Path, dest: Path) -> list[str]:
 
 
 def _torch_requirement(root: Path) -> str:
-    """``torch==X.Y.Z`` as pinned in pyproject.toml (installed from the PyTorch CPU index first)."""
-    import tomllib
-
-    deps = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-    pins = [d.replace(" ", "") for d in deps if re.match(r"torch\s*==", d)]
+    """``torch==X.Y.Z`` as pinned in the lock, constraints.txt (installed from the PyTorch CPU index first)."""
+    lock = root / "constraints.txt"
+    lines = lock.read_text(encoding="utf-8").splitlines() if lock.is_file() else []
+    pins = [line.split("#")[0].replace(" ", "") for line in lines if re.match(r"torch\s*==", line)]
     if len(pins) != 1:
-        raise ExportError(f"Expected one `torch==VERSION` in {root / 'pyproject.toml'}'s dependencies, got {pins}.")
+        raise ExportError(f"Expected one `torch==VERSION` line in {lock}, got {pins}.")
     return pins[0]
 
 
@@ -334,7 +335,7 @@ _SETUP_SH = """\
 # What is installed from where:
 # - the course's own code (course_utils, course_tools) from this zip, offline: ./source;
 # - the third-party wheels are downloaded now, at image build time: {torch} (CPU only) from the
-#   PyTorch CPU index, then TensorFlow, Keras, nbgrader, ... (pinned in source/pyproject.toml)
+#   PyTorch CPU index, then TensorFlow, Keras, nbgrader, ... (pinned in source/constraints.txt)
 #   from PyPI. Grading a submission later needs no network.
 set -euxo pipefail
 cd "$(dirname "$0")"
@@ -355,7 +356,7 @@ command -v python3.11 >/dev/null 2>&1 || install_python
 python3.11 -m venv "$VENV" || {{ install_python && python3.11 -m venv "$VENV"; }}
 "$VENV/bin/python" -m pip install --upgrade pip
 "$VENV/bin/python" -m pip install {torch} --index-url {index}
-"$VENV/bin/python" -m pip install ./source
+"$VENV/bin/python" -m pip install "./source[instructor]" -c ./source/constraints.txt
 {prefetch}
 "$VENV/bin/python" -c "import course_tools.grade, keras, torch; print('course environment ready')"
 """
@@ -431,7 +432,7 @@ def build_gradescope_zip(
     default is 600): every run ends in time to write its results within it.
 
     Layout (Gradescope's): ``setup.sh`` and ``run_autograder`` (executable) at the root;
-    ``source/``: pyproject.toml, README.md, LICENSE, course_utils/, course_tools/,
+    ``source/``: pyproject.toml, constraints.txt, README.md, LICENSE, course_utils/, course_tools/,
     ``solutions/NN_*.ipynb`` and ``solutions/NN_*.py`` of this assignment only (its hidden tests) and
     ``notebooks/NN_*.ipynb``.
     No other solution, no .git, no __pycache__. Default ``out``: ``gradescope_NN_name.zip`` in the
@@ -737,12 +738,12 @@ def classroom_workflow(
         "        with:",
         '          python-version: "3.11"',
         "          cache: pip",
-        f"          cache-dependency-path: {COURSE_FOLDER}/pyproject.toml",
+        f"          cache-dependency-path: {COURSE_FOLDER}/constraints.txt",
         "      - name: Install the course's packages",
         "        run: |",
         "          python -m pip install --upgrade pip",
         f"          python -m pip install {torch} --index-url {_PYTORCH_CPU_INDEX}",
-        f"          python -m pip install ./{COURSE_FOLDER}",
+        f'          python -m pip install "./{COURSE_FOLDER}[instructor]" -c {COURSE_FOLDER}/constraints.txt',
         f"      - name: Grade {notebook_name} (visible checks)",
         "        id: grade",
         f"        timeout-minutes: {minutes}",
@@ -812,7 +813,7 @@ def build_classroom_template(
 
     Contents: ``NN_name.ipynb`` (the student release) at the top, ``README.md``, ``.gitignore``,
     ``.github/workflows/classroom.yml`` (:func:`classroom_workflow`) and ``.course/``
-    (pyproject.toml, README.md, LICENSE, course_utils/, course_tools/ and the pristine release
+    (pyproject.toml, constraints.txt, README.md, LICENSE, course_utils/, course_tools/ and the pristine release
     ``notebooks/NN_name.ipynb``). No solutions: the hidden tests never enter a student's repository.
     Default ``out``: ``classroom_NN_name`` in the current folder; it must be new or empty.
     """

@@ -181,7 +181,7 @@ def test_gradescope_zip_layout(gradescope_zip):
         assert (infos[script].external_attr >> 16) & stat.S_IXUSR, f"{script} must be executable"
     assert run.startswith("#!/usr/bin/env bash\n") and setup.startswith("#!/usr/bin/env bash\n")
     assert all(n in ("setup.sh", "run_autograder") or n.startswith("source/") for n in names)
-    for needed in ("pyproject.toml", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
+    for needed in ("pyproject.toml", "constraints.txt", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
         assert f"source/{needed}" in names, needed
     assert "source/course_tools/export.py" in names
     assert {n for n in names if n.startswith("source/solutions/")} == {
@@ -191,7 +191,7 @@ def test_gradescope_zip_layout(gradescope_zip):
     assert {n for n in names if n.startswith("source/notebooks/")} == {f"source/notebooks/{NAME}.ipynb"}
     assert not [n for n in names if ".git" in n.split("/") or "__pycache__" in n or n.endswith(".pyc")]
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "torch==2.13.0" in setup
-    assert setup.index("torch==2.13.0") < setup.index("pip install ./source")
+    assert setup.index("torch==2.13.0") < setup.index('pip install "./source[instructor]" -c ./source/constraints.txt')
     assert "gradescope-run \\\n  --assignment 00" in run or "gradescope-run --assignment 00" in run
     assert 'timeout --signal=KILL "$((BUDGET - 15))"' in run and '--budget "$BUDGET"' in run
     for script in (setup, run):
@@ -319,7 +319,7 @@ def test_classroom_template_has_no_solutions_nor_hidden_tests(classroom):
     assert (classroom / f"{NAME}.ipynb").read_bytes() == RELEASED.read_bytes()
     assert (classroom / ".course" / "notebooks" / f"{NAME}.ipynb").read_bytes() == RELEASED.read_bytes()
     assert [p.name for p in (classroom / ".course" / "notebooks").iterdir()] == [f"{NAME}.ipynb"]
-    for needed in ("pyproject.toml", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
+    for needed in ("pyproject.toml", "constraints.txt", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
         assert (classroom / ".course" / needed).is_file(), needed
     hidden_lines = _hidden_only_lines()
     for path in files:
@@ -343,7 +343,7 @@ def test_classroom_workflow_structure(classroom):
     assert steps[1]["uses"] == "actions/setup-python@v5" and steps[1]["with"]["python-version"] == "3.11"
     install = steps[2]["run"]
     assert install.index("torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu") < install.index(
-        "pip install ./.course"
+        'pip install "./.course[instructor]" -c .course/constraints.txt'
     )
     assert steps[3]["id"] == "grade" and "classroom-grade" in steps[3]["run"] and "--course .course" in steps[3]["run"]
     checks, reporter = steps[4:-1], steps[-1]
