@@ -1324,6 +1324,9 @@ def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict |
         }
     elif records:
         meta = {**(meta or {}), "verdicts": "in the student's kernel"}
+    levels = isolation.level_counts(records)
+    if levels:  # what kept each kernel from the grader's files (from the records: a merge says the same)
+        meta = {**(meta or {}), "isolation": levels}
     payload = {
         "assignment": assignment["name"],
         "max_total": sum(t["points"] for t in assignment["tests"] if not t["manual"]),
@@ -1549,7 +1552,6 @@ def grade_batch(
             "assignment_version": spec["version"],
             "grader_version": grader,
             "seed": int(seed),
-            "isolation": iso.describe(),
         }
     finally:
         book.close()

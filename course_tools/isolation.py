@@ -26,7 +26,16 @@ from pathlib import Path
 
 from . import sandbox
 
-__all__ = ["Isolation", "IsolationError", "probe", "require", "protect", "kernel_keep_paths", "summary_line"]
+__all__ = [
+    "Isolation",
+    "IsolationError",
+    "probe",
+    "require",
+    "protect",
+    "kernel_keep_paths",
+    "level_counts",
+    "summary_line",
+]
 
 LEVELS = ("namespaces", "uid+landlock", "uid", "landlock", "none")
 _STICKY_SYSTEM = {"/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock"}
@@ -140,7 +149,12 @@ def _protect(path: str, keep: list[str], changed: list[str]) -> None:
             _protect(os.path.join(path, entry), keep, changed)
 
 
+def level_counts(records: list[dict]) -> dict[str, int]:
+    """``{"uid+landlock": 29, "namespaces": 1}``: how many kernels had each isolation (their sandbox reports)."""
+    counts = Counter(str(r.get("sandbox", {}).get("isolation", "?")) for r in records if r.get("sandbox"))
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def summary_line(records: list[dict]) -> str:
     """``Kernel isolation: uid+landlock 29, namespaces 1`` from the records' sandbox reports."""
-    counts = Counter(str(r.get("sandbox", {}).get("isolation", "?")) for r in records if r.get("sandbox"))
-    return "Kernel isolation: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return "Kernel isolation: " + ", ".join(f"{k} {v}" for k, v in level_counts(records).items())

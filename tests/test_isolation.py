@@ -266,6 +266,7 @@ def test_the_log_names_the_isolation_of_every_kernel(dropped):
     assert f"Isolation of the kernels on this machine: {level}" in log
     n = len(dropped["probes"]) + 2
     assert f"Kernel isolation: {level} {n}" in log, log[-2000:]
+    assert json.loads((dropped["out"] / "grades.json").read_text())["isolation"] == {level: n}
 
 
 def test_no_probe_reads_or_writes_outside_its_folder(dropped):
