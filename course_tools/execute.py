@@ -26,8 +26,8 @@ class CellResult:
     """The outcome of one graded cell."""
 
     grade_id: str
-    points: float  # nbgrader allows fractional points (0.5)
-    earned: float
+    points: int
+    earned: int
     status: str  # passed | failed | error | not run
     message: str = ""
 
@@ -138,7 +138,7 @@ def score_cells(executed_nb) -> list[CellResult]:
         if cell_kind(cell) != "tests":
             continue
         meta = cell.metadata["nbgrader"]
-        points = float(meta.get("points", 0))
+        points = int(meta.get("points", 0))
         ran = cell.get("execution_count") is not None or bool(cell.get("outputs"))
         error = _error_text(cell)
         if error is None and ran:
@@ -171,11 +171,11 @@ def format_table(results: list[CellResult], title: str = "") -> str:
     lines.append("-" * (width + 40))
     for r in results:
         msg = r.message if len(r.message) <= 100 else r.message[:97] + "..."
-        lines.append(f"{r.grade_id:<{width}}  {r.earned:>2g}/{r.points:<3g}  {r.status:<7}  {msg}")
+        lines.append(f"{r.grade_id:<{width}}  {r.earned:>2}/{r.points:<3}  {r.status:<7}  {msg}")
     earned = sum(r.earned for r in results)
     possible = sum(r.points for r in results)
     lines.append("-" * (width + 40))
-    lines.append(f"{'total':<{width}}  {earned:>2g}/{possible:<3g}")
+    lines.append(f"{'total':<{width}}  {earned:>2}/{possible:<3}")
     long = [r for r in results if r.status != "passed" and r.message and len(r.message) > 100]
     for r in long:
         lines += ["", f"{r.grade_id} ({r.status}):", "    " + r.message.replace(" | ", "\n    ")]

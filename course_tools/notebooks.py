@@ -89,13 +89,13 @@ def cell_kind(cell) -> str:
     return cell.cell_type
 
 
-def graded_cells(nb) -> list[tuple[int, str, float]]:
-    """``(index, grade_id, points)`` of every cell that carries points (a float: nbgrader allows 0.5)."""
+def graded_cells(nb) -> list[tuple[int, str, int]]:
+    """``(index, grade_id, points)`` of every cell that carries points."""
     out = []
     for i, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade"):
-            out.append((i, meta["grade_id"], float(meta.get("points", 0))))
+            out.append((i, meta["grade_id"], int(meta.get("points", 0))))
     return out
 
 

@@ -388,9 +388,9 @@ def call_on_copies(function: Callable, *args: Any, **kwargs: Any) -> tuple[Any, 
     return function(*copies, **kwargs), copies
 
 
-def passed(what: str, points: float | None = None) -> None:
-    """Print the one-line success message at the end of a test cell (``points`` may be fractional: 0.5)."""
-    extra = f" ({points:g} point{'s' if points != 1 else ''})" if points is not None else ""
+def passed(what: str, points: int | None = None) -> None:
+    """Print the one-line success message at the end of a test cell."""
+    extra = f" ({points} point{'s' if points != 1 else ''})" if points is not None else ""
     print(f"✔ {what}: all checks passed{extra}.")
 
 
