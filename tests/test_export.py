@@ -39,7 +39,8 @@ CORRECT = SIGNATURE + "    return (n + 2 * p - f) // s + 1\n"
 WRONG = SIGNATURE + "    return (n - f) // s + 1  # ignores the padding\n"
 # Right for every visible case (all have n < 10), wrong for the hidden ones with n >= 10 and p or s
 # other than 0 and 1: it passes the visible checks and fails a hidden test.
-VISIBLE_ONLY = SIGNATURE + "    if n < 10:\n        return (n + 2 * p - f) // s + 1\n    return n - f + 1\n"
+# right on every input the visible checks use (stored and drawn ones are below 300), wrong on the hidden ones
+VISIBLE_ONLY = SIGNATURE + "    if n < 300:\n        return (n + 2 * p - f) // s + 1\n    return n - f + 1\n"
 HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
 
 # Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/)
@@ -424,7 +425,7 @@ def test_classroom_workflow_steps_pass_a_correct_notebook_and_fail_a_wrong_one(c
     assert correct["results"]["source"] == "release"
     rc, out = wrong["checks"][TEST]
     assert rc == 1 and "failed (0/2 points)" in out
-    assert "conv_output_size(6, 3, 1, 1)" in out, "the visible check's message reaches the student"
+    assert "conv_output_size(n=6, f=3, p=1, s=1)" in out and "expected 6" in out, "the check's message is shown"
     gone = classroom_runs["gone"]
     rc, out = gone["checks"][TEST]
     assert rc == 1 and "not in the repository" in out

@@ -458,11 +458,14 @@ def _corpus() -> dict[str, tuple]:
 def _special_42(solution: dict[str, str]) -> dict[str, dict[str, str]]:
     """Answers built from the solution's: right for the visible calls, then the hidden inputs raised back;
     a clean-looking `def` rebound afterwards to a PyTorch convolution (a library the exercise forbids)."""
+    from course_utils import checks
+
+    visible_calls = len(checks.cases("conv_backward"))  # the visible check calls it once per stored case
     leak = (
         solution["conv_backward"].replace("def conv_backward(", "def _conv_backward(") + "\n_graded = [0]\n"
         "def conv_backward(dZ, cache):\n"
         "    if _grader():\n        _graded[0] += 1\n"
-        "    if _graded[0] > 3:  # the 3 visible checks passed: what follows is hidden\n"
+        f"    if _graded[0] > {visible_calls}:  # the visible check's cases passed: what follows is hidden\n"
         "        A, W = cache[0], cache[1]\n"
         "        raise ValueError(f'LEAK A {A.shape} W {W.shape} {cache[3]} first {A.ravel()[0]:.6f}')\n"
         "    return _conv_backward(dZ, cache)\n"

@@ -97,12 +97,6 @@ def test_the_free_names_of_a_test_cell_are_its_inputs():
     assert judge._free_loads(tree) == {"R", "range", "np", "k", "open", "p", "g", "E"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan_notebook: `Y += 1` reads Y, but an AugAssign's target is a Store in the AST, so _loads misses it: "
-    "the statement is taken as pure, Y is no longer tainted (never fetched from the kernel) and the slice "
-    "holds `Y += 1` alone (a NameError in the grader: the test fails for every submission)",
-)
 def test_an_augmented_assignment_keeps_a_name_the_students():
     nb = new_notebook(
         cells=[
@@ -116,11 +110,6 @@ def test_an_augmented_assignment_keeps_a_name_the_students():
     assert "Y" in plan["tainted"] and _slices(plan, 2) == [], plan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_free_loads: `count += 1` in a test cell reads count, but an AugAssign's target is a Store in the AST: "
-    "count is not an input, so `count = 0` of an earlier cell is not sliced (a NameError in the grader)",
-)
 def test_an_augmented_assignment_in_a_test_reads_its_name():
     nb = new_notebook(
         cells=[new_code_cell("count = 0"), _test("count += 1\nassert count == 1", "test_count")],

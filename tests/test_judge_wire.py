@@ -117,11 +117,6 @@ def test_a_bytes_array_of_the_kernel_comes_back_bit_for_bit():
     _same(channel.op("get", name="data"), BYTES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="judge_kernel.Server.decode makes a bytes (S) array from the base64 text of its items without "
-    "decoding it, so the kernel receives b'AAD/' for b'\\x00\\x00\\xff' (cut to the item size)",
-)
 def test_a_bytes_array_sent_to_the_kernel_arrives_as_its_bytes():
     channel, _ = _channel(raw=lambda a: [a.dtype.str, a.tobytes()])
     assert channel.call(channel.op("get", name="raw"), [BYTES], {}) == ["|S5", BYTES.tobytes()]
