@@ -533,10 +533,21 @@ def probe_call(fn, args, kwargs, options=None):
     Returns ``{"value", "type", "types", "dtype", "mutated", "aliased"}``: the output (``options["select"]``
     picks one part of a tuple, e.g. ``Z`` of ``(Z, cache)``) with tensors converted to NumPy, its type
     (and its items' types), the arguments the call changed in place, and those the output shares memory with.
+    ``options["models"]`` lists the positions of arguments that are small Keras models given as data,
+    ``{"name", "input": shape, "layers": [[class name, config], ...], "weights": [arrays]}``: each is built
+    here (``keras.Sequential``) and passed as the model.
     """
     import numpy as np
 
     options = options or {}
+    args = list(args)
+    for i in options.get("models", ()):
+        import keras
+
+        spec = args[i]
+        layers = [getattr(keras.layers, kind)(**config) for kind, config in spec["layers"]]
+        args[i] = keras.Sequential([keras.Input(tuple(spec["input"]))] + layers)
+        args[i].set_weights([np.asarray(w, dtype="float32") for w in spec["weights"]])
 
     def plain(v, depth=0):
         if isinstance(v, np.ndarray) or isinstance(v, np.generic) or v is None or type(v) in (bool, int, float, str):
@@ -789,6 +800,8 @@ _PROBES = {"call": "probe_call", "tensor": "probe_tensor", "block": "probe_block
 
 def _describe(value: Any, limit: int = 12) -> str:
     """A short description of an argument for a message: small arrays by value, larger ones by shape."""
+    if isinstance(value, dict) and "layers" in value and "weights" in value:  # a model given as data
+        return str(value.get("name", "a small Keras model"))
     if isinstance(value, np.ndarray):
         if value.size <= limit and value.ndim <= 2 + sum(d == 1 for d in value.shape):
             text = " ".join(_short(np.squeeze(value)).split())
