@@ -27,6 +27,7 @@
 # | 08 | face recognition | siamese networks and the triplet loss on real faces |
 # | 09 | style transfer (bonus) | neural style transfer with a pretrained network |
 # | 10 | what convnets learn | filters, the photos and images that excite a channel, saliency, integrated gradients, Grad-CAM, occlusion, a sanity check for all of them, and LeNet through the same lens |
+# | 11 | how convnets fail, and what came after them | adversarial examples (FGSM, PGD), adversarial training, attacks that transfer; a small vision transformer from its parts, raced against LeNet |
 #
 # Take them in order: each notebook builds on the ones before it.
 
