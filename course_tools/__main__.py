@@ -7,12 +7,14 @@ Commands:
   test [--backend B]       run the test suite (both Keras backends by default)
   bench [...]              run solution notebooks, write benchmarks/results.json and results.md
   bench --check            judge benchmarks/results.json against benchmarks/claims/*.toml
+  bench --outputs-only     store the site's figures (full mode, TensorFlow) in benchmarks/outputs/
   grade SUBMISSIONS ...    grade a folder of submissions (see docs/INSTRUCTORS.md); resumes
   grade merge OUT1 ... --out MERGED   combine the gradebooks of `grade --shard K/N` runs
   grade report OUT         an HTML class report of a graded folder
   export TARGET NN         a Gradescope autograder zip or a GitHub Classroom template repository
   outputs NOTEBOOK ...     fail if a notebook carries outputs (the pre-commit hook)
   lab [--instructor] ...   start JupyterLab as a learner (nbgrader's menus off) or an instructor
+  site [--out DIR]         build the course site (HTML) into build/site (needs pip install -e .[docs])
 """
 
 from __future__ import annotations
@@ -72,6 +74,22 @@ def _cmd_check(args) -> int:
     return 0 if all(r.status == "passed" for r in results) else 1
 
 
+#: What ``test`` adds to pytest's defaults (pyproject.toml, where one test file runs alone): nbval over the
+#: solution notebooks (lax: only errors fail; the current environment's kernel), two xdist workers, each
+#: notebook's cells on one worker (``loadscope``), and the slowest tests listed. Arguments after ``test``
+#: come later and win (``-n 0``).
+SUITE_OPTIONS = (
+    "--nbval-lax",
+    "--nbval-current-env",
+    "--nbval-cell-timeout=900",
+    "-n",
+    "2",
+    "--dist",
+    "loadscope",
+    "--durations=30",
+)
+
+
 def _cmd_test(args) -> int:
     from course_utils.config import BACKENDS, project_root
 
@@ -83,7 +101,7 @@ def _cmd_test(args) -> int:
         # Tools installed next to this Python (nbgrader's alembic, jupyter) must be found by name.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         print(f"\n=== tests on the {backend} backend (fast mode) ===", flush=True)
-        cmd = [sys.executable, "-m", "pytest", *args.pytest_args]
+        cmd = [sys.executable, "-m", "pytest", *SUITE_OPTIONS, *args.pytest_args]
         code = subprocess.call(cmd, cwd=root, env=env)
         status = status or code
     return status
@@ -100,7 +118,13 @@ def _cmd_bench(args) -> int:
             print(err, file=sys.stderr)
             return 2
     return run_benchmark(
-        notebooks=args.notebooks, backends=args.backends, modes=args.modes, timeout=args.timeout, extra=args.extra
+        notebooks=args.notebooks,
+        backends=args.backends,
+        modes=args.modes,
+        timeout=args.timeout,
+        extra=args.extra,
+        seeds=tuple(args.seeds) or (0,),
+        outputs_only=args.outputs_only,
     )
 
 
@@ -205,6 +229,12 @@ def _cmd_export(args) -> int:
     return main_export(args)
 
 
+def _cmd_site(args) -> int:
+    from .site import main as site_main
+
+    return site_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) >= 2 and argv[0] == "grade" and argv[1] in ("merge", "report"):
@@ -236,10 +266,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=int, default=1800, help="seconds per notebook")
     p.add_argument("--extra", nargs="*", default=[], help="extra benchmark scripts in benchmarks/ to run")
     p.add_argument(
+        "--seeds", nargs="*", type=int, default=[0], help="full mode: run each notebook with these COURSE_SEEDs"
+    )
+    p.add_argument(
         "--check", action="store_true", help="run nothing: judge the committed results against the claims files"
     )
     p.add_argument(
         "--update-claims", action="store_true", help="like --check, and write the verdicts into the results files"
+    )
+    p.add_argument(
+        "--outputs-only",
+        action="store_true",
+        help="only store the site's reference outputs (full mode, TensorFlow); leave the results files as they are",
     )
     p.set_defaults(func=_cmd_bench)
 
@@ -293,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     add_export_arguments(p)
     p.set_defaults(func=_cmd_export)
 
+    p = sub.add_parser("site", help="build the course site (static HTML) from the student release")
+    p.add_argument("--out", default="build/site", help="output folder (default build/site)")
+    p.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
+    p.set_defaults(func=_cmd_site)
+
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -301,8 +344,12 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] == "nbgrader":
+            install = 'the instructor\'s extra: pip install -e ".[instructor]" -c constraints.txt (nbgrader)'
+        else:
+            install = "pip install -e . -c constraints.txt"
         sys.exit(
             f"course_tools needs the course's dependencies ({err.name} is missing in {sys.executable}). "
-            "Use the course's environment: .venv/bin/python -m course_tools ..., "
-            "or install it with pip install -e ."
+            "Use the course's environment (.venv/bin/python -m course_tools ...), or install, from the course "
+            f"folder, {install}"
         )

@@ -15,6 +15,10 @@ Every entry also records the conditions of its run (:mod:`course_tools.condition
 the float32 matmul peak measured just before (``matmul_peak_gflops``, also among the metrics), the
 load average, the CPU time other processes took meanwhile, and ``contended`` when that exceeds
 a small threshold. ``bench`` warns before it starts on a busy machine; the table shows the flag.
+
+A full-mode run on the reference backend (TensorFlow) also stores the outputs of the notebook's
+demonstration cells in ``benchmarks/outputs/`` for the course site (:mod:`course_tools.outputs`);
+``bench --outputs-only`` makes only those runs and leaves the results files as they are.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from .conditions import (
     machine_info,
     matmul_peak_gflops,
 )
+from .outputs import REFERENCE_BACKEND, store_outputs
 from .release import solution_paths, source_paths
 
 __all__ = ["check_claims", "judge_claims", "run_benchmark", "run_one", "write_markdown"]
@@ -49,8 +54,14 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) -> dict:
-    """Run one notebook in a child process; return wall time, peak memory, metrics, errors and conditions."""
+def run_one(
+    notebook: Path, *, backend: str, fast: bool, timeout: int = 1800, seed: int = 0, keep: Path | None = None
+) -> dict:
+    """Run one notebook in a child process; return wall time, peak memory, metrics, errors and conditions.
+
+    ``keep``: also write the executed notebook (with its outputs) to this path; the entry then has
+    ``workdir``, the folder the notebook ran in (which stored outputs must not name).
+    """
     peak = matmul_peak_gflops()
     notebook = Path(notebook).resolve()  # the child runs in a temporary folder
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
@@ -60,7 +71,9 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
             KERAS_BACKEND=backend,
             COURSE_FAST="1" if fast else "0",
             COURSE_REPORT_FILE=str(report_file),
-            MPLBACKEND="Agg",
+            COURSE_SEED=str(seed),
+            # Figures are drawn (inline, as in a learner's JupyterLab) only when the outputs are kept.
+            MPLBACKEND="module://matplotlib_inline.backend_inline" if keep else "Agg",
         )
         code = (
             "import sys, json\n"
@@ -71,7 +84,8 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
             "          for i, c in enumerate(nb.cells) if c.cell_type == 'code'\n"
             "          for o in c.get('outputs', []) if o.get('output_type') == 'error']\n"
             "crash = nb.metadata.get('course_execution_error')\n"
-            "if crash: errors.append(crash)\n"
+            + (f"import nbformat; nbformat.write(nb, {str(keep)!r})\n" if keep else "")
+            + "if crash: errors.append(crash)\n"
             "import resource\n"
             "peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the finished kernel\n"
             "print('BENCH_RESULT ' + json.dumps({'errors': errors, 'peak_kb': peak_kb}))\n"
@@ -107,6 +121,8 @@ def run_one(notebook: Path, *, backend: str, fast: bool, timeout: int = 1800) ->
         "machine_info": machine_info(),
         "conditions": conditions,
         "contended": conditions["contended"],
+        "seed": seed,
+        **({"workdir": tmp} if keep else {}),
     }
 
 
@@ -216,12 +232,30 @@ def _load(path: Path) -> dict:
 
 
 def judge_claims(stem: str, backend: str, entry: dict, claims: dict) -> list[dict]:
-    """The verdicts of a notebook's claims on one full-mode result entry (those for this backend)."""
-    return [
-        evaluate_claim(claim, entry.get("metrics", {}), entry.get("wall_s"))
-        for claim in claims.get(stem, [])
-        if backend in claim.backends
-    ]
+    """The verdicts of a notebook's claims on one full-mode result entry (those for this backend).
+
+    An entry run with several seeds (``bench --seeds 0 1 2``) keeps the other seeds' runs under
+    ``seeds``: a claim holds only when it holds on every one of them, and a claim that says its figure
+    varies (``seeds = 3`` in its claims file) needs that many runs. ``values`` lists the value per seed.
+    """
+    runs = [(entry.get("metrics", {}), entry.get("wall_s"))]
+    runs += [(run.get("metrics", {}), run.get("wall_s")) for _, run in sorted(entry.get("seeds", {}).items())]
+    verdicts = []
+    for claim in claims.get(stem, []):
+        if backend not in claim.backends:
+            continue
+        each = [evaluate_claim(claim, metrics, wall) for metrics, wall in runs]
+        verdict = dict(each[0])
+        verdict["ok"] = all(v["ok"] for v in each) and len(each) >= claim.seeds
+        if len(each) > 1 or claim.seeds > 1:
+            verdict["values"] = [v["value"] for v in each]
+        errors = [v["error"] for v in each if v.get("error")]
+        if errors:
+            verdict["error"] = errors[0]
+        elif len(each) < claim.seeds:
+            verdict["error"] = f"the figure varies: judged on {len(each)} seed(s), the claim needs {claim.seeds}"
+        verdicts.append(verdict)
+    return verdicts
 
 
 def _claims_cell(entry: dict) -> str:
@@ -346,10 +380,46 @@ def save_measurement(key: str, result: dict, root: Path | None = None) -> None:
     write_markdown(data, path.with_name("results.md"))
 
 
+def _store(path: Path, executed: Path, result: dict, root: Path) -> int:
+    """Store the reference outputs of an executed full-mode run (not when it failed); 1 on failure."""
+    import nbformat
+
+    workdir = result.pop("workdir", None)
+    if not result["ok"] or not executed.exists():
+        print(f"    outputs: not stored (the run {'failed' if not result['ok'] else 'wrote no notebook'})")
+        return 1
+    meta = {
+        "backend": REFERENCE_BACKEND,
+        "mode": "full",
+        "date": result["date"],
+        "machine": result["machine"],
+        "wall_s": result["wall_s"],
+    }
+    summary = store_outputs(nbformat.read(executed, as_version=4), path.stem, root=root, meta=meta, workdir=workdir)
+    print(
+        f"    outputs: {summary['cells']} demonstration cells, {summary['images']} figures, "
+        f"{summary['image_bytes'] / 1e6:.2f} MB (largest {summary['largest'] / 1e3:.0f} kB) -> "
+        f"benchmarks/outputs/{path.stem}.json"
+    )
+    return 0
+
+
 def run_benchmark(
-    *, notebooks=None, backends=("tensorflow", "torch"), modes=("full", "fast"), timeout: int = 1800, extra=()
+    *,
+    notebooks=None,
+    backends=("tensorflow", "torch"),
+    modes=("full", "fast"),
+    timeout: int = 1800,
+    extra=(),
+    seeds=(0,),
+    outputs_only: bool = False,
 ) -> int:
-    """Run the selected notebooks and merge the results into benchmarks/results.json and .md."""
+    """Run the selected notebooks and merge the results into benchmarks/results.json and .md.
+
+    Full-mode runs on the reference backend also store the demonstration cells' outputs
+    (:func:`course_tools.outputs.store_outputs`). ``outputs_only``: run only those (full mode, reference
+    backend) and leave the results files untouched.
+    """
     root = project_root()
     out_json = root / "benchmarks" / "results.json"
     out_json.parent.mkdir(exist_ok=True)
@@ -364,15 +434,36 @@ def run_benchmark(
             f"will be flagged contended if that goes on. Stop them (or wait) for figures that mean something.",
             file=sys.stderr,
         )
+    if outputs_only:
+        backends, modes, seeds = [REFERENCE_BACKEND], ["full"], (0,)  # the notebooks' own seed
     status = 0
     for path in paths:
         for backend in backends:
             for mode in modes:
                 print(f"{path.stem} | {backend} | {mode} ...", end=" ", flush=True)
-                result = run_one(path, backend=backend, fast=(mode == "fast"), timeout=timeout)
+                store = mode == "full" and backend == REFERENCE_BACKEND and seeds[0] == 0
+                with tempfile.TemporaryDirectory(prefix="course-outputs-") as keep_dir:
+                    keep = Path(keep_dir) / path.name if store else None
+                    result = run_one(
+                        path, backend=backend, fast=(mode == "fast"), timeout=timeout, seed=seeds[0], keep=keep
+                    )
+                    if store:
+                        status = _store(path, keep, result, root) or status
+                if outputs_only:
+                    continue
                 other = result["conditions"]["other_cores"]
                 flag = f" CONTENDED (other cores {other:.2f})" if result["contended"] else ""
                 print(f"{result['wall_s']} s{flag}, {'ok' if result['ok'] else 'ERRORS'} {result['metrics']}")
+                if mode == "full" and len(seeds) > 1:
+                    result["seeds"] = {}
+                    for seed in seeds[1:]:
+                        print(f"    seed {seed} ...", end=" ", flush=True)
+                        run = run_one(path, backend=backend, fast=False, timeout=timeout, seed=seed)
+                        result["seeds"][str(seed)] = {
+                            k: run[k] for k in ("wall_s", "peak_rss_mb", "metrics", "errors", "ok", "contended")
+                        }
+                        print(f"{run['wall_s']} s, {'ok' if run['ok'] else 'ERRORS'} {run['metrics']}")
+                        result["ok"] = result["ok"] and run["ok"]
                 if not result["ok"]:
                     status = 1
                     for err in result["errors"][:5]:
@@ -386,7 +477,7 @@ def run_benchmark(
                 results.setdefault(path.stem, {}).setdefault(backend, {})[mode] = result
                 out_json.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
                 write_markdown(results, out_json.with_suffix(".md"))
-    for script in extra:
+    for script in () if outputs_only else extra:
         print(f"benchmarks/{script} ...", flush=True)
         status = subprocess.call([sys.executable, str(root / "benchmarks" / script)], cwd=root) or status
         write_markdown(_load(out_json), out_json.with_suffix(".md"))

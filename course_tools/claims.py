@@ -61,6 +61,7 @@ class Claim:
     check: str
     backends: tuple[str, ...] = BACKENDS
     source: str = field(default="", compare=False)  # the claims file, for messages
+    seeds: int = 1  # the figure varies with the seed: judged on the runs of at least this many seeds
 
     def names(self) -> set[str]:
         """The metric names the check reads (``wall_s`` included)."""
@@ -188,10 +189,10 @@ def load_claims(root: Path) -> dict[str, list[Claim]]:
         claims, seen = [], set()
         for i, entry in enumerate(data.get("claim", [])):
             missing = {"name", "statement", "check"} - set(entry)
-            extra = set(entry) - {"name", "statement", "check", "backends"}
+            extra = set(entry) - {"name", "statement", "check", "backends", "seeds"}
             if missing or extra:
                 raise ClaimError(
-                    f"{where}, claim {i + 1}: expected keys name, statement, check (and optionally backends); "
+                    f"{where}, claim {i + 1}: expected keys name, statement, check (and optionally backends, seeds); "
                     f"missing {sorted(missing)}, unknown {sorted(extra)}"
                 )
             if not re.fullmatch(r"[a-z0-9_]+", entry["name"]) or entry["name"] in seen:
@@ -204,7 +205,10 @@ def load_claims(root: Path) -> dict[str, list[Claim]]:
                 _parse(entry["check"])
             except ClaimError as exc:
                 raise ClaimError(f"{where}, claim {entry['name']!r}: {exc}") from None
-            claims.append(Claim(entry["name"], entry["statement"], entry["check"], backends, where))
+            seeds = entry.get("seeds", 1)
+            if not isinstance(seeds, int) or seeds < 1:
+                raise ClaimError(f"{where}, claim {entry['name']!r}: seeds must be a whole number >= 1")
+            claims.append(Claim(entry["name"], entry["statement"], entry["check"], backends, where, seeds))
         out[path.stem] = claims
     return out
 

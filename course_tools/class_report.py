@@ -196,5 +196,6 @@ def write_class_report(out: str | Path, dest: str | Path | None = None, slowest:
         "</body></html>",
     ]
     index = dest / "index.html"
-    index.write_text("\n".join(parts), encoding="utf-8")
+    # a gradebook written before records were cleaned may hold lone surrogates: never a failed report
+    index.write_text("\n".join(parts), encoding="utf-8", errors="backslashreplace")
     return index

@@ -57,7 +57,8 @@ PYTHON_ENV = "COURSE_AUTOGRADER_PYTHON"  # the Python run_autograder uses (defau
 RESULTS_FILE = ".course-results.json"  # the Classroom workflow's results, in the student's workspace
 COURSE_FOLDER = ".course"  # the course's code in the Classroom template
 DEFAULTS = {"timeout_cell": 300.0, "timeout_notebook": 900.0, "memory_mb": 8192}
-_COURSE_FILES = ("pyproject.toml", "README.md", "LICENSE")  # README.md: pyproject's `readme`
+# README.md: pyproject's `readme`; constraints.txt: the lock the course is tested with (installed with -c).
+_COURSE_FILES = ("pyproject.toml", "constraints.txt", "README.md", "LICENSE")
 _COURSE_PACKAGES = ("course_utils", "course_tools")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
 _PYTORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -140,15 +141,16 @@ def _check_new_output(path: Path, what: str) -> None:
 
 
 def _copy_course(root: Path, dest: Path) -> list[str]:
-    """Copy the installable course (pyproject, README, LICENSE, course_utils/, course_tools/) into ``dest``."""
+    """Copy the installable course (pyproject, lock, README, LICENSE, course_utils/, course_tools/) into ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     copied = []
     for name in _COURSE_FILES:
         if (root / name).is_file():
             shutil.copy2(root / name, dest / name)
             copied.append(name)
-    if "pyproject.toml" not in copied:
-        raise ExportError(f"Expected {root / 'pyproject.toml'} (the course package), got no such file.")
+    for name in ("pyproject.toml", "constraints.txt"):
+        if name not in copied:
+            raise ExportError(f"Expected {root / name} (the course package and its lock), got no such file.")
     for name in _COURSE_PACKAGES:
         if not (root / name).is_dir():
             raise ExportError(f"Expected the package folder {root / name}, got no such folder.")
@@ -158,13 +160,12 @@ def _copy_course(root: Path, dest: Path) -> list[str]:
 
 
 def _torch_requirement(root: Path) -> str:
-    """``torch==X.Y.Z`` as pinned in pyproject.toml (installed from the PyTorch CPU index first)."""
-    import tomllib
-
-    deps = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-    pins = [d.replace(" ", "") for d in deps if re.match(r"torch\s*==", d)]
+    """``torch==X.Y.Z`` as pinned in the lock, constraints.txt (installed from the PyTorch CPU index first)."""
+    lock = root / "constraints.txt"
+    lines = lock.read_text(encoding="utf-8").splitlines() if lock.is_file() else []
+    pins = [line.split("#")[0].replace(" ", "") for line in lines if re.match(r"torch\s*==", line)]
     if len(pins) != 1:
-        raise ExportError(f"Expected one `torch==VERSION` in {root / 'pyproject.toml'}'s dependencies, got {pins}.")
+        raise ExportError(f"Expected one `torch==VERSION` line in {lock}, got {pins}.")
     return pins[0]
 
 
@@ -223,10 +224,10 @@ def _pick_notebook(folder: Path, assignment: str, answer_ids: set[str]) -> tuple
     assignment's answer cells (by ``grade_id``); checkpoints and hidden files are skipped.
     """
     found = []
-    for path in sorted(folder.rglob("*.ipynb")) if folder.is_dir() else []:
+    for path in sorted(folder.rglob("*.ipynb")) if folder.is_dir() and not folder.is_symlink() else []:
         rel = path.relative_to(folder)
-        if not any(p.startswith(".") for p in rel.parts) and path.is_file():
-            found.append(path)
+        if not any(p.startswith(".") for p in rel.parts) and (path.is_file() or path.is_symlink()):
+            found.append(path)  # a link is picked like a file, and refused when it is read (_grade_one_notebook)
     if not found:
         return None, []
     notes = []
@@ -238,9 +239,11 @@ def _pick_notebook(folder: Path, assignment: str, answer_ids: set[str]) -> tuple
     else:
 
         def matches(path: Path) -> int:
+            from .grade import IntakeError, read_submission
+
             try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                text = read_submission(path, folder).decode("utf-8", errors="replace")
+            except IntakeError:
                 return 0
             return sum(f'"grade_id": "{gid}"' in text for gid in answer_ids)
 
@@ -260,14 +263,25 @@ def _answer_ids(notebook: Path) -> set[str]:
     }
 
 
-def _grade_one_notebook(notebook: Path, assignment: str, *, source: str, limits: dict, hide: list[str]) -> dict:
-    """Grade one notebook with :func:`~course_tools.grade.grade_batch` in a temporary folder; its record."""
-    from .grade import grade_batch
+def _grade_one_notebook(
+    notebook: Path, assignment: str, *, source: str, limits: dict, hide: list[str], folder: Path | None = None
+) -> dict:
+    """Grade one notebook with :func:`~course_tools.grade.grade_batch` in a temporary folder; its record.
 
+    The notebook is read as every submission is (:func:`~course_tools.grade.read_submission`): a plain
+    file within ``folder`` only, never through a symbolic link; anything else is a record with
+    ``submission`` ``invalid`` (or ``too_large``) and 0 points, not graded.
+    """
+    from .grade import IntakeError, grade_batch, read_submission
+
+    try:
+        data = read_submission(notebook, folder)
+    except IntakeError as err:
+        return _not_read_record(assignment, source, err)
     with tempfile.TemporaryDirectory(prefix="cu-export-") as tmp:
         subs, out = Path(tmp) / "submissions", Path(tmp) / "out"
         subs.mkdir()
-        shutil.copyfile(notebook, subs / "student.ipynb")
+        (subs / "student.ipynb").write_bytes(data)
         records = grade_batch(
             subs,
             assignment,
@@ -285,6 +299,28 @@ def _grade_one_notebook(notebook: Path, assignment: str, *, source: str, limits:
     return records[0]
 
 
+def _not_read_record(assignment: str, source: str, err) -> dict:
+    """The record of a submitted notebook that intake refused (:class:`~course_tools.grade.IntakeError`)."""
+    from .grade import load_assignment
+
+    tests = load_assignment(assignment, source=source)["tests"]
+    return {
+        "submission": err.status,
+        "notes": [err.note],
+        "total": 0.0,
+        "max_total": sum(t["points"] for t in tests if not t["manual"]),
+        "exercises": {
+            t["grade_id"]: {
+                "points": t["points"],
+                "earned": 0.0,
+                "status": "manual" if t["manual"] else "missing",
+                "message": err.note,
+            }
+            for t in tests
+        },
+    }
+
+
 # --------------------------------------------------------------------------- Gradescope
 
 _SETUP_SH = """\
@@ -296,7 +332,7 @@ _SETUP_SH = """\
 # What is installed from where:
 # - the course's own code (course_utils, course_tools) from this zip, offline: ./source;
 # - the third-party wheels are downloaded now, at image build time: {torch} (CPU only) from the
-#   PyTorch CPU index, then TensorFlow, Keras, nbgrader, ... (pinned in source/pyproject.toml)
+#   PyTorch CPU index, then TensorFlow, Keras, nbgrader, ... (pinned in source/constraints.txt)
 #   from PyPI. Grading a submission later needs no network.
 set -euxo pipefail
 cd "$(dirname "$0")"
@@ -317,7 +353,7 @@ command -v python3.11 >/dev/null 2>&1 || install_python
 python3.11 -m venv "$VENV" || {{ install_python && python3.11 -m venv "$VENV"; }}
 "$VENV/bin/python" -m pip install --upgrade pip
 "$VENV/bin/python" -m pip install {torch} --index-url {index}
-"$VENV/bin/python" -m pip install ./source
+"$VENV/bin/python" -m pip install "./source[instructor]" -c ./source/constraints.txt
 {prefetch}
 "$VENV/bin/python" -c "import course_tools.grade, keras, torch; print('course environment ready')"
 """
@@ -381,7 +417,7 @@ def build_gradescope_zip(
     """Write the Gradescope autograder zip of assignment ``NN``; return its path.
 
     Layout (Gradescope's): ``setup.sh`` and ``run_autograder`` (executable) at the root;
-    ``source/``: pyproject.toml, README.md, LICENSE, course_utils/, course_tools/,
+    ``source/``: pyproject.toml, constraints.txt, README.md, LICENSE, course_utils/, course_tools/,
     ``solutions/NN_*.ipynb`` of this assignment only (its hidden tests) and ``notebooks/NN_*.ipynb``.
     No other solution, no .git, no __pycache__. Default ``out``: ``gradescope_NN_name.zip`` in the
     current folder; an existing file is refused.
@@ -551,7 +587,9 @@ def run_gradescope(
             )
         else:
             hide = [str(ag)] if ag != Path("/") else []  # the kernels see neither the zip nor the results
-            record = _grade_one_notebook(notebook, assignment, source="solutions", limits=limits, hide=hide)
+            record = _grade_one_notebook(
+                notebook, assignment, source="solutions", limits=limits, hide=hide, folder=ag / "submission"
+            )
             record["notes"] = notes + list(record.get("notes", []))
             print(f"Kernel sandbox (for the instructor): {json.dumps(record.get('sandbox', {}), sort_keys=True)}")
             results = gradescope_results(record, name, str(notebook.relative_to(ag / "submission")))
@@ -660,12 +698,12 @@ def classroom_workflow(
         "        with:",
         '          python-version: "3.11"',
         "          cache: pip",
-        f"          cache-dependency-path: {COURSE_FOLDER}/pyproject.toml",
+        f"          cache-dependency-path: {COURSE_FOLDER}/constraints.txt",
         "      - name: Install the course's packages",
         "        run: |",
         "          python -m pip install --upgrade pip",
         f"          python -m pip install {torch} --index-url {_PYTORCH_CPU_INDEX}",
-        f"          python -m pip install ./{COURSE_FOLDER}",
+        f'          python -m pip install "./{COURSE_FOLDER}[instructor]" -c {COURSE_FOLDER}/constraints.txt',
         f"      - name: Grade {notebook_name} (visible checks)",
         "        id: grade",
         f"        timeout-minutes: {minutes}",
@@ -735,7 +773,7 @@ def build_classroom_template(
 
     Contents: ``NN_name.ipynb`` (the student release) at the top, ``README.md``, ``.gitignore``,
     ``.github/workflows/classroom.yml`` (:func:`classroom_workflow`) and ``.course/``
-    (pyproject.toml, README.md, LICENSE, course_utils/, course_tools/ and the pristine release
+    (pyproject.toml, constraints.txt, README.md, LICENSE, course_utils/, course_tools/ and the pristine release
     ``notebooks/NN_name.ipynb``). No solutions: the hidden tests never enter a student's repository.
     Default ``out``: ``classroom_NN_name`` in the current folder; it must be new or empty.
     """
@@ -816,7 +854,7 @@ def classroom_grade(
             for e in exercises
         }
 
-    if not notebook.is_file():
+    if not (notebook.is_file() or notebook.is_symlink()):  # a link is refused when it is read
         payload["submission"] = "missing"
         payload["exercises"] = everything(
             "missing", f"{notebook} is not in the repository (renamed or deleted?): keep the notebook's name"
@@ -826,7 +864,9 @@ def classroom_grade(
             from .grade import student_message
 
             limits = {"timeout_cell": timeout_cell, "timeout_notebook": timeout_notebook, "memory_mb": memory_mb}
-            record = _grade_one_notebook(notebook, assignment, source="release", limits=limits, hide=[])
+            record = _grade_one_notebook(
+                notebook, assignment, source="release", limits=limits, hide=[], folder=notebook.absolute().parent
+            )
             payload["submission"] = record.get("submission", "ok")
             payload["notes"] = list(record.get("notes", []))
             payload["exercises"] = {

@@ -28,7 +28,7 @@ per-student folder, the name of the top folder under SUBMISSIONS_DIR
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
+import builtins
 import copy
 import csv
 import hashlib
@@ -233,6 +233,7 @@ def find_submissions(folder: str | Path, assignment: str = "") -> list[tuple[str
 
 
 MAX_SUBMISSION_MB = 50  # a notebook of this course with its outputs is well under 10 MB
+JUDGE_MEMORY_MB = 16384  # address space of a grading worker (Keras and a backend alone reserve 1-2 GB)
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -310,6 +311,23 @@ def _clean_text(text: str) -> tuple[str, bool]:
     """Lone surrogates (not valid text: they cannot be sent to a kernel or written) -> U+FFFD."""
     cleaned = _SURROGATES.sub("\ufffd", text)
     return cleaned, cleaned != text
+
+
+def _clean_record(value):
+    """``value`` (a record) with every text cleaned by :func:`_clean_text`, keys included: whatever a
+    submission put into a message or a note, SQLite and the UTF-8 reports can store it."""
+    if isinstance(value, str):
+        return _clean_text(value)[0]
+    if isinstance(value, dict):
+        return {_clean_record(k): _clean_record(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clean_record(v) for v in value)
+    return value
+
+
+def _printable_path(path) -> str:
+    """A file name as text, whatever its bytes: bytes that are not UTF-8 are escaped (``\\xff``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _grade_id(cell) -> str | None:
@@ -549,8 +567,8 @@ def _make_client_classes():
         """Keeps at most ``_OUTPUT_CAP`` characters of output per cell (huge prints)."""
 
         def output(self, outs, msg, display_id, cell_index):
-            if msg.get("msg_type") == "error":  # never dropped
-                return super().output(outs, msg, display_id, cell_index)
+            if msg.get("msg_type") == "error":  # never dropped; its text capped
+                return super().output(outs, _capped_error(msg), display_id, cell_index)
             sizes = self.__dict__.setdefault("_cu_sizes", {})
             total = sizes.get(cell_index, 0) + len(json.dumps(msg.get("content", {}), default=str))
             sizes[cell_index] = total
@@ -565,6 +583,16 @@ def _make_client_classes():
             return super().output(outs, msg, display_id, cell_index)
 
     return SandboxKernelManager, CappedClient
+
+
+def _capped_error(msg: dict) -> dict:
+    """An error message of the kernel with its name, value and traceback cut to a few kB each."""
+    content = dict(msg.get("content") or {})
+    content["ename"] = str(content.get("ename", "Error"))[:200]
+    content["evalue"] = str(content.get("evalue", ""))[:20_000]
+    trace = content.get("traceback")
+    content["traceback"] = [str(t)[:5_000] for t in trace[-40:]] if isinstance(trace, list) else []
+    return {**msg, "content": content}
 
 
 def _error_of(cell) -> tuple[str, str] | None:
@@ -978,6 +1006,9 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
                     res["hidden"] = True
             elif mark and mark in cell_out.get("stdout", ""):
                 res["hidden"] = True  # the visible checks passed; a hidden test failed
+            if res.get("hidden"):  # in the kernel (no verdict of the grader's), any text may be the student's
+                own = bool(cell_out.get("student_error")) or not cell_out.get("judged")
+                res["hidden_message"] = hidden_summary(ename, evalue, from_student=own)
         answer_outs = [(run or {}).get("cells", {}).get(test_index.get(a)) for a in test["answers"]]
         answer_outs = [o for o in answer_outs if o and o["status"] != "ok"]
         if answer_outs and res["status"] != "passed":
@@ -999,6 +1030,15 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
     return results
 
 
+def judge_seed(opts: dict, student: str) -> int:
+    """The one number a submission's random test inputs are drawn from (:class:`judge.Judge`'s ``seed``).
+
+    The batch's ``--judge-seed`` for every student for now; a seed per student (from a class secret
+    and the student's id) is derived here, and nowhere else.
+    """
+    return int(opts.get("judge_seed", 0))
+
+
 def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
     """Grade one submission (runs in a worker process); never raises."""
     import logging
@@ -1006,7 +1046,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # nbclient's leftover tasks after a timeout
     logging.getLogger("traitlets").setLevel(logging.CRITICAL)
     start = time.monotonic()
-    record = {"student": student, "file": str(path), "submission": "ok", "notes": [], "exercises": {}}
+    record = {"student": student, "file": _printable_path(path), "submission": "ok", "notes": [], "exercises": {}}
     try:
         prep = prepare_submission(
             path, assignment, opts.get("folder"), opts.get("max_submission_mb", MAX_SUBMISSION_MB)
@@ -1023,15 +1063,13 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
             nb = prep["notebook"]
             make_judge = None
             if opts.get("judge", True) and assignment.get("plan"):
-                answers = [c.source for c in nb.cells if cell_kind(c) == "solution"]
-                official = assignment["grading"]
+                answers = {i: c.source for i, c in enumerate(nb.cells) if cell_kind(c) == "solution"}
+                official, seed = assignment["grading"], judge_seed(opts, student)
 
                 def make_judge(run_code):
-                    return judge.Judge(
-                        official, assignment["plan"], run_code, seed=opts.get("judge_seed", 0), answer_sources=answers
-                    )
+                    return judge.Judge(official, assignment["plan"], run_code, seed=seed, answer_sources=answers)
 
-                record["judge_seed"] = opts.get("judge_seed", 0)
+                record["judge_seed"] = seed
             guard = _guard_lines(assignment["root"])
             for cell in nb.cells:
                 if cell_kind(cell) == "tests":
@@ -1076,7 +1114,7 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
     record["total"] = sum(e["earned"] for e in record["exercises"].values())
     record["max_total"] = sum(t["points"] for t in assignment["tests"] if not t["manual"])
     record["seconds"] = round(time.monotonic() - start, 1)
-    return record
+    return _clean_record(record)
 
 
 # --------------------------------------------------------------------------- reports
@@ -1093,8 +1131,46 @@ HIDDEN_FAILED = (
 
 
 def student_message(exercise: dict) -> str:
-    """The message a student may see: a hidden test's own text is replaced by :data:`HIDDEN_FAILED`."""
-    return HIDDEN_FAILED if exercise.get("hidden") else exercise.get("message", "")
+    """The message a student may see: for a hidden test, :data:`HIDDEN_FAILED` and :func:`hidden_summary`."""
+    if not exercise.get("hidden"):
+        return exercise.get("message", "")
+    return exercise.get("hidden_message") or HIDDEN_FAILED
+
+
+def hidden_summary(ename: str, evalue: str, from_student: bool) -> str:
+    """What a student sees of a hidden test's failure: which behaviour failed, never its inputs.
+
+    A check's failure (an ``AssertionError`` raised here, by the checks) shows the check's name line with
+    its arguments left out and the check's hint; not its ``expected`` / ``got`` lines. An error of the
+    submission shows its type if it is a built-in one, never its message (which could carry the inputs
+    it was called with back to the student).
+    """
+    if ename == "AssertionError" and not from_student:
+        lines = [ln.strip() for ln in str(evalue).splitlines() if ln.strip()]
+        detail = [f"Failed check: {_without_arguments(lines[0])}"] if lines else []
+        detail += [ln for ln in lines[1:] if ln.startswith("Hint:")][:1]
+    elif ename == "GraderChannel":
+        detail = [f"The grader refused your kernel's reply: {evalue}"]
+    else:
+        cls = getattr(builtins, str(ename), None)
+        what = ename if isinstance(cls, type) and issubclass(cls, BaseException) else "an exception"
+        detail = [f"Your code raised {what} in a hidden test (its message is not shown)."]
+    return "\n".join([HIDDEN_FAILED, *(d[:400] for d in detail)])
+
+
+def _without_arguments(line: str) -> str:
+    """A check's name line with what it was called on left out: ``f(x (3, 4), 2) with k=5:`` -> ``f(…) with k=…:``."""
+    out, depth = [], 0
+    for ch in line:
+        if ch in "([{":
+            out.append(ch + "…" if depth == 0 else "")
+            depth += 1
+        elif ch in ")]}" and depth:
+            depth -= 1
+            out.append(ch if depth == 0 else "")
+        elif depth == 0:
+            out.append(ch)
+    return re.sub(r"(?<![\w.])[-+]?\d[\d_]*(\.\d+)?([eE][-+]?\d+)?(?![\w.])", "…", "".join(out))
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -1122,6 +1198,29 @@ def feedback_name(student: str, others=()) -> str:
     if safe != student or folds:
         safe = f"{safe[:80]}-{hashlib.sha256(student.encode('utf-8', 'replace')).hexdigest()[:8]}"
     return f"{safe}.md"
+
+
+def feedback_names(students) -> dict[str, str]:
+    """``student -> file name`` of every feedback file, all different (also where the file system folds case).
+
+    An id that is a plain file name keeps it; the others get :func:`feedback_name`'s hashed name, made
+    longer where it would meet a name already given (an id chosen to equal another's hashed name).
+    """
+    students = sorted(set(students))
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for plain in (True, False):
+        for student in students:
+            name = feedback_name(student, students)
+            if (name == f"{student}.md") != plain:
+                continue
+            base, n = name[:-3], 0
+            while name.casefold() in taken:
+                n += 1
+                name = f"{base}-{hashlib.sha256(student.encode('utf-8', 'replace')).hexdigest()[:16]}-{n}.md"
+            taken.add(name.casefold())
+            names[student] = name
+    return names
 
 
 def _one_line(text: str) -> str:
@@ -1211,11 +1310,11 @@ def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict |
     }
     _write_atomic(out / "grades.json", json.dumps(payload, indent=1, sort_keys=True, ensure_ascii=True) + "\n")
     staging = Path(tempfile.mkdtemp(dir=out, prefix=".feedback.new-"))
-    students = [r["student"] for r in records]
+    names = feedback_names(r["student"] for r in records)
     failed = []
     for r in records:
         try:
-            name = feedback_name(r["student"], students)
+            name = names[r["student"]]
             text = feedback_text(r, assignment["name"])
             (staging / name).write_text(text, encoding="utf-8", errors="replace")
         except Exception as err:  # noqa: BLE001 - one student's feedback never stops the others'
@@ -1289,6 +1388,7 @@ def grade_batch(
     disk_mb: int = 1024,
     in_kernel_checks: bool = False,
     judge_seed: int | None = None,
+    judge_memory_mb: int | None = JUDGE_MEMORY_MB,
 ) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
@@ -1308,8 +1408,11 @@ def grade_batch(
 
     Verdicts are decided here, outside the student's kernel (:mod:`course_tools.judge`): the test
     cells run in the grader, which asks the kernel only for values, on inputs drawn from
-    ``judge_seed`` (random per batch unless given; recorded). ``in_kernel_checks=True`` runs the test
-    cells in the kernel instead, as nbgrader does (not forge-proof; for comparison only).
+    ``judge_seed`` (random per batch unless given; recorded). Each grading worker's address space is
+    limited to ``judge_memory_mb`` (None: no limit); a worker that dies fails only the submission it was
+    grading, which is recorded as ``not_graded`` and graded again when the batch is run again.
+    ``in_kernel_checks=True`` runs the test cells in the kernel instead, as nbgrader does (not
+    forge-proof; for comparison only).
 
     Returns the records of every student in the gradebook (this shard's), sorted by id.
     """
@@ -1343,6 +1446,7 @@ def grade_batch(
         "cpus": max(1.0, (os.cpu_count() or 1) / max(1, workers)),
         "folder": str(submissions_dir),
         "disk_mb": disk_mb,
+        "judge_memory_mb": judge_memory_mb,
         "max_submission_mb": max_submission_mb,
         "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),
     }
@@ -1379,7 +1483,7 @@ def grade_batch(
         def save(record):
             book.save(
                 record,
-                content=record.get("content_hash") or hashes[record["student"]],
+                content=_fingerprint(record, hashes[record["student"]]),
                 version=spec["version"],
                 grader=grader,
                 seed=seed,
@@ -1475,11 +1579,20 @@ def _pool_context(judging: bool):
     return ctx
 
 
-def _worker_start(judging: bool, fast: bool = True) -> None:
-    """Worker initializer: die with the grader; when the grader judges, import Keras now (once per worker),
-    in the kernels' mode (the notebook's own statements the tests need run here too, with their sizes)."""
+def _worker_start(judging: bool, fast: bool = True, memory_mb: int | None = None) -> None:
+    """Worker set-up: die with the grader; a memory limit of its own (``--judge-memory-mb``: what it
+    makes of a kernel's replies and the tests' references ends in a MemoryError there, not in the host's
+    out-of-memory killer); when the grader judges, import Keras now (once per worker), in the kernels'
+    mode (the notebook's own statements the tests need run here too, with their sizes)."""
     _die_with_parent()
     os.environ["COURSE_FAST"] = "1" if fast else "0"
+    if memory_mb and hasattr(os, "fork"):
+        import resource
+
+        # the soft limit only: the kernels this worker starts set their own (--memory-mb)
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        limit = int(memory_mb) * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
     if judging:
         try:
             import keras  # noqa: F401 - the test cells' references run here
@@ -1504,41 +1617,129 @@ def _die_with_parent() -> None:
         pass
 
 
-def _grader_error_record(student: str, spec: dict, why: str) -> dict:
-    return {
-        "student": student,
-        "file": "",
-        "submission": "grader_error",
-        "notes": [f"grader error: {why}"],
-        "total": 0.0,
-        "max_total": sum(t["points"] for t in spec["tests"] if not t["manual"]),
-        "exercises": {
-            t["grade_id"]: {"points": t["points"], "earned": 0.0, "status": "error", "message": "grader error"}
-            for t in spec["tests"]
-        },
-    }
+def _not_graded_record(student: str, path, spec: dict, why: str) -> dict:
+    """The record of a submission whose grading did not finish: 0 points, ``submission: not_graded``;
+    it is graded again when the batch is run again (:func:`_fingerprint`)."""
+    return _clean_record(
+        {
+            "student": student,
+            "file": _printable_path(path),
+            "submission": "not_graded",
+            "notes": [f"not graded: {why}; run the same command again to grade it"],
+            "total": 0.0,
+            "max_total": sum(t["points"] for t in spec["tests"] if not t["manual"]),
+            "exercises": {
+                t["grade_id"]: {
+                    "points": t["points"],
+                    "earned": 0.0,
+                    "status": "error",
+                    "message": f"not graded: {why}",
+                }
+                for t in spec["tests"]
+            },
+        }
+    )
+
+
+def _fingerprint(record: dict, content_hash: str) -> str:
+    """What the gradebook stores as the submission's content: its hash, except for a grading that did not
+    finish (a dead worker, a grader error), which must not count as graded when the batch resumes."""
+    if record.get("submission") in ("not_graded", "grader_error"):
+        return f"retry:{content_hash}"
+    return record.get("content_hash") or content_hash
+
+
+def _worker_loop(conn, judging: bool, fast: bool, memory_mb: int | None) -> None:
+    """A grading worker: grade the submissions it is sent, one at a time, until it is sent None."""
+    _worker_start(judging, fast, memory_mb)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(grade_one(*task))
+
+
+class _Worker:
+    """One grading process and the submission it is grading (``task``)."""
+
+    def __init__(self, ctx, opts: dict):
+        self.ctx, self.task = ctx, None
+        self.args = (bool(opts.get("judge")), bool(opts.get("fast", True)), opts.get("judge_memory_mb"))
+        self._start()
+
+    def _start(self) -> None:
+        self.conn, child = self.ctx.Pipe()
+        self.process = self.ctx.Process(target=_worker_loop, args=(child, *self.args))
+        self.process.start()
+        child.close()
+
+    def give(self, task: tuple, spec: dict, opts: dict) -> None:
+        self.task = task
+        self.conn.send((task[0], str(task[1]), spec, opts))
+
+    def result(self, spec: dict) -> dict | None:
+        """The finished record, or None while it runs. A worker that died gives a not-graded record for
+        its own submission only, and a new worker takes its place."""
+        if self.conn.poll():
+            try:
+                record = self.conn.recv()
+                self.task = None
+                return record
+            except (EOFError, OSError):
+                pass
+        elif self.process.is_alive():
+            return None
+        self.process.join()
+        code = self.process.exitcode
+        record = _not_graded_record(
+            *self.task, spec, f"the grading worker died (exit code {code}: killed for memory, or a crash)"
+        )
+        self.conn.close()
+        self.task = None
+        self._start()
+        return record
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 def _run_pool(subs, spec, opts, workers, ctx, bar, save) -> None:
-    """Grade ``subs`` in worker processes; ``save(record)`` each one as soon as it is finished."""
-    if not subs:
-        return
-    with cf.ProcessPoolExecutor(
-        max_workers=max(1, workers),
-        mp_context=ctx,
-        initializer=_worker_start,
-        initargs=(bool(opts.get("judge")), bool(opts.get("fast", True))),
-    ) as pool:
-        futures = {pool.submit(grade_one, s, str(p), spec, opts): (s, p) for s, p in subs}
-        for fut in cf.as_completed(futures):
-            student, path = futures[fut]
-            try:
-                record = fut.result()
-            except Exception as err:  # noqa: BLE001 - a dead worker process: report, go on
-                record = _grader_error_record(student, spec, str(err))
-                record["file"] = str(path)
-            save(record)
-            bar.update(1)
+    """Grade ``subs`` in worker processes; ``save(record)`` each one as soon as it is finished.
+
+    Each worker grades one submission at a time; one that dies fails only the submission it was
+    grading (recorded as not graded, graded again on resume), and a new worker goes on."""
+    import multiprocessing.connection
+
+    pending = list(subs)
+    pool = [_Worker(ctx, opts) for _ in range(max(1, min(workers, len(pending))))]
+    try:
+        for w in pool:
+            if pending:
+                w.give(pending.pop(0), spec, opts)
+        while any(w.task for w in pool):
+            busy = [w for w in pool if w.task]
+            multiprocessing.connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for w in busy:
+                record = w.result(spec)
+                if record is None:
+                    continue
+                save(record)
+                bar.update(1)
+                if pending:
+                    w.give(pending.pop(0), spec, opts)
+    finally:
+        for w in pool:
+            w.stop()
 
 
 def merge(folders: list[str | Path], out: str | Path, progress: bool = True) -> list[dict]:
@@ -1742,6 +1943,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seed of the tests' random inputs (default: drawn per batch, recorded in grades.json)",
     )
     parser.add_argument(
+        "--judge-memory-mb",
+        type=int,
+        default=JUDGE_MEMORY_MB,
+        metavar="M",
+        help=f"address-space limit of each grading worker in MB (default {JUDGE_MEMORY_MB}; 0 = none)",
+    )
+    parser.add_argument(
         "--in-kernel-checks",
         action="store_true",
         help="run the test cells inside the student's kernel, as nbgrader does (NOT forge-proof; for comparison)",
@@ -1770,6 +1978,7 @@ def main(args) -> int:
             disk_mb=args.disk_mb,
             in_kernel_checks=args.in_kernel_checks,
             judge_seed=args.judge_seed,
+            judge_memory_mb=args.judge_memory_mb or None,
         )
     except ValueError as err:
         print(err, file=sys.stderr)

@@ -18,9 +18,16 @@ its own:
 
 So the kernel only ever computes values under test on the inputs it is sent; the expected values,
 the tolerances, the comparisons, the messages and the hidden tests' code never leave this process.
-Every ``np.random.default_rng(<literal seed>)`` of a hidden test draws from ``[batch_seed, seed]`` here, with a
-batch seed picked when grading starts: the inputs are not known when the work is handed in (the
-visible checks keep the inputs the learner saw).
+Everything that comes back is hostile data: arguments are sent as copies and nothing the kernel
+sends is ever written into the grader's own values (a test that wants the learner's in-place result
+asks for it with ``cu.checks.call_on_copies`` and gets scratch copies), and every reply is decoded
+with limits on its size, nesting, number of values, array item size and bytes, all checked before
+anything is allocated (:class:`_Budget`).
+
+Random inputs come from the judge's seed (one number per submission, :class:`Judge`'s ``seed``):
+``cu.checks.rng(*key)`` of a test cell, visible or hidden, draws from ``[seed, *key]`` here (from
+``key`` alone in a learner's kernel), and every ``np.random.default_rng(<literal seed>)`` of a
+hidden test draws from ``[seed, literal]``: the inputs are not known when the work is handed in.
 
 Limits (written in INSTRUCTORS.md): two structural checks are measured from the student's side and
 could be faked by a submission that patches its own interpreter: ``check_uses_none_of`` reads the
@@ -32,11 +39,13 @@ from __future__ import annotations
 
 import ast
 import base64
+import binascii
 import builtins
 import contextlib
 import io
 import json
 import linecache
+import math
 import secrets
 import sys
 import time
@@ -58,6 +67,11 @@ INSTALL = (
 )
 MIME = "application/x-course-remote+json"
 MAX_REPLY = 64 * 2**20  # characters of one reply
+MAX_VALUES = 1_000_000  # JSON values in one reply (lists' items, dicts' keys and values)
+MAX_DEPTH = 50  # nesting of one reply's values
+MAX_ITEMSIZE = 2**20  # bytes of one array item (a text array of dtype <U262144 at most)
+MAX_ARRAY_BYTES = 512 * 2**20  # bytes of all the arrays of one reply together
+MAX_NDIM = 32
 _TENSOR_MODULES = ("tensorflow", "torch", "jax", "jaxlib")
 
 
@@ -87,18 +101,96 @@ def _student_exception(ename: str, evalue: str) -> BaseException:
     return err
 
 
-# --------------------------------------------------------------------------- plain data
+# --------------------------------------------------------------------------- plain data, bounded
 
 
-def _check_dtype(text: str) -> np.dtype:
+class _Budget:
+    """What one reply may still make here: JSON values and array bytes, spent *before* allocating."""
+
+    def __init__(self):
+        self.values, self.bytes = MAX_VALUES, MAX_ARRAY_BYTES
+
+    def spend(self, values: int = 1, nbytes: int = 0) -> None:
+        self.values -= values
+        self.bytes -= nbytes
+        if self.values < 0 or self.bytes < 0:
+            raise RemoteUnavailable(
+                f"the kernel sent a value larger than the grader accepts (at most {MAX_VALUES} values and "
+                f"{MAX_ARRAY_BYTES // 2**20} MB of arrays in one reply)"
+            )
+
+
+def _need(ok: bool, what: str) -> None:
+    if not ok:
+        raise RemoteUnavailable(f"the kernel sent {what}")
+
+
+def _check_dtype(text) -> np.dtype:
+    _need(type(text) is str and len(text) <= 16, "an array without a valid dtype")
     dtype = np.dtype(text)
-    if dtype.kind not in "biufcUS" or dtype.hasobject or dtype.fields:
-        raise RemoteUnavailable(f"the kernel sent an array of dtype {text!r}")
+    _need(
+        dtype.kind in "biufcUS" and not dtype.hasobject and not dtype.fields and dtype.subdtype is None,
+        "an array of a dtype other than numbers or text",
+    )
+    _need(0 < dtype.itemsize <= MAX_ITEMSIZE, f"an array whose items are larger than {MAX_ITEMSIZE} bytes")
     return dtype
 
 
+def _check_shape(shape) -> tuple:
+    _need(type(shape) is list and len(shape) <= MAX_NDIM, "an array without a valid shape")
+    _need(all(type(n) is int and n >= 0 for n in shape), "an array with a negative or non-integer shape")
+    return tuple(shape)
+
+
+def _parse_reply(raw, nonce: str):
+    """The reply in one output of the kernel, or None: size and counts checked before JSON parses it."""
+    if not isinstance(raw, str) or len(raw) > MAX_REPLY:
+        return None
+    if raw.count(",") + raw.count(":") > 2 * MAX_VALUES:  # every JSON value but the first follows one
+        raise RemoteUnavailable(f"the kernel sent a reply of more than {MAX_VALUES} values")
+    try:
+        got = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return got if isinstance(got, dict) and got.get("nonce") == nonce else None
+
+
+def _decode_array(value: dict, budget: _Budget) -> np.ndarray:
+    """An array of the wire format; dtype, shape, item size and bytes checked before it is made."""
+    dtype, shape = _check_dtype(value.get("dtype")), _check_shape(value.get("shape"))
+    count = math.prod(shape)
+    budget.spend(nbytes=count * dtype.itemsize)
+    data = value["$array"]
+    if value.get("text"):
+        _need(type(data) is list and len(data) == count, "a text array whose items do not match its shape")
+        _need(all(type(x) is str for x in data), "a text array with items that are not text")
+        items = [x if dtype.kind == "U" else base64.b64decode(x, validate=True) for x in data]
+        return np.array(items, dtype=dtype).reshape(shape)
+    _need(type(data) is str and len(data) <= 4 * (count * dtype.itemsize + 2) // 3 + 4, "an array of the wrong size")
+    raw = base64.b64decode(data, validate=True)
+    _need(len(raw) == count * dtype.itemsize, "an array whose bytes do not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+_TAGS = {  # a tagged value of the wire format -> the Channel method that decodes it
+    "$h": "_handle",
+    "$tuple": "_tuple",
+    "$dict": "_dict",
+    "$int": "_int",
+    "$float": "_float",
+    "$complex": "_complex",
+    "$bytes": "_bytes",
+    "$slice": "_slice",
+    "$array": "_array",
+}
+
+
 class Channel:
-    """Requests to the student's kernel over an nbclient client; replies parsed as plain data only."""
+    """Requests to the student's kernel over an nbclient client; replies parsed as plain data only.
+
+    Nothing a reply holds is written into the grader's values: arguments go out as copies, results
+    come back as new values (:meth:`decode`, bounded by a :class:`_Budget` per reply).
+    """
 
     def __init__(self, run_code, deadline: float | None = None):
         self.run_code = run_code  # (code, timeout) -> list of outputs (nbformat dicts)
@@ -106,6 +198,7 @@ class Channel:
         self.requests = 0
         self.twins: dict[int, object] = {}
         self.remotes: dict[int, Remote] = {}
+        self._budget = _Budget()
 
     def request(self, req: dict):
         nonce = secrets.token_hex(8)
@@ -117,85 +210,105 @@ class Channel:
         self.requests += 1
         outputs = self.run_code(f"__import__('_course_remote').server.serve({text!r})", left)
         reply, error = None, None
-        for out in outputs:
+        for out in outputs if isinstance(outputs, list) else []:
+            if not isinstance(out, dict):
+                continue
             data = out.get("data", {}) if out.get("output_type") in ("display_data", "execute_result") else {}
-            raw = data.get(MIME)
-            if isinstance(raw, str) and len(raw) <= MAX_REPLY:
-                try:
-                    got = json.loads(raw)
-                except ValueError:
-                    continue
-                if isinstance(got, dict) and got.get("nonce") == nonce:
-                    reply = got
+            got = _parse_reply(data.get(MIME) if isinstance(data, dict) else None, nonce)
+            reply = got if got is not None else reply
             if out.get("output_type") == "error":
-                error = (str(out.get("ename", "Error")), str(out.get("evalue", "")))
+                error = (str(out.get("ename", "Error"))[:200], str(out.get("evalue", ""))[:4000])
         if reply is None:
             if error:
                 raise _student_exception(*error)
             raise RemoteUnavailable("the kernel sent no reply (its channel was replaced or its output suppressed)")
+        self._budget = _Budget()  # one per reply: what the grader makes of it is bounded
         if "error" in reply:
-            ename, evalue = (list(reply["error"]) + ["", ""])[:2]
-            raise _student_exception(ename, evalue)
+            sent = reply["error"] if isinstance(reply["error"], list) else []
+            ename, evalue = ([str(x) for x in sent[:2]] + ["", ""])[:2]
+            raise _student_exception(ename[:200], evalue[:4000])
         return reply
 
     # values --------------------------------------------------------------
-    def decode(self, value, depth: int = 0):
-        if depth > 50:
-            raise RemoteUnavailable("the kernel sent a value nested too deep")
-        if value is None or type(value) in (bool, int, float, str):
-            return value
-        if type(value) is list:
-            return [self.decode(v, depth + 1) for v in value]
-        if type(value) is not dict:
-            raise RemoteUnavailable(f"the kernel sent a {type(value).__name__}")
-        if "$h" in value:
-            hid = int(value["$h"])
-            if hid not in self.remotes:  # one object per handle: `is` works on what the kernel returns
-                self.remotes[hid] = Remote(self, hid, str(value.get("type", "?")))
-            return self.remotes[hid]
-        if "$tuple" in value:
-            return tuple(self.decode(v, depth + 1) for v in value["$tuple"])
-        if "$dict" in value:
-            out = {}
-            for k, v in value["$dict"]:
-                key = self.decode(k, depth + 1)
-                try:
-                    hash(key)
-                except TypeError:
-                    key = repr(key)
-                out[key] = self.decode(v, depth + 1)
-            return out
-        if "$int" in value:
-            return int(str(value["$int"])[:10_000])
-        if "$float" in value:
-            return float(str(value["$float"]))
-        if "$complex" in value:
-            return complex(float(value["$complex"][0]), float(value["$complex"][1]))
-        if "$bytes" in value:
-            return base64.b64decode(str(value["$bytes"]))
-        if "$slice" in value:
-            return slice(*[self.decode(v, depth + 1) for v in value["$slice"]])
-        if "$array" in value:
-            dtype = _check_dtype(str(value["dtype"]))
-            shape = tuple(int(s) for s in value["shape"])
-            if any(s < 0 for s in shape):
-                raise RemoteUnavailable("the kernel sent a negative shape")
-            if value.get("text"):
-                items = [str(x) if dtype.kind == "U" else base64.b64decode(str(x)) for x in value["$array"]]
-                a = np.array(items, dtype=dtype).reshape(shape)
-            else:
-                raw = base64.b64decode(str(value["$array"]))
-                if len(raw) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
-                    raise RemoteUnavailable("the kernel sent an array whose bytes do not match its shape")
-                a = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
-            if value.get("scalar"):
-                return a[()]
-            if value.get("tensor"):
-                import keras
+    def decode(self, value):
+        """A value of the kernel's reply as a new grader-side value (plain data, arrays, handles)."""
+        try:
+            return self._decode(value, 0)
+        except RemoteUnavailable:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError, RecursionError, binascii.Error) as err:
+            raise RemoteUnavailable(f"the kernel sent a malformed value ({type(err).__name__})") from None
 
-                return keras.ops.convert_to_tensor(a)
-            return a
-        raise RemoteUnavailable(f"the kernel sent an unknown value {sorted(value)[:3]}")
+    def _decode(self, value, depth: int):
+        _need(depth <= MAX_DEPTH, "a value nested too deep")
+        self._budget.spend()
+        t = type(value)
+        if value is None or t in (bool, int, float, str):
+            return value
+        if t is list:
+            return [self._decode(v, depth + 1) for v in value]
+        _need(t is dict and len(value) <= 8, f"a {t.__name__}")
+        tag = next((k for k in _TAGS if k in value), None)
+        _need(tag is not None, "an unknown kind of value")
+        return getattr(self, _TAGS[tag])(value, depth)
+
+    def _items(self, value, tag: str, depth: int, most: int | None = None) -> list:
+        items = value[tag]
+        _need(type(items) is list and (most is None or len(items) <= most), f"a malformed {tag}")
+        return [self._decode(v, depth + 1) for v in items]
+
+    def _handle(self, value, depth):
+        hid = value["$h"]
+        _need(type(hid) is int, "a malformed handle")
+        if hid not in self.remotes:  # one object per handle: `is` works on what the kernel returns
+            self.remotes[hid] = Remote(self, hid, str(value.get("type", "?"))[:300])
+        return self.remotes[hid]
+
+    def _tuple(self, value, depth):
+        return tuple(self._items(value, "$tuple", depth))
+
+    def _dict(self, value, depth):
+        out = {}
+        for pair in self._items(value, "$dict", depth):
+            _need(type(pair) is list and len(pair) == 2, "a malformed $dict")
+            key, item = pair
+            try:
+                hash(key)
+            except TypeError:
+                key = repr(key)[:2000]
+            out[key] = item
+        return out
+
+    def _int(self, value, depth):
+        _need(type(value["$int"]) is str and len(value["$int"]) <= 4300, "a malformed $int")
+        return int(value["$int"])
+
+    def _float(self, value, depth):
+        _need(type(value["$float"]) is str and len(value["$float"]) <= 64, "a malformed $float")
+        return float(value["$float"])
+
+    def _complex(self, value, depth):
+        parts = value["$complex"]
+        _need(type(parts) is list and len(parts) == 2, "a malformed $complex")
+        return complex(*(self._float({"$float": p}, depth) for p in parts))
+
+    def _bytes(self, value, depth):
+        _need(type(value["$bytes"]) is str, "malformed $bytes")
+        self._budget.spend(nbytes=len(value["$bytes"]))
+        return base64.b64decode(value["$bytes"], validate=True)
+
+    def _slice(self, value, depth):
+        return slice(*self._items(value, "$slice", depth, most=3))
+
+    def _array(self, value, depth):
+        a = _decode_array(value, self._budget)
+        if value.get("scalar"):
+            return a[()]
+        if value.get("tensor"):
+            import keras
+
+            return keras.ops.convert_to_tensor(a)
+        return a
 
     def encode(self, value, depth: int = 0):
         """A grader-side value as plain data for the kernel (never a grader object)."""
@@ -251,29 +364,39 @@ class Channel:
             "(plain data, arrays and tensors only; build objects there with cu.checks.in_student_kernel)"
         )
 
-    def call(self, target, args, kwargs):
-        sent_args = [self.encode(a) for a in args]
-        sent_kwargs = {str(k): self.encode(v) for k, v in kwargs.items()}
-        reply = self.request({"op": "call", "target": self.encode(target), "args": sent_args, "kwargs": sent_kwargs})
-        for key, new in (reply.get("args") or {}).items():  # arrays and generators the call changed in place
-            old = args[int(key)] if str(key).isdigit() and int(key) < len(args) else kwargs.get(key)
-            if isinstance(old, np.random.Generator) and isinstance(new, dict) and "$generator" in new:
-                try:
-                    old.bit_generator.state = self.decode(new["$generator"])
-                except (TypeError, ValueError, KeyError):
-                    raise RemoteUnavailable("the kernel sent back a broken random generator state") from None
-                continue
-            if isinstance(old, np.ndarray):
+    def call(self, target, args, kwargs, after: bool = False):
+        """Call ``target`` in the kernel on copies of ``args`` and ``kwargs``; its result, decoded here.
+
+        Nothing comes back into ``args``: with ``after=True`` the result is ``(result, copies)``, the
+        positional arguments as the call left them, in scratch copies (``cu.checks.call_on_copies``).
+        """
+        req = {"op": "call", "target": self.encode(target), "args": [self.encode(a) for a in args]}
+        req["kwargs"] = {str(k): self.encode(v) for k, v in kwargs.items()}
+        if after:
+            req["after"] = True
+        reply = self.request(req)
+        result = self.decode(reply.get("ok"))
+        return (result, self._scratch(reply.get("after"), args)) if after else result
+
+    def _scratch(self, sent, args) -> tuple:
+        """The arguments after a call: what the kernel sent for an array argument (a new array of the
+        same shape and dtype, else the call failed the test), a copy of the original for the others."""
+        sent = sent if type(sent) is list and len(sent) == len(args) else [None] * len(args)
+        out = []
+        for old, new in zip(args, sent):
+            if isinstance(old, np.ndarray) and new is not None:
                 new = self.decode(new)
-                if isinstance(new, np.ndarray) and new.shape == old.shape and old.flags.writeable:
-                    old[...] = new.astype(old.dtype, copy=False)
-        return self.decode(reply["ok"])
+                _need(isinstance(new, np.ndarray) and new.shape == old.shape, "an argument of another shape back")
+                out.append(new.astype(old.dtype, copy=False))
+            else:
+                out.append(np.array(old, copy=True) if isinstance(old, np.ndarray) else old)
+        return tuple(out)
 
     def op(self, kind: str, target=None, **fields):
         req = {"op": kind, **{k: self.encode(v) if k in ("value", "key") else v for k, v in fields.items()}}
         if target is not None:
             req["target"] = self.encode(target)
-        return self.decode(self.request(req)["ok"])
+        return self.decode(self.request(req).get("ok"))
 
 
 def _array_payload(a: np.ndarray, scalar: bool = False, tensor: bool = False) -> dict:
@@ -325,7 +448,9 @@ class Remote:
         return iter(self._channel.op("list", self))
 
     def __array__(self, dtype=None, copy=None):
-        a = np.asarray(self._channel.op("array", self))
+        a = self._channel.op("array", self)
+        if not isinstance(a, np.ndarray):  # an object array stays a handle: not numbers, and never asked again
+            raise TypeError(f"the student's {self._type} is not an array of numbers or text")
         return a.astype(dtype) if dtype is not None else a
 
     def __float__(self):
@@ -346,8 +471,15 @@ class Remote:
     def __str__(self):
         return str(self._channel.op("str", self))[:2000]
 
-    def __eq__(self, other):  # compared here, on a copy: the other side is never sent
-        return np.asarray(self) == other
+    def __eq__(self, other):  # compared here, on a plain copy (a dict of any kind, an array): `other` is never sent
+        mine = self._channel.op("plain", self)
+        return NotImplemented if isinstance(mine, Remote) else mine == other
+
+    def __ne__(self, other):
+        same = self.__eq__(other)
+        if same is NotImplemented:
+            return NotImplemented
+        return np.logical_not(same) if isinstance(same, np.ndarray) else not same
 
     def __hash__(self):
         return hash((id(self._channel), self._id))
@@ -690,59 +822,86 @@ class _SeedRandom(ast.NodeTransformer):
 def _static_function(name: str, answer_sources: list[str], modules: dict) -> types.FunctionType | None:
     """The student's function ``name`` rebuilt here from the submitted text (compiled, never run).
 
-    Its globals hold the notebook's modules, the other functions of the answer cells (rebuilt the same
-    way) and, for other names the answer cells assign, a stand-in whose ``__module__`` is the first
-    forbidden-looking module the assignment's right-hand side mentions.
+    The answer cells' top-level statements are read in order, each binding replacing the last, as
+    in the kernel: so ``name`` is what its *last* binding makes it. A plain ``def`` (or a name bound
+    to one, ``f = g``) is rebuilt; anything else (an assignment, a decorated ``def``, an import, a
+    binding inside a block or through ``global``) is a stand-in whose ``__module__`` is the first
+    forbidden-looking module the statement mentions, and is not a function: the check then fails.
+    Globals of the rebuilt functions: the notebook's modules and the answer cells' other names, made
+    the same way.
     """
     scope: dict = dict(modules)
-    funcs: dict[str, types.CodeType] = {}
     for src in answer_sources:
         try:
             tree = _parse(src)
         except SyntaxError:
             continue
         for stmt in tree.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                mod = compile(ast.Module(body=[stmt], type_ignores=[]), "<answer>", "exec")
-                funcs[stmt.name] = next(c for c in mod.co_consts if isinstance(c, types.CodeType))
-            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                for a in stmt.names:
-                    target = (a.asname or a.name).split(".")[0]
-                    source_module = stmt.module if isinstance(stmt, ast.ImportFrom) else a.name
-                    if isinstance(stmt, ast.ImportFrom) or a.asname:
-                        stub = types.SimpleNamespace(__module__=source_module or "?")
-                        scope[target] = (
-                            types.ModuleType(source_module) if not isinstance(stmt, ast.ImportFrom) else stub
-                        )
-                    else:
-                        scope[target] = types.ModuleType(a.name.split(".")[0])
-            else:
-                names = sorted(_loads(stmt))
-                origin = next(
-                    (
-                        getattr(scope.get(n), "__name__", None) or getattr(scope.get(n), "__module__", None)
-                        for n in names
-                        if isinstance(scope.get(n), (types.ModuleType, types.SimpleNamespace))
-                    ),
-                    None,
-                )
-                for target in _stores(stmt):
-                    scope[target] = types.SimpleNamespace(__module__=str(origin or "__main__"))
-    for fname, code in funcs.items():
-        scope[fname] = types.FunctionType(code, scope, fname)
+            _bind_statically(stmt, scope)
     return scope.get(name) if isinstance(scope.get(name), types.FunctionType) else None
+
+
+def _bind_statically(stmt, scope: dict) -> None:
+    """What ``stmt`` binds at the top level of an answer cell, as :func:`_static_function` models it."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and not stmt.decorator_list:
+        mod = compile(ast.Module(body=[stmt], type_ignores=[]), "<answer>", "exec")
+        code = next(c for c in mod.co_consts if isinstance(c, types.CodeType))
+        scope[stmt.name] = types.FunctionType(code, scope, stmt.name)
+        for target in _global_stores(stmt):  # `global f` inside: calling it may rebind f
+            scope[target] = types.SimpleNamespace(__module__="__main__")
+    elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        for a in stmt.names:
+            target = (a.asname or a.name).split(".")[0]
+            source_module = stmt.module if isinstance(stmt, ast.ImportFrom) else a.name
+            if isinstance(stmt, ast.ImportFrom):
+                scope[target] = types.SimpleNamespace(__module__=source_module or "?")
+            else:
+                scope[target] = types.ModuleType(source_module if a.asname else a.name.split(".")[0])
+    elif (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and isinstance(stmt.value, ast.Name)
+        and isinstance(scope.get(stmt.value.id), types.FunctionType)
+    ):
+        scope[stmt.targets[0].id] = scope[stmt.value.id]  # an alias of a function rebuilt above
+    else:
+        names = sorted(_loads(stmt))
+        origin = next(
+            (
+                getattr(scope.get(n), "__name__", None) or getattr(scope.get(n), "__module__", None)
+                for n in names
+                if isinstance(scope.get(n), (types.ModuleType, types.SimpleNamespace))
+            ),
+            None,
+        )
+        for target in _stores(stmt) | _global_stores(stmt):
+            scope[target] = types.SimpleNamespace(__module__=str(origin or "__main__"))
+
+
+def _global_stores(stmt) -> set[str]:
+    """Names a function or class in ``stmt`` declares ``global`` (it may rebind them when called)."""
+    return {n for node in ast.walk(stmt) if isinstance(node, ast.Global) for n in node.names}
 
 
 # --------------------------------------------------------------------------- the judge
 
 
 class Judge:
-    """Runs the test cells of one submission here, against its kernel (one instance per submission)."""
+    """Runs the test cells of one submission here, against its kernel (one instance per submission).
 
-    def __init__(self, nb, plan: dict, run_code, *, seed: int, answer_sources: list[str]):
+    ``seed``: one number, the source of every random input the tests draw here (``cu.checks.rng`` and
+    the hidden tests' ``default_rng(<literal>)``); the caller derives it (per batch now; per student
+    where a class secret is used). ``answer_sources``: the submission's answer cells, ``{cell index:
+    source}`` (or a list, read as all preceding every test), read by the static checks.
+    """
+
+    def __init__(self, nb, plan: dict, run_code, *, seed: int, answer_sources):
         self.nb, self.plan, self.seed = nb, plan, int(seed)
         self.channel = Channel(run_code)
-        self.answer_sources = answer_sources
+        self.answer_sources = answer_sources if isinstance(answer_sources, dict) else dict(enumerate(answer_sources))
+        self._index = len(nb.cells)  # the test cell running now: the answer cells before it count
+        self._hidden: dict[str, set[int]] = {}  # test cell file name -> its hidden lines
         self.ns: dict = {"__name__": "__main__", "__builtins__": self._builtins()}
         self.ns["__judge_rng__"] = self._rng
         self.ns["cu"] = self._course_utils()
@@ -764,50 +923,86 @@ class Judge:
         return np.random.default_rng(parts)
 
     def _course_utils(self):
+        """The test cells' ``cu``: the course's, with checks loaded afresh here and :meth:`_check_overrides`."""
         import course_utils
         import course_utils.checks as real
 
         # the checks, loaded afresh with the grader's type() and isinstance(), which know remote objects
-        checks = types.ModuleType("course_utils.checks")
-        checks.__dict__.update(
+        fresh = types.ModuleType("course_utils.checks")
+        fresh.__dict__.update(
             {"__builtins__": self._builtins(), "__name__": "course_utils.checks", "__file__": real.__file__}
         )
-        exec(compile(Path(real.__file__).read_text(encoding="utf-8"), real.__file__, "exec"), checks.__dict__)  # noqa: S102
-        # the probes of check_cases run beside the student's code (they call it, trace it, differentiate it)
-        for name, fn in list(vars(checks).items()):
+        exec(compile(Path(real.__file__).read_text(encoding="utf-8"), real.__file__, "exec"), fresh.__dict__)  # noqa: S102
+        # check_cases looks these up in its own module: its probes run beside the student's code (they call it,
+        # trace it, differentiate it), and its cases are drawn afresh with this grading's seed
+        for name, fn in list(vars(fresh).items()):
             if isinstance(fn, types.FunctionType) and getattr(fn, "__course_kernel_side__", False):
-                checks.__dict__[name] = KernelHelper(name, self._function_source(fn), self.channel)
-        real = checks
+                fresh.__dict__[name] = KernelHelper(name, self._function_source(fn), self.channel)
+        fresh.__dict__["cases"] = self._grading_cases
         checks = types.ModuleType("course_utils.checks")
-        checks.__dict__.update(vars(real))
+        checks.__dict__.update(vars(fresh))
+        checks.__dict__.update(self._check_overrides(fresh))
+        cu = types.ModuleType("course_utils")
+        cu.__dict__.update(vars(course_utils))
+        cu.checks = checks
+        cu.to_numpy = checks.to_numpy
+        return cu
+
+    def _grading_cases(self, exercise: str, *, group: str | None = None):
+        """An exercise's cases drawn with this grading's seed (:func:`course_tools.cases.grading_cases`)."""
+        from .cases import grading_cases
+
+        return grading_cases(exercise, self.seed, group=group)
+
+    def _check_overrides(self, real) -> dict:
+        """The checks that work differently here than in a learner's kernel, by name (add new ones here)."""
         judge = self
 
         def check_uses_none_of(function, forbidden, *, name, hint=None):
             if isinstance(function, Remote):
-                fname = function.__name__
-                rebuilt = _static_function(fname, judge.answer_sources, judge._modules())
-                if rebuilt is None:
-                    real._fail(name, [f"{fname} is not a function defined in your answer cells"], hint)
-                function = rebuilt
+                function = judge._rebuilt(function, real, name, hint)
             return real.check_uses_none_of(function, forbidden, name=name, hint=hint)
 
         def in_student_kernel(fn):
-            source = judge._function_source(fn)
-            return KernelHelper(fn.__name__, source, judge.channel)
+            return KernelHelper(fn.__name__, judge._function_source(fn), judge.channel)
 
         def to_numpy(value):
-            if isinstance(value, Remote):
-                return np.asarray(value)
-            return real.to_numpy(value)
+            return np.asarray(value) if isinstance(value, Remote) else real.to_numpy(value)
 
-        checks.check_uses_none_of = check_uses_none_of
-        checks.in_student_kernel = in_student_kernel
-        checks.to_numpy = to_numpy
-        cu = types.ModuleType("course_utils")
-        cu.__dict__.update(vars(course_utils))
-        cu.checks = checks
-        cu.to_numpy = to_numpy
-        return cu
+        def call_on_copies(function, *args, **kwargs):
+            if isinstance(function, (Remote, KernelHelper)):
+                return judge.channel.call(function, args, kwargs, after=True)
+            return real.call_on_copies(function, *args, **kwargs)
+
+        def rng(*key):
+            return np.random.default_rng([judge.seed, *(int(k) for k in key)])
+
+        return {
+            "check_uses_none_of": check_uses_none_of,
+            "in_student_kernel": in_student_kernel,
+            "to_numpy": to_numpy,
+            "call_on_copies": call_on_copies,
+            "rng": rng,
+        }
+
+    def _rebuilt(self, function: Remote, real, name: str, hint):
+        """The student's function as the answer cells before this test bind it, rebuilt from their text
+        (:func:`_static_function`); it must also be the code the kernel runs under that name."""
+        fname = str(function.__name__)
+        sources = [src for i, src in sorted(self.answer_sources.items()) if i < self._index]
+        rebuilt = _static_function(fname, sources, self._modules())
+        if rebuilt is None:
+            real._fail(name, [f"{fname} is not bound to a plain `def` in your answer cells (its last binding)"], hint)
+        if self._kernel_code(function) != rebuilt.__code__.co_code:
+            real._fail(name, [f"{fname} in your kernel is not the `def` of your answer cells"], hint)
+        return rebuilt
+
+    def _kernel_code(self, function: Remote):
+        try:
+            code = self.channel.op("getattr", function, name="__code__")
+            return self.channel.op("getattr", code, name="co_code") if isinstance(code, Remote) else None
+        except (AttributeError, StudentError):
+            return None
 
     def _modules(self) -> dict:
         return {k: v for k, v in self.ns.items() if isinstance(v, types.ModuleType)}
@@ -826,7 +1021,8 @@ class Judge:
     def _exec(self, code: str, filename: str, seeded: bool) -> None:
         tree = _parse(code)
         if seeded:
-            tree = ast.fix_missing_locations(_SeedRandom(_hidden_lines(code)).visit(tree))
+            self._hidden[filename] = _hidden_lines(code)
+            tree = ast.fix_missing_locations(_SeedRandom(self._hidden[filename]).visit(tree))
         linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
         try:
             exec(compile(tree, filename, "exec"), self.ns)  # noqa: S102 - the official notebook's own code
@@ -869,22 +1065,23 @@ class Judge:
         out = io.StringIO()
         filename = f"<test cell {index}>"
         result = {"status": "ok", "error": None, "stdout": "", "hidden": False, "judged": True}
+        self._index = index
         try:
             with contextlib.redirect_stdout(out):
                 self._fetch_student_names(source)
                 self._exec(source, filename, seeded=True)
         except RemoteTimeout as err:
             result.update(status="timeout", error=("Timeout", str(err)))
-        except RemoteUnavailable as err:
-            result.update(status="error", error=("GraderChannel", str(err)))
+        except RemoteUnavailable as err:  # the grader's words, never the student's text
+            hidden = self._in_hidden_code(err.__traceback__)
+            result.update(status="error", error=("GraderChannel", str(err)), hidden=hidden)
         except Exception as err:  # noqa: BLE001 - the verdict
             student = getattr(err, "__course_student__", None)
             ename = student[0] if student else type(err).__name__
             evalue = student[1] if student else str(err)
-            result.update(status="error", error=(ename, evalue))
-            hidden = _hidden_lines(source)
-            lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == filename]
-            result["hidden"] = bool(lines) and lines[-1] in hidden
+            result.update(status="error", error=(ename, evalue), hidden=self._in_hidden_code(err.__traceback__))
+            if student:
+                result["student_error"] = True  # raised by the submission: its text is the student's
         finally:
             self.channel.deadline = None
             self.channel.twins.clear()
@@ -898,3 +1095,8 @@ class Judge:
         result["requests"] = self.channel.requests
         result["seconds"] = round(time.monotonic() - start, 2)
         return result
+
+    def _in_hidden_code(self, tb) -> bool:
+        """Whether the failure went through a hidden line of a test cell: a visible helper called from a
+        hidden line fails a hidden case too (any frame of a test cell counts, not only the innermost)."""
+        return any(frame.lineno in self._hidden.get(frame.filename, ()) for frame in traceback.extract_tb(tb))

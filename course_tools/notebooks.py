@@ -3,7 +3,8 @@
 The source of every notebook is a text file in jupytext's percent format,
 ``solutions/NN_topic.py``: the file developers edit and review. Each cell starts with a
 ``# %%`` line; markdown cells are ``# %% [markdown]`` and their lines start with ``# ``;
-graded cells carry their nbgrader metadata as JSON in the header, for example::
+graded cells carry their nbgrader metadata as JSON in the header, and a cell that draws figures carries
+their alt texts (``alt="A line plot of ..."``, or a list, one per figure), for example::
 
     # %% nbgrader={"grade": false, "grade_id": "zero_pad", "locked": false, "schema_version": 3, ...}
     def zero_pad(X, pad):
@@ -51,7 +52,10 @@ _KERNELSPEC = {
     "language_info": {"name": "python"},
 }
 _JUPYTEXT_FORMAT = "py:percent"
-_JUPYTEXT_FILTERS = {"notebook_metadata_filter": "-all", "cell_metadata_filter": "nbgrader,-all"}
+#: Cell metadata kept from a source: nbgrader's, and ``alt``, the alt text of the figures a cell draws (a
+#: sentence, or a list with one sentence per figure, in the order they appear), which the course site uses.
+CELL_METADATA = ("nbgrader", "alt")
+_JUPYTEXT_FILTERS = {"notebook_metadata_filter": "-all", "cell_metadata_filter": ",".join(CELL_METADATA) + ",-all"}
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
@@ -124,7 +128,15 @@ def read_source(path: str | Path) -> nbformat.NotebookNode:
     nb.metadata = nbformat.from_dict(_KERNELSPEC)
     grade_ids: dict[str, int] = {}
     for number, cell in enumerate(nb.cells):
-        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k == "nbgrader"})
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k in CELL_METADATA})
+        alt = cell.metadata.get("alt")
+        if alt is not None and not (
+            (isinstance(alt, str) and alt.strip())
+            or (isinstance(alt, list) and alt and all(isinstance(a, str) and a.strip() for a in alt))
+        ):
+            raise ValueError(
+                f"{path}: cell {number}: `alt` must be a sentence or a list of sentences (one per figure), got {alt!r}"
+            )
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

@@ -100,6 +100,8 @@ def _isolate_as_root(spec: dict, report: dict) -> None:
         if path not in writable:
             _mount(libc, None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
         os.close(fd)
+    _mount(libc, "tmpfs", "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=555")
+    hidden.append("/sys")  # masked: the host's /sys shows other kernels' cgroups and its paths
     report["hidden"] = hidden
     uid = int(spec["uid"])
     _enter_pid_namespace(libc, uid, report)
@@ -114,8 +116,8 @@ _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, 
 
 def _pivot_into_allow_list(libc, keep: list[str], writable: set[str], report: dict) -> None:
     """Make a new root holding only the system folders, the ``keep`` paths (the Python
-    installation, course_utils, the data folder, the kernel's own folder) and fresh /tmp, /dev,
-    /proc and /sys; then ``pivot_root`` into it and detach the old root. A path not in that list
+    installation, course_utils, the data folder, the kernel's own folder), fresh /tmp, /dev and
+    /proc, and an empty /sys; then ``pivot_root`` into it and detach the old root. A path not in that list
     (solutions/, another checkout or a backup of the course, /root, /home, the submissions)
     does not exist for the kernel."""
     import platform
@@ -153,8 +155,7 @@ def _pivot_into_allow_list(libc, keep: list[str], writable: set[str], report: di
         bind(f"/proc/self/fd/{fd}", new + path, read_only=path not in writable)
         os.close(fd)
     os.makedirs(new + "/proc", exist_ok=True)  # mounted afresh inside the PID namespace
-    os.makedirs(new + "/sys", exist_ok=True)
-    bind("/sys", new + "/sys")
+    os.makedirs(new + "/sys", exist_ok=True)  # empty: the host's /sys shows other kernels' cgroups and its paths
     os.chdir(new)
     libc.syscall.restype = ctypes.c_long
     _check(libc.syscall(number, b".", b"."), "pivot_root")

@@ -52,8 +52,9 @@ __all__ = [
     "to_numpy",
     "fill_weights",
     "in_student_kernel",
-    "LIBRARIES",
+    "call_on_copies",
     "rng",
+    "LIBRARIES",
     "rel_error",
     "numerical_gradient",
     "Case",
@@ -369,6 +370,24 @@ def in_student_kernel(function: Callable) -> Callable:
     return function
 
 
+def rng(*key: int) -> np.random.Generator:
+    """The random generator a test cell draws its inputs from (under the class grader: also the batch's seed)."""
+    return np.random.default_rng([int(k) for k in key])
+
+
+def call_on_copies(function: Callable, *args: Any, **kwargs: Any) -> tuple[Any, tuple]:
+    """Call ``function`` on copies of its array arguments; return ``(result, copies)``.
+
+    ``copies`` holds the positional arguments as the call left them: a test that checks that a
+    function does not change its input compares ``copies[0]`` with the input (which never changes).
+    Under the class grader the call runs in the learner's kernel and only these copies receive what
+    it did in place; nothing a call does reaches the grader's own arrays.
+    """
+    copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+    kwargs = {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    return function(*copies, **kwargs), copies
+
+
 def passed(what: str, points: int | None = None) -> None:
     """Print the one-line success message at the end of a test cell."""
     extra = f" ({points} point{'s' if points != 1 else ''})" if points is not None else ""
@@ -408,11 +427,6 @@ def fill_weights(model) -> None:
 # the reference solution by ``python -m course_tools cases`` (values, never the algorithm). The cases
 # come in order, from the small diagnostic ones to the general ones, and the first failing case is
 # shown small, with what was expected, what came back and a hint for that kind of case.
-
-
-def rng(*key: int) -> np.random.Generator:
-    """The random generator a test cell draws its inputs from (under the class grader: also the batch's seed)."""
-    return np.random.default_rng([int(k) for k in key])
 
 
 def rel_error(x: Any, y: Any) -> float:
@@ -1040,8 +1054,30 @@ def check_cases(
         found = _case_problems(case, got)
         if found:
             lines, hint = found
+            if case.fresh:  # drawn at grading time: say what is wrong, never the values
+                lines = [_fresh_line(lines[0])]
             _fail(title, ([call] if call else []) + lines, hint or case.hint or None)
     return len(todo)
+
+
+_FRESH_LINES = (
+    ("values differ", "the values are wrong"),
+    ("expected shape", "the shape is wrong"),
+    ("expected the keys", "the keys of the result are wrong"),
+    ("expected numbers", "the result is not numbers"),
+    ("expected ", "the result is wrong"),
+    ("got ", "the result is wrong"),
+)
+
+
+def _fresh_line(line: str) -> str:
+    """What a failure on a case drawn at grading time may say: the kind of mistake, never a value."""
+    for prefix, text in _FRESH_LINES:
+        if line.startswith(prefix):
+            if prefix == "expected " and line.startswith(("expected a ", "expected an ", "expected one ")):
+                return line  # a type or contract ("expected a NumPy array, got ..."): no value in it
+            return text
+    return line
 
 
 def _copy(value: Any) -> Any:

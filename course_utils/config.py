@@ -38,6 +38,8 @@ class Config:
     fast: bool
     data_dir: Path
     report_file: Path | None
+    seed: int = 0
+    threads: int | None = None
 
 
 def _read_environment() -> Config:
@@ -58,11 +60,19 @@ def _read_environment() -> Config:
     data_path = Path(data).expanduser() if data else Path.home() / ".course_cnn_data"
 
     report = os.environ.get("COURSE_REPORT_FILE", "").strip()
+    numbers = {}
+    for name, low in (("COURSE_SEED", 0), ("COURSE_THREADS", 1)):
+        text = os.environ.get(name, "").strip()
+        if text and not (text.isdigit() and int(text) >= low):
+            raise ValueError(f"{name} must be a whole number >= {low}, got {text!r}.")
+        numbers[name] = int(text) if text else None
     return Config(
         backend=backend,
         fast=fast_text in _TRUE,
         data_dir=data_path.resolve(),
         report_file=Path(report) if report else None,
+        seed=numbers["COURSE_SEED"] or 0,
+        threads=numbers["COURSE_THREADS"],
     )
 
 

@@ -37,13 +37,32 @@ def environment_summary() -> dict:
     return info
 
 
-def setup(seed: int = 0, *, verbose: bool = True) -> None:
-    """Seed every random generator, set the course's plot style, print one banner line.
+def threads_for(backend: str, wanted: int | None = None) -> int | None:
+    """The number of CPU threads PyTorch trains with: ``wanted``, else ``COURSE_THREADS``, else half the cores.
+
+    PyTorch's worker threads wait for each other by spinning: on a small machine that also runs something
+    else (a browser, the Jupyter server, a second kernel) two threads on two cores can train eight times
+    slower than one (measured on the course's 2-core reference machine under load: 85.5 s against 4.3 s
+    for the same two epochs). Half the cores leaves room for the rest. ``None`` for TensorFlow, whose
+    thread pool does not degrade that way; it keeps its own default.
+    """
+    import os
+
+    if backend != "torch":
+        return None
+    return wanted or get_config().threads or max(1, (os.cpu_count() or 2) // 2)
+
+
+def setup(seed: int | None = None, *, threads: int | None = None, verbose: bool = True) -> None:
+    """Seed every random generator, set the course's plot style and PyTorch's threads, print one banner line.
 
     This is the only function in the course that changes global settings.
 
     Args:
-        seed: seed for Python, NumPy and the Keras backend.
+        seed: seed for Python, NumPy and the Keras backend (default: ``COURSE_SEED``, else 0; the
+            benchmark runs notebooks with several seeds to measure how much a figure varies).
+        threads: CPU threads for PyTorch (default: ``COURSE_THREADS``, else half the cores; see
+            :func:`threads_for`). Set ``COURSE_THREADS`` before starting Jupyter to change it.
         verbose: print the environment banner.
 
     The settings in force are available from :func:`course_utils.get_config`.
@@ -51,7 +70,14 @@ def setup(seed: int = 0, *, verbose: bool = True) -> None:
     import keras
     import matplotlib.pyplot as plt
 
+    cfg = get_config()
+    seed = cfg.seed if seed is None else int(seed)
     keras.utils.set_random_seed(seed)
+    n_threads = threads_for(cfg.backend, threads)
+    if n_threads is not None:
+        import torch
+
+        torch.set_num_threads(n_threads)
     plt.rcParams.update(
         {
             "figure.dpi": 100,
@@ -62,11 +88,14 @@ def setup(seed: int = 0, *, verbose: bool = True) -> None:
             "axes.spines.right": False,
         }
     )
-    cfg = get_config()
     if verbose:
         info = environment_summary()
         mode = "fast (COURSE_FAST=1: small subsets, few epochs)" if cfg.fast else "full"
-        print(f"Keras {info['keras']} on {info['backend']} | mode: {mode} | seed {seed} | data: {info['data_dir']}")
+        threads_text = f" | threads {n_threads} (COURSE_THREADS)" if n_threads is not None else ""
+        print(
+            f"Keras {info['keras']} on {info['backend']} | mode: {mode} | seed {seed}{threads_text} | "
+            f"data: {info['data_dir']}"
+        )
 
 
 def _plain(value):

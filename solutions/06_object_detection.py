@@ -23,7 +23,18 @@
 # ## Set-up
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -47,7 +58,7 @@ from keras import layers, ops
 # columns 10 to 19 therefore has $x_1 = 10$, $x_2 = 20$ and width $x_2 - x_1 = 10$.
 # `cu.boxes.draw_boxes` draws boxes on a copy of an image.
 
-# %%
+# %% alt="Grid of eight 96x96 scenes of handwritten digits on black, each digit inside its labelled ground-truth box."
 demo = cu.scenes.make_scenes(8, split="train", seed=0)
 print(demo)
 print("boxes of scene 0 (x1, y1, x2, y2):\n", demo.boxes[0], "\nlabels:", demo.labels[0])
@@ -108,7 +119,7 @@ print("background    :", round(localisation_loss(y_hat, [0, 0.7, 0.1, 0.9, 0.9, 
 # are drawn with `cu.boxes.draw_landmarks`; a network could be trained to regress these 8 numbers. The
 # real face detector at the end of the notebook outputs 5 landmarks per face.
 
-# %%
+# %% alt="Four digit scenes with four landmark dots on each digit: its top-, bottom-, left- and right-most pixels."
 def extreme_points(mask):
     """Top-, bottom-, left- and right-most pixel centres (x, y) of a boolean mask, shape (4, 2)."""
     rows, cols = np.nonzero(mask)
@@ -799,7 +810,7 @@ cu.checks.passed("kmeans_anchors", points=2)
 # The anchors of our digit scenes: the digits' boxes in cell units for the grid we will train with
 # ($64 \times 64$ canvases, $S = 8$, cells of 8 pixels).
 
-# %%
+# %% alt="Scatter plot of the widths and heights, in grid cells, of the digit boxes of 1,000 training scenes, with the two k-means anchors drawn as large stars."
 CANVAS, S, N_CLASSES = 64, 8, 10
 SCALES = (0.7, 1.1)
 sample = cu.scenes.make_scenes(cu.by_mode(full=1000, fast=300), split="train", seed=10, canvas=CANVAS,
@@ -969,7 +980,7 @@ cu.checks.passed("decode_yolo_output", points=3)
 # slot says "nothing here" ($t_o$ around $-4$), except three planted objects, each seen by a few
 # neighbouring slots, as a real network would. Count the boxes at each stage.
 
-# %%
+# %% alt="A dark 608x608 image with many overlapping grey boxes that pass the score threshold, and on top the boxes non-max suppression keeps, drawn thicker with their class and score."
 yolo_anchors = np.array([[0.57273, 0.677385], [1.87446, 2.06253], [3.33843, 5.47434],
                          [7.88282, 3.52778], [9.77052, 9.16828]])
 rng = np.random.default_rng(0)
@@ -1076,7 +1087,7 @@ keras.utils.set_random_seed(0)
 detector = build_detector(len(anchors))
 detector.summary()
 
-# %%
+# %% alt="Training curve of the YOLO detector: the loss per image on the training and validation scenes per epoch."
 BATCH = 32
 schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=EPOCHS * (N_TRAIN // BATCH))
 detector.compile(optimizer=keras.optimizers.Adam(schedule), loss=yolo_loss)
@@ -1097,7 +1108,7 @@ plt.show()
 # Decode each output with your `decode_yolo_output`, keep scores above 0.3, run your `non_max_suppression`
 # and draw what is left (label and score above each box). Test scenes use digit images the network never saw.
 
-# %%
+# %% alt="Grid of twelve held-out test scenes of digits, each with the detector's boxes, predicted digit and score after thresholding and non-max suppression."
 test_outputs = keras.ops.convert_to_numpy(detector.predict(test_scenes.images[..., None], batch_size=256, verbose=0))
 
 
@@ -1272,7 +1283,7 @@ cu.checks.passed("average_precision", points=3)
 #
 # All test detections (score above 0.01, after NMS), one precision-recall curve per digit.
 
-# %%
+# %% alt="Precision-recall curves of the detector on the test scenes at IoU 0.5, one curve per digit class, with each class's average precision in the legend and the mean AP in the title."
 def evaluate(outputs, scenes, iou_threshold=0.5, score_threshold=0.01):
     """AP per class and the PR curves over a set of scenes: {class: (ap, precision, recall)}."""
     per_class = {c: ([], [], []) for c in range(N_CLASSES)}
@@ -1358,7 +1369,7 @@ for c in range(N_CLASSES):
 # between the stages. `cu.faces.detect_faces` runs the weights that ship with the `mtcnn` package on either
 # Keras backend and returns, per face, the box (corners, pixels), the confidence and the landmarks.
 
-# %%
+# %% alt="The astronaut photo from scikit-image with the MTCNN face detector's box, label and score around the face and five landmark dots on the eyes, nose and mouth corners."
 import skimage.data
 
 photo = skimage.data.astronaut()

@@ -21,7 +21,18 @@
 # with one or two digits, 11 classes per pixel (background and the ten digits).
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -56,7 +67,7 @@ SCENE_OPTIONS = dict(canvas=CANVAS, max_digits=2, scale_range=(0.8, 1.1))
 # Train, validation and test scenes use disjoint sets of source digits, so the test measures digits
 # the network has never seen.
 
-# %%
+# %% alt="Two rows of six 32x32 images: on top six training scenes of white handwritten digits on black, below their label maps with the background black and each digit filled with its class colour, and under the grid a legend naming the colour of the background and of each digit 0 to 9."
 n_train = cu.by_mode(full=12000, fast=96)
 n_val = cu.by_mode(full=300, fast=32)
 n_test = cu.by_mode(full=400, fast=32)
@@ -66,9 +77,29 @@ test = cu.scenes.make_scenes(n_test, split="test", seed=0, **SCENE_OPTIONS)
 print(train, val, test, sep="\n")
 print("image batch", train.images.shape, train.images.dtype, "| label maps", train.masks.shape, train.masks.dtype)
 
-pictures = np.concatenate([np.repeat(train.images[:6, ..., None], 3, axis=-1),
-                           cu.plots.colorize_labels(train.masks[:6], N_CLASSES)])
-cu.plots.image_grid(pictures, ["scene"] * 6 + ["label map"] * 6, ncols=6, size=1.6)
+# One colour per class: black for the background, and for the digits Paul Tol's "muted" palette,
+# which colour-blind readers can still tell apart; a legend under each figure names the classes.
+from matplotlib.patches import Patch
+
+LABEL_HEX = ["#000000", "#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE",
+             "#882255", "#44AA99", "#999933", "#AA4499", "#DDDDDD"]
+LABEL_COLOURS = np.array([[int(h[i:i + 2], 16) / 255 for i in (1, 3, 5)] for h in LABEL_HEX], "float32")
+CLASS_NAMES = ["background"] + [f"digit {d}" for d in range(10)]
+
+
+def colour_labels(label_maps):
+    """RGB pictures (..., H, W, 3) of integer label maps (..., H, W): each class in its colour."""
+    return LABEL_COLOURS[np.asarray(label_maps)]
+
+
+def add_label_legend(fig):
+    """A legend under the figure: each class's colour and name."""
+    handles = [Patch(facecolor=c, edgecolor="gray", label=n) for c, n in zip(LABEL_HEX, CLASS_NAMES)]
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=6, fontsize=8, frameon=False)
+
+
+pictures = np.concatenate([np.repeat(train.images[:6, ..., None], 3, axis=-1), colour_labels(train.masks[:6])])
+add_label_legend(cu.plots.image_grid(pictures, ["scene"] * 6 + ["label map"] * 6, ncols=6, size=1.6))
 plt.show()
 
 # %% [markdown]
@@ -76,7 +107,7 @@ plt.show()
 # "background" everywhere already has a high **pixel accuracy**, which is why we will also use
 # per-class measures.
 
-# %%
+# %% alt="Bar chart on a log scale of the fraction of training pixels in each class: background, then the digits 0 to 9."
 counts = np.bincount(train.masks.ravel(), minlength=N_CLASSES)
 print(f"background pixels: {counts[0] / counts.sum():.1%} of all pixels")
 cu.report("background_pixel_fraction", float(counts[0] / counts.sum()))
@@ -223,7 +254,7 @@ cu.checks.passed("conv_transpose_2d", points=3)
 # pattern. A common alternative is to **upsample** (repeat each pixel, or interpolate) and then apply
 # an ordinary convolution with 'same' padding: every output pixel then sees the same number of inputs.
 
-# %%
+# %% alt="Two heat maps with colour bars: on the left the output of a 3x3 transposed convolution with stride 2 on a constant 6x6 input, on the right the output of upsampling by 2 followed by a 3x3 convolution."
 constant = np.ones((1, 6, 6, 1))
 ones_kernel = np.ones((3, 3, 1, 1))
 transposed = conv_transpose_2d(constant, ones_kernel, stride=2, pad=0)[0, :, :, 0]
@@ -728,7 +759,7 @@ print("worked example, L =", round(float(cu.to_numpy(ce_dice_loss(np.array([0, 0
 # digit classes with your `iou_per_class`; Keras prints it and keeps it in the history as
 # `val_mean_iou`.
 
-# %%
+# %% alt="Training curves of the U-Net per epoch: loss, pixel accuracy and mean IoU over the digit classes, on the training and the validation scenes."
 X_train, Y_train = train.images[..., None], train.masks.astype("int32")
 X_val, Y_val = val.images[..., None], val.masks.astype("int32")
 X_test, Y_test = test.images[..., None], test.masks.astype("int32")
@@ -778,7 +809,7 @@ plt.show()
 # Now the test scenes: digits the network has never seen. We report the mean IoU over the ten digit
 # classes (the background IoU is high for any model, so it is left out of that mean).
 
-# %%
+# %% alt="Bar chart of the IoU and the Dice coefficient of each class on the test scenes, background and the digits 0 to 9, on a scale from 0 to 1, with the legend beside the axes."
 def evaluate(model, X, Y):
     predicted = predict_labels(model, X)
     ious = iou_per_class(Y, predicted, N_CLASSES)
@@ -795,7 +826,7 @@ ax.bar(positions - 0.2, scores_unet["iou"], width=0.4, label="IoU")
 ax.bar(positions + 0.2, scores_unet["dice"], width=0.4, label="Dice")
 ax.set_xticks(positions, ["bg"] + [str(d) for d in range(10)])
 ax.set_ylim(0, 1)
-ax.legend()
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the axes, never over a bar
 ax.set_title("per-class scores on the test scenes")
 plt.show()
 cu.report("unet_mean_iou", scores_unet["mean_iou_digits"])
@@ -808,14 +839,13 @@ cu.report("unet_pixel_accuracy", scores_unet["pixel_accuracy"])
 # outline right and the whole digit given the wrong class? Early in training, networks find *where*
 # the digits are long before they learn *which* digit each one is.
 
-# %%
+# %% alt=["Four test scenes, each as three images side by side: the scene, the true label map and the U-Net's predicted label map, with a legend naming the class colours.", "The four test scenes with the lowest mean IoU, each as the scene, the true label map and the predicted label map, with a legend naming the class colours."]
 def show_predictions(indices, title):
     rows = []
     for i in indices:
-        rows += [np.repeat(X_test[i], 3, axis=-1), cu.plots.colorize_labels(Y_test[i], N_CLASSES),
-                 cu.plots.colorize_labels(pred_unet[i], N_CLASSES)]
+        rows += [np.repeat(X_test[i], 3, axis=-1), colour_labels(Y_test[i]), colour_labels(pred_unet[i])]
     labels = ["scene", "truth", "prediction"] * len(indices)
-    cu.plots.image_grid(np.stack(rows), labels, ncols=6, size=1.5, title=title)
+    add_label_legend(cu.plots.image_grid(np.stack(rows), labels, ncols=6, size=1.5, title=title))
     plt.show()
 
 
@@ -836,7 +866,7 @@ show_predictions(np.argsort(per_scene)[:4], "hardest test scenes (lowest mean Io
 # validation scenes, where both have had the same training. (Our runs, after two epochs: validation
 # mean IoU about 0.75 with the skips, well under 0.6 without; the line below prints yours.)
 
-# %%
+# %% alt="Two line plots per epoch, for the U-Net and for the same network without skip connections: the validation mean IoU over the digits and the validation loss, with a dashed vertical line where the network without skips stops training."
 def build_unet_without_skips(input_shape, n_classes, n_filters):
     """The U-Net of Exercise 4 with the concatenations removed (same layers otherwise)."""
     inputs = keras.Input(input_shape)
@@ -881,16 +911,16 @@ cu.report("no_skip_val_mean_iou", no_skip_same_budget)
 # must be labelled background) and Gaussian pixel noise. How well does the U-Net trained on clean
 # scenes do on them? (An exercise for you: train on the hard variant instead and compare.)
 
-# %%
+# %% alt="Four noisy, cluttered test scenes, each as three images side by side: the scene, the true label map and the predicted label map, with a legend naming the class colours."
 hard = cu.scenes.make_scenes(n_test, split="test", seed=1, clutter=True, noise=0.15, **SCENE_OPTIONS)
 pred_hard, scores_hard = evaluate(unet, hard.images[..., None], hard.masks.astype("int32"))
 print(f"hard test scenes: mean IoU over digits {scores_hard['mean_iou_digits']:.3f} "
       f"(clean: {scores_unet['mean_iou_digits']:.3f})")
 pictures = []
 for i in range(4):
-    pictures += [np.repeat(hard.images[i, ..., None], 3, axis=-1), cu.plots.colorize_labels(hard.masks[i], N_CLASSES),
-                 cu.plots.colorize_labels(pred_hard[i], N_CLASSES)]
-cu.plots.image_grid(np.stack(pictures), ["noisy scene", "truth", "prediction"] * 4, ncols=6, size=1.5)
+    pictures += [np.repeat(hard.images[i, ..., None], 3, axis=-1), colour_labels(hard.masks[i]),
+                 colour_labels(pred_hard[i])]
+add_label_legend(cu.plots.image_grid(np.stack(pictures), ["noisy scene", "truth", "prediction"] * 4, ncols=6, size=1.5))
 plt.show()
 cu.report("unet_mean_iou_hard", scores_hard["mean_iou_digits"])
 
@@ -903,7 +933,7 @@ cu.report("unet_mean_iou_hard", scores_hard["mean_iou_digits"])
 # Keras cache) and look at a few masks; the same `build_unet` trains on it with
 # `input_shape=(128, 128, 3)` and `n_classes=3`. The tests skip this cell.
 
-# %%
+# %% alt="Grid of eight Oxford-IIIT Pet masks resized to 128x128, each pixel coloured by its class (pet, background or border), titled with the photo's file name."
 USE_OXFORD_PETS = False
 if USE_OXFORD_PETS:
     import pathlib

@@ -21,7 +21,18 @@
 # ## Set-up
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -73,7 +84,7 @@ from tqdm.auto import tqdm
 # enough for these tightly cropped faces and four times cheaper; the pretrained network of section 7
 # gets the 64 × 64 originals.
 
-# %%
+# %% alt="A row of ten grey 32x32 face photos from the Olivetti set, one of each of the 10 people kept for the final evaluation, titled with their person number."
 faces64, person_ids = cu.data.load_olivetti_faces()
 faces = faces64.reshape(-1, 32, 2, 32, 2).mean(axis=(2, 4))[..., None].astype("float32")  # (400, 32, 32, 1)
 
@@ -592,7 +603,7 @@ def scratch_embed(images):
 before = pair_distances(scratch_embed, X_test, y_test)
 print(f"AUC before training: {roc_auc_score(before[1], -before[0]):.3f}")
 
-# %%
+# %% alt="Training curves of the CNN trained from scratch with the batch-hard triplet loss: the loss per epoch and the validation AUC per epoch."
 EPOCHS = cu.by_mode(full=12, fast=2)
 BATCHES_PER_EPOCH = cu.by_mode(full=30, fast=3)
 train_rng = np.random.default_rng(1)
@@ -623,7 +634,7 @@ cu.plots.training_curves({"loss": losses, "val_AUC": validation_aucs}, metrics=(
 # medians: pairs of different people are now several times farther apart than photos of one person).
 # The overlap that is left is where any threshold $\tau$ makes mistakes.
 
-# %%
+# %% alt="Two histograms of the squared distances between the embeddings of pairs of photos of unseen people, for pairs of the same person and pairs of different people: before training on the left, after training on the right."
 after = pair_distances(scratch_embed, X_test, y_test)
 median_same, median_different = np.median(after[0][after[1]]), np.median(after[0][~after[1]])
 print(f"median squared distance on unseen people: same person {median_same:.3f}, "
@@ -726,7 +737,7 @@ print(f"verification AUC of the pretrained features alone (no training on faces)
 # better than the CNN we trained on faces. The head now learns which directions among the 192 matter
 # for telling people apart, and pulls each person's photos together.
 
-# %%
+# %% alt="Training curves of the head trained on the pretrained features: the loss per epoch and the validation AUC per epoch."
 def make_head(n_features=192, embedding_size=EMBEDDING_SIZE):
     """The trainable head: standardise, dropout, dense to D, unit length."""
     inputs = keras.Input((n_features,))
@@ -755,7 +766,7 @@ cu.plots.training_curves({"loss": head_losses, "val_AUC": head_aucs}, metrics=("
                          title="the head on pretrained features");
 
 
-# %%
+# %% alt="Two histograms of the squared distances between embeddings of pairs of test photos, same person against different people: for the CNN trained from scratch on the left, for the pretrained extractor with the trained head on the right, each titled with its AUC."
 def embed(images64):
     """The encoder f from now on: (m, 64, 64, 1) greys in [0, 1] -> (m, 64) unit embeddings."""
     return head.predict(extract(images64), verbose=0)
@@ -789,7 +800,7 @@ fig.tight_layout()
 # rate). The **AUC** (area under it) is the probability that a random positive pair scores better
 # than a random negative pair: 1 is perfect, 0.5 is chance.
 
-# %%
+# %% alt="ROC curves of face verification on 10 unseen people, true positive rate against false positive rate: one for a threshold on the distance, one for logistic regression on |f(a) - f(b)|, with the chosen threshold tau marked as a black dot and the diagonal dotted."
 def embedding_pairs(embed_fn, images, labels):
     """|f(a) - f(b)| (pairs, D), squared distance (pairs,) and same-person flag (pairs,) for all pairs."""
     embeddings = embed_fn(images)
@@ -1026,7 +1037,7 @@ cu.report("three_shot_accuracy", three_shot)
 # for (right, that person's nearest photo). Mistakes usually come from pose, glasses or a strong
 # change of light, and from people who look alike.
 
-# %%
+# %% alt="Grid of the closest identification mistakes: each query face next to the enrolled face it was taken for, titled with the query's name and the name it was taken for."
 if mistakes:
     gallery, labels = [], []
     for q, predicted in sorted(set(mistakes), key=lambda m: m[0])[:6]:
@@ -1234,7 +1245,7 @@ cu.checks.passed("align_face", points=2)
 # from 0 to 1): lower it to find small or turned faces, at the price of false detections on patterns
 # that look like a face.
 
-# %%
+# %% alt="Four panels: the astronaut photo with the detected face's box and five landmark dots, its aligned 64x64 grey face crop, then the same for a rotated and darkened copy of the photo."
 photo = skimage.data.astronaut()
 second_photo = (skimage.transform.rotate(photo, 15, mode="edge", preserve_range=True) * 0.8).astype(np.uint8)
 detections = cu.faces.detect_faces_batch([photo, second_photo], min_confidence=0.9)
@@ -1289,7 +1300,7 @@ print(f"identify(a validation person, never enrolled) -> "
 # Pick a photo of one of the 10 unseen people, enroll it under a name, then query other photos. The
 # first view is drawn once when the cell runs; the buttons work when you run the notebook yourself.
 
-# %%
+# %% alt="The face demo's first view: a query face photo on the left and, on the right, the closest enrolled person's photo titled with the decision."
 import ipywidgets as widgets
 from IPython.display import display
 from matplotlib.figure import Figure

@@ -17,7 +17,18 @@
 # ## Set-up
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -66,7 +77,7 @@ def to_image(x):
 # activation maps of the 6 most active channels of an early layer (`stem_activation`, stride 2) and a deeper
 # one (`block4a_expand_activation`, stride 8) on the cat photo.
 
-# %%
+# %% alt="Two rows of seven images: in each row the cat photo, then the six most active channels of one layer of EfficientNet-Lite0 drawn as heat maps, the stem layer on top and block4a below, each titled with its channel number and size."
 probe_layers = ["stem_activation", "block4a_expand_activation"]
 probe = feature_extractor(base, probe_layers)
 cat = cu.models.preprocess_imagenet(skimage.data.chelsea()[None], SIZE)
@@ -95,7 +106,7 @@ plt.show()
 # "a channel detects a feature" means at this depth: a feature is a pattern of colours and edges, not an
 # object.
 
-# %%
+# %% alt="Four rows of nine small image patches: for each of four channels of block3a, the nine patches of six photos (astronaut, cat, coffee, rocket, tissue, stars) that activate it most, each titled with the photo it comes from."
 photos = [skimage.data.astronaut(), skimage.data.chelsea(), skimage.data.coffee(), skimage.data.rocket(),
           skimage.data.immunohistochemistry(), skimage.data.hubble_deep_field()]
 batch = np.concatenate([cu.models.preprocess_imagenet(p[None], SIZE) for p in photos])
@@ -547,7 +558,7 @@ def make_step(cost_fn, image, optimizer):
 # stained-tissue micrograph (`skimage.data.immunohistochemistry`). Content layer `block4a_expand_activation`;
 # five style layers from shallow to deep, equal weights.
 
-# %%
+# %% alt="Four panels: the cat photo as the content image C, a colourful wave pattern as the style image S, the generated image G, and a line plot of the total cost J(G) against the optimisation step on a log scale."
 def wave_pattern(size=256, seed=0):
     """A colourful generated texture: sums of oriented sine waves, uint8 (size, size, 3)."""
     rng = np.random.default_rng(seed)
@@ -641,7 +652,7 @@ plt.show()
 # noise, which nothing removes, and their gradient reaches the pixels through strided layers. Their
 # larger motifs need a larger image and more steps than this quick experiment affords.
 
-# %%
+# %% alt="Five small images of the cat generated with different settings: tissue style, shallow style layers, deep style layers, alpha/beta = 10 and alpha/beta = 1e-4."
 settings = {
     "tissue style": dict(style=styles["immunohistochemistry"]),
     "shallow style layers": dict(style=styles["waves"], style_layers=STYLE_LAYERS[:2]),

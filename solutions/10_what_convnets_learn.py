@@ -25,7 +25,18 @@
 # ## Set-up
 
 # %%
-import course_utils as cu
+try:
+    import course_utils as cu
+except ModuleNotFoundError as err:  # this notebook's Python has not got the course: say how to install it
+    if err.name != "course_utils":
+        raise
+    raise ModuleNotFoundError(
+        "This notebook needs the course's package, course_utils, which this Python lacks: start JupyterLab "
+        "from the course's environment (.venv/bin/python -m course_tools lab, see the course's README), or "
+        "install the course into this Python with `%pip install -e ..` in a cell here (notebooks/ of a copy "
+        "of the course's repository; in Colab or Kaggle, `!git clone` the repository first and "
+        "`%pip install -e` its folder), then restart the kernel."
+    ) from None
 
 cu.setup()
 
@@ -50,7 +61,7 @@ from tqdm.auto import tqdm
 # weights stay frozen: in this notebook we only ask it questions. Four photos that ship with scikit-image,
 # and what the network thinks they show:
 
-# %%
+# %% alt="A row of four photos from scikit-image (a cat, a cup of coffee, an astronaut, a rocket), each titled with EfficientNet-Lite0's top ImageNet class."
 model = cu.models.efficientnet_lite0(weights="imagenet")
 labels = cu.models.imagenet_labels()
 photo_names = ["chelsea", "coffee", "astronaut", "rocket"]
@@ -83,7 +94,7 @@ print(CLASS)
 # drawn like this; instead we look at what they *respond* to: the **activation maps** of a few channels at
 # three depths (stride 2, 8 and 32: 112, 28 and 7 pixels across).
 
-# %%
+# %% alt=["Grid of the 32 small 3x3 colour filters of EfficientNet-Lite0's first layer (stem_conv).", "Three rows of five images: the cat photo, then heat maps of the four most active channels of a layer for that photo, for the stem layer, block4a and the top layer, from fine grids down to 7x7."]
 kernels = model.get_layer("stem_conv").get_weights()[0]  # (3, 3, 3, 32)
 k = (kernels - kernels.min(axis=(0, 1, 2))) / np.ptp(kernels, axis=(0, 1, 2))
 cu.plots.image_grid(np.moveaxis(k, -1, 0), size=0.8, title="stem_conv: the 32 filters of the first layer")
@@ -128,7 +139,7 @@ cu.report("top_channels_border_mean", border)
 # with the channel's pooled activation $\bar A_k$ and the map drawn on one colour scale per row (so a photo
 # that barely excites the channel stays dark).
 
-# %%
+# %% alt="Three rows of four photos with a heat map overlaid: for the channel that contributes most to 'Egyptian cat', 'espresso' and 'football helmet', the four gallery photos that excite it most, best first, each titled with its mean activation."
 gallery_names = photo_names + ["immunohistochemistry", "hubble_deep_field", "retina", "motorcycle"]
 
 
@@ -197,7 +208,7 @@ cu.report("weight_channel_top_photo_hits", weight_hits)
 # few steps, which removes what has no extent). We measure "readable" by the share of the image's
 # spectral power above a quarter of the sampling frequency (half-way to the finest pattern pixels can hold).
 
-# %%
+# %% alt="Two rows of four generated 128x128 images that maximise channels 0, 10, 20 and 30 of block5a: plain gradient ascent on top, with jitter and blur below."
 small_net = cu.models.efficientnet_lite0(weights="imagenet", include_top=False, input_shape=(128, 128, 3))
 probe_layer = keras.Model(small_net.input, small_net.get_layer("block5a_expand_bn").output)
 ascent_channels = [0, 10, 20, 30]
@@ -399,7 +410,7 @@ cu.checks.passed("saliency_map", points=2)
 # stays. Below, 15% noise and a growing number of copies; a number measures the smoothness: the
 # correlation of each pixel with its right-hand neighbour.
 
-# %%
+# %% alt="A row of grey saliency maps of the cat photo for the class 'Egyptian cat': the vanilla gradient, then SmoothGrad averaged over 1, 6 and 24 noisy copies."
 SMOOTH_SAMPLES = cu.by_mode(full=24, fast=2)
 rng = np.random.default_rng(0)
 noise = 0.15 * np.ptp(photos[0])
@@ -568,7 +579,7 @@ cu.checks.passed("integrated_gradients", points=3)
 # attributions and the change of the logit for a growing number of steps, and the attributions (summed
 # over the colour channels, positive in red, negative in blue) at the largest.
 
-# %%
+# %% alt="Two panels: a log-log line plot of the completeness gap of integrated gradients against the number of steps, and the integrated-gradients attribution of the cat photo for 'Egyptian cat' as a blue-white-red map of negative and positive values."
 step_counts = cu.by_mode(full=[8, 32, 128], fast=[2, 4])
 gaps = []
 for steps in tqdm(step_counts, desc="integrated gradients"):
@@ -735,7 +746,7 @@ cu.checks.passed("grad_cam", points=3)
 # 2 x 2 of the 7 x 7 cells, 8% of the photo). For the cat, "Egyptian cat", "tiger cat" and "tabby", three
 # breeds the network hesitates between (0.40, 0.33 and 0.16).
 
-# %%
+# %% alt="Five photos with a Grad-CAM heat map overlaid, each titled with its class and probability: the astronaut for 'bobsled' and for 'football helmet', with a white square around the helmet, and the cat for 'Egyptian cat', 'tiger cat' and 'tabby'."
 HELMET = (slice(5, 7), slice(5, 7))  # rows and columns of the 7 x 7 grid
 
 
@@ -887,7 +898,7 @@ cu.checks.passed("occlusion_map", points=2)
 # preprocessing. Where does hiding part of the astronaut photo cost "football helmet" the most, and does it
 # agree with Grad-CAM? (The agreement is a rank correlation of the two maps on the occlusion grid.)
 
-# %%
+# %% alt="The astronaut photo twice, with two heat maps for 'football helmet': on the left the occlusion map, on the right the 7x7 Grad-CAM map."
 PATCH, STRIDE = cu.by_mode(full=(32, 16), fast=(112, 112))
 
 
@@ -936,7 +947,7 @@ cu.report("occlusion_seconds", occlusion_seconds, unit="s")
 # each stage we recompute the saliency map and Grad-CAM of "Egyptian cat". The image's own edge map
 # (Sobel filter, no network) is the reference that cannot change.
 
-# %%
+# %% alt="Line plot of the rank correlation with the trained network's map as the layers are randomised from the top (predictions, top_conv, block7 down to the stem), one line each for saliency, Grad-CAM and an edge map that uses no network, with a thin line at zero."
 stages = ["predictions", "top_conv", "block7", "block6", "block5", "block4", "block3", "block2", "block1", "stem"]
 original = {layer.name: [w.copy() for w in layer.get_weights()] for layer in model.layers}
 rng = np.random.default_rng(0)
@@ -1034,7 +1045,7 @@ cu.report("lenet_accuracy", lenet_accuracy)
 # test digits the share of the map that falls on the ink (pixels above 0.1), next to the share of the image
 # the ink covers.
 
-# %%
+# %% alt="Two rows of ten small images: one test digit of each class 0 to 9, and below each its saliency map for LeNet."
 examples = [int(np.flatnonzero(y_test == d)[0]) for d in range(10)]
 digit_saliency = saliency_map(lenet, X_test[examples], y_test[examples])
 cu.plots.image_grid(np.concatenate([X_test[examples, ..., 0], digit_saliency / digit_saliency.max(axis=(1, 2),
@@ -1067,7 +1078,7 @@ cu.report("digit_near_ink_area", near_ink.mean())
 # how far the map moved. Once for the feature map itself (the sum of $|A_k|$ over the channels) and once
 # for your `grad_cam` of the true class.
 
-# %%
+# %% alt="Two rows of five digits with Grad-CAM heat maps overlaid: on top five test digits, below the same digits shifted 2 pixels to the right, each titled with its class."
 def shift_right(X, dx):
     """(m, H, W, 1) -> the same digits moved dx >= 0 pixels to the right: dx zero columns padded on the left,
     the last dx columns cut off (notebook 02's `shift_images` does any direction)."""

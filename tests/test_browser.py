@@ -25,6 +25,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -449,3 +450,140 @@ def test_face_demo_enrolls_and_identifies(lab, browser):
 
     _new_picture(query_picture, "", "the answer to 'Who is it?'")
     _shot(browser, lab, "08_identified")
+
+
+# --- the course site (python -m course_tools site), served as static files -----------------------------
+
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    """The built site, served on a free port: its address and its folder."""
+    import functools
+    import http.server
+    import threading
+
+    pytest.importorskip("myst_nb", reason="the site's tools are not installed (pip install -e .[docs])")
+    from course_tools.site import build_site
+
+    out = tmp_path_factory.mktemp("site") / "html"
+    build_site(out)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", out
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def site_browser(site_url, tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-site')}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def _site_pages(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.html") if "_static" not in p.parts)
+
+
+PAGE_READY = """
+const done = arguments[arguments.length - 1];
+const settled = () => document.readyState === 'complete'
+  && Array.from(document.images).every(i => i.complete)
+  && !(window.MathJax && MathJax.Hub && MathJax.Hub.queue && MathJax.Hub.queue.pending);
+const start = Date.now();
+(function wait() {
+  if (settled() || Date.now() - start > 20000) {
+    done(Array.from(document.images).filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src')));
+  } else { setTimeout(wait, 100); }
+})();
+"""
+
+
+def _load_page(driver, url: str) -> list[str]:
+    """Open a page and wait until it, its images and its formulas are done; the images that did not decode."""
+    driver.get(url)
+    return driver.execute_async_script(PAGE_READY)
+
+
+def _site_shot(driver, name: str, folder: Path) -> None:
+    """A screenshot, made small (256 colours); also copied to COURSE_SCREENSHOTS if set."""
+    from PIL import Image
+
+    path = folder / f"{name}.png"
+    driver.save_screenshot(str(path))
+    Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
+    if os.environ.get("COURSE_SCREENSHOTS"):
+        target = Path(os.environ["COURSE_SCREENSHOTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target / path.name)
+
+
+def test_site_pages_load_without_console_errors_and_images_decode(site_url, site_browser, tmp_path):
+    url, folder = site_url
+    pages = _site_pages(folder)
+    assert len(pages) >= 11 + 5 + 3, pages
+    site_browser.get_log("browser")  # start from an empty log
+    problems, images = [], 0
+    for page in pages:
+        broken = _load_page(site_browser, f"{url}/{page}")
+        images += site_browser.execute_script("return document.images.length;")
+        if broken:
+            problems.append(f"{page}: images that do not decode: {broken}")
+        errors = [e["message"] for e in site_browser.get_log("browser") if e["level"] == "SEVERE"]
+        if errors:
+            problems.append(f"{page}: console errors: {errors}")
+        if page == "notebooks/07_unet_segmentation.html":
+            site_browser.execute_script(
+                "const imgs = document.querySelectorAll('.cell_output img');"
+                "if (imgs.length) imgs[0].scrollIntoView({block: 'start'});"
+            )
+            _site_shot(site_browser, "site_notebook", tmp_path)
+    assert not problems, "\n".join(problems)
+    assert images >= 30, f"only {images} images on {len(pages)} pages"
+
+
+@pytest.mark.parametrize(
+    "query, page", [("Grad-CAM", "10_what_convnets_learn"), ("non-max suppression", "06_object_detection")]
+)
+def test_site_search_finds(site_url, site_browser, query, page):
+    url, _ = site_url
+    site_browser.get(f"{url}/search.html?q={urllib.parse.quote(query)}")
+    links = _wait(
+        site_browser,
+        "const a = Array.from(document.querySelectorAll('#search-results li a')).map(e => e.getAttribute('href'));"
+        "return a.length ? a : null;",
+        f"search results for {query!r}",
+        30,
+    )
+    assert any(f"notebooks/{page}.html" in link for link in links), f"{query!r} found {links}, not {page}"
+
+
+def test_site_is_usable_at_a_phone_width(site_url, site_browser, tmp_path):
+    url, folder = site_url
+    site_browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        wide = []
+        for page in _site_pages(folder):
+            _load_page(site_browser, f"{url}/{page}")
+            width = site_browser.execute_script(
+                "return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);"
+            )
+            if width > PHONE["width"]:
+                wide.append(f"{page}: {width} px")
+            if page == "index.html":
+                _site_shot(site_browser, "site_phone", tmp_path)
+        assert not wide, f"pages that scroll sideways at {PHONE['width']} px: {wide}"
+    finally:
+        site_browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

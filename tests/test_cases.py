@@ -118,6 +118,29 @@ def test_01_pool_backward_cases_agree_with_numerical_gradients():
         assert checks.rel_error(case.expected["value"], numerical) < 1e-5, case
 
 
+def test_the_grader_draws_other_cases_and_never_shows_them():
+    """Under the class grader: new inputs for the seed, the reference's outputs, messages without values."""
+    fresh = cases.grading_cases("conv_forward", 424242, group="generated")
+    stored = checks.cases("conv_forward", group="generated")
+    assert len(fresh) == len(stored) and all(c.fresh for c in fresh)
+    assert not np.array_equal(fresh[0].args[0], stored[0].args[0]), "the same inputs as the stored cases"
+    assert cases.grading_cases("conv_forward", 424242, group="generated") is not None
+    again = cases.grading_cases("conv_forward", 424242, group="generated")
+    assert np.array_equal(again[0].args[0], fresh[0].args[0]), "the same seed gives the same cases (regrades)"
+    ns = cases.reference_namespace("01_convolution_from_scratch")
+    checks.check_cases(ns["conv_forward"], "conv_forward", cases_=fresh)
+
+    def off_by_one(A_prev, W, b, stride, pad, dilation=1):
+        Z, cache = ns["conv_forward"](A_prev, W, b, stride, pad, dilation)
+        return Z + 1, cache
+
+    with pytest.raises(AssertionError) as info:
+        checks.check_cases(off_by_one, "conv_forward", cases_=fresh)
+    message = str(info.value)
+    assert "the values are wrong" in message and "called conv_forward" not in message
+    assert "expected [" not in message and "got " not in message
+
+
 # --------------------------------------------------------------------------- 11, by NumPy and by Keras' convolution
 
 

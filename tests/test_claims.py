@@ -154,3 +154,18 @@ def test_the_committed_results_hold_every_claim():
     """
     out = io.StringIO()
     assert check_claims(root=ROOT, out=out) == 0, out.getvalue()[-3000:]
+
+
+def test_a_claim_whose_figure_varies_holds_on_every_seed_and_needs_them():
+    from course_tools.bench import judge_claims
+
+    claims = {"01_demo": [Claim("c", "accuracy 85-95%", "0.85 <= acc <= 0.95", seeds=3)]}
+    entry = _entry(0.9, 30)
+    (verdict,) = judge_claims("01_demo", "tensorflow", entry, claims)
+    assert verdict["ok"] is False and "judged on 1 seed(s), the claim needs 3" in verdict["error"]
+    entry["seeds"] = {"1": _entry(0.88, 31), "2": _entry(0.93, 29)}
+    (verdict,) = judge_claims("01_demo", "tensorflow", entry, claims)
+    assert verdict["ok"] is True and verdict["values"] == [0.9, 0.88, 0.93]
+    entry["seeds"]["2"] = _entry(0.97, 29)
+    (verdict,) = judge_claims("01_demo", "tensorflow", entry, claims)
+    assert verdict["ok"] is False and verdict["values"][-1] == 0.97, "one seed outside the range breaks it"

@@ -15,7 +15,14 @@ from course_utils.config import project_root
 
 
 def _read(monkeypatch, **env):
-    for key in ("KERAS_BACKEND", "COURSE_FAST", "COURSE_DATA_DIR", "COURSE_REPORT_FILE"):
+    for key in (
+        "KERAS_BACKEND",
+        "COURSE_FAST",
+        "COURSE_DATA_DIR",
+        "COURSE_REPORT_FILE",
+        "COURSE_SEED",
+        "COURSE_THREADS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -80,15 +87,60 @@ def test_report_is_silent_in_a_learners_run():
     assert bad.returncode != 0 and "snake_case" in bad.stderr
 
 
-def test_tensorflow_start_up_lines_are_not_shown():
-    """TensorFlow's C++ start-up lines (CUDA drivers, oneDNN, CPU features) stay out of the notebook."""
-    code = (
-        "import course_utils as cu, keras, numpy as np; cu.setup()\n"
-        "keras.layers.Conv2D(2, 3)(np.zeros((1, 8, 8, 1), 'float32'))\n"
-        "import sys; print('real message', file=sys.stderr)\n"
-    )
+def test_tensorflow_start_up_lines_are_not_shown_in_a_notebook():
+    """TensorFlow's C++ start-up lines (CUDA drivers, oneDNN, CPU features) stay out of the notebook.
+
+    Run in a real kernel (which forwards what C++ writes to file descriptor 2 into the notebook), with
+    keras imported in the set-up cell's order: course_utils first.
+    """
+    import os
+
+    from jupyter_client.manager import start_new_kernel
+
+    env = dict(os.environ, KERAS_BACKEND="tensorflow")
+    manager, client = start_new_kernel(kernel_name="python3", env=env)
+    shown = []
+    try:
+        code = (
+            "import course_utils as cu\nimport keras, numpy as np\ncu.setup(verbose=False)\n"
+            "keras.layers.Conv2D(2, 3)(np.zeros((1, 8, 8, 1), 'float32'))\n"
+            "import sys; print('real message', file=sys.stderr)\n"
+        )
+        reply = client.execute_interactive(
+            code, timeout=300, output_hook=lambda msg: shown.append(msg["content"].get("text", ""))
+        )
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    text = "".join(shown)
+    for noise in ("cuda drivers", "cuInit", "oneDNN", "absl::InitializeLog", "cpu_feature_guard"):
+        assert noise not in text, f"TensorFlow start-up noise {noise!r} reaches the learner:\n{text}"
+    assert "real message" in text
+
+
+def test_the_command_line_does_not_import_tensorflow():
+    code = "import course_utils, course_utils.config, sys; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     env = {"PATH": "/usr/bin:/bin", "KERAS_BACKEND": "tensorflow", "HOME": str(Path.home())}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    for noise in ("cuda drivers", "cuInit", "oneDNN", "absl::InitializeLog", "cpu_feature_guard"):
-        assert noise not in out.stderr, f"TensorFlow start-up noise {noise!r} reaches the learner:\n{out.stderr}"
-    assert "real message" in out.stderr
+    assert out.stdout.split() == ["False", "False"], "importing course_utils outside a notebook imports a framework"
+
+
+def test_seed_and_threads(monkeypatch):
+    cfg = _read(monkeypatch, COURSE_SEED="2", COURSE_THREADS="3")
+    assert (cfg.seed, cfg.threads) == (2, 3)
+    cfg = _read(monkeypatch)
+    assert (cfg.seed, cfg.threads) == (0, None)
+    for name, bad in (("COURSE_SEED", "-1"), ("COURSE_THREADS", "0"), ("COURSE_THREADS", "two")):
+        with pytest.raises(ValueError, match=f"{name} must be a whole number"):
+            _read(monkeypatch, **{name: bad})
+
+
+def test_pytorch_gets_half_the_cores_unless_told(monkeypatch):
+    import os
+
+    from course_utils.session import threads_for
+
+    assert threads_for("tensorflow") is None
+    assert threads_for("torch", 3) == 3
+    assert threads_for("torch") == (config.get_config().threads or max(1, (os.cpu_count() or 2) // 2))

@@ -181,14 +181,14 @@ def test_gradescope_zip_layout(gradescope_zip):
         assert (infos[script].external_attr >> 16) & stat.S_IXUSR, f"{script} must be executable"
     assert run.startswith("#!/usr/bin/env bash\n") and setup.startswith("#!/usr/bin/env bash\n")
     assert all(n in ("setup.sh", "run_autograder") or n.startswith("source/") for n in names)
-    for needed in ("pyproject.toml", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
+    for needed in ("pyproject.toml", "constraints.txt", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
         assert f"source/{needed}" in names, needed
     assert "source/course_tools/export.py" in names
     assert {n for n in names if n.startswith("source/solutions/")} == {f"source/solutions/{NAME}.ipynb"}
     assert {n for n in names if n.startswith("source/notebooks/")} == {f"source/notebooks/{NAME}.ipynb"}
     assert not [n for n in names if ".git" in n.split("/") or "__pycache__" in n or n.endswith(".pyc")]
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "torch==2.13.0" in setup
-    assert setup.index("torch==2.13.0") < setup.index("pip install ./source")
+    assert setup.index("torch==2.13.0") < setup.index('pip install "./source[instructor]" -c ./source/constraints.txt')
     assert "gradescope-run --assignment 00" in run
     for script in (setup, run):
         check = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
@@ -202,7 +202,9 @@ def _autograder(tmp_path: Path, zip_path: Path, submission: dict[str, object], p
     sub.mkdir()
     for name, content in submission.items():
         (sub / name).parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, str):
+        if callable(content):
+            content(sub / name)
+        elif isinstance(content, str):
             (sub / name).write_text(content)
         else:
             write_notebook(content, sub / name)
@@ -230,6 +232,8 @@ def gradescope_runs(gradescope_zip, tmp_path_factory) -> dict:
         "visible_only": {f"{NAME}.ipynb": _with_answer(VISIBLE_ONLY)},
         "blank": {f"{NAME}.ipynb": _with_answer(None)},
         "nothing": {"answers.py": CORRECT},
+        # an upload that links to the solution notebook in the autograder's own copy (issue 42)
+        "symlink": {f"{NAME}.ipynb": lambda p: p.symlink_to(p.parents[1] / "source" / "source" / "solutions" / p.name)},
     }
     runs = {name: _autograder(tmp_path_factory.mktemp(name), gradescope_zip, files) for name, files in cases.items()}
     print("\nGradescope runs: " + ", ".join(f"{n} {r['seconds']:.1f} s" for n, r in runs.items()))
@@ -249,6 +253,13 @@ def test_gradescope_results_are_valid_and_score_the_submission(gradescope_runs):
     assert "NotImplementedError" in gradescope_runs["blank"]["results"]["tests"][0]["output"]
     nothing = gradescope_runs["nothing"]["results"]
     assert nothing["score"] == 0.0 and "No notebook (.ipynb) was found" in nothing["output"]
+
+
+@pytest.mark.backend("tensorflow")
+def test_gradescope_refuses_a_symbolic_link(gradescope_runs):
+    results = gradescope_runs["symlink"]["results"]
+    assert results["score"] == 0.0, results
+    assert "symbolic link" in results["output"] or "symbolic link" in results["tests"][0]["output"], results
 
 
 @pytest.mark.backend("tensorflow")
@@ -304,7 +315,7 @@ def test_classroom_template_has_no_solutions_nor_hidden_tests(classroom):
     assert (classroom / f"{NAME}.ipynb").read_bytes() == RELEASED.read_bytes()
     assert (classroom / ".course" / "notebooks" / f"{NAME}.ipynb").read_bytes() == RELEASED.read_bytes()
     assert [p.name for p in (classroom / ".course" / "notebooks").iterdir()] == [f"{NAME}.ipynb"]
-    for needed in ("pyproject.toml", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
+    for needed in ("pyproject.toml", "constraints.txt", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
         assert (classroom / ".course" / needed).is_file(), needed
     hidden_lines = _hidden_only_lines()
     for path in files:
@@ -328,7 +339,7 @@ def test_classroom_workflow_structure(classroom):
     assert steps[1]["uses"] == "actions/setup-python@v5" and steps[1]["with"]["python-version"] == "3.11"
     install = steps[2]["run"]
     assert install.index("torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu") < install.index(
-        "pip install ./.course"
+        'pip install "./.course[instructor]" -c .course/constraints.txt'
     )
     assert steps[3]["id"] == "grade" and "classroom-grade" in steps[3]["run"] and "--course .course" in steps[3]["run"]
     checks, reporter = steps[4:-1], steps[-1]
@@ -351,10 +362,13 @@ def test_classroom_workflow_structure(classroom):
 
 def _run_workflow(template: Path, answer: str | None) -> dict:
     """The workflow's grading step, then each check as the command grader runs it (env: PATH, HOME only)."""
-    if answer is not None:
-        write_notebook(_with_answer(answer), template / f"{NAME}.ipynb")
-    else:
-        (template / f"{NAME}.ipynb").unlink()
+    notebook = template / f"{NAME}.ipynb"
+    if notebook.is_symlink() or answer is None:
+        notebook.unlink()
+    if answer == "symlink":  # a link committed to the repository (issue 42)
+        notebook.symlink_to(Path(".course") / "notebooks" / f"{NAME}.ipynb")
+    elif answer is not None:
+        write_notebook(_with_answer(answer), notebook)
     wf = _workflow(template)
     (job,) = wf["jobs"].values()
     env = _env() | {k: str(v).replace("${{ github.workspace }}", str(template)) for k, v in job["env"].items()}
@@ -386,7 +400,13 @@ def classroom_runs(tmp_path_factory) -> dict:
     template = build_classroom_template("00", tmp_path_factory.mktemp("classroom-runs") / "repo")
     runs = {
         name: _run_workflow(template, answer)
-        for name, answer in [("correct", CORRECT), ("wrong", WRONG), ("visible_only", VISIBLE_ONLY), ("gone", None)]
+        for name, answer in [
+            ("correct", CORRECT),
+            ("wrong", WRONG),
+            ("visible_only", VISIBLE_ONLY),
+            ("gone", None),
+            ("symlink", "symlink"),
+        ]
     }
     print("\nClassroom workflow runs: " + ", ".join(f"{n} {r['seconds']:.1f} s" for n, r in runs.items()))
     return runs
@@ -404,6 +424,14 @@ def test_classroom_workflow_steps_pass_a_correct_notebook_and_fail_a_wrong_one(c
     gone = classroom_runs["gone"]
     rc, out = gone["checks"][TEST]
     assert rc == 1 and "not in the repository" in out
+
+
+@pytest.mark.backend("tensorflow")
+def test_classroom_refuses_a_symbolic_link(classroom_runs):
+    run = classroom_runs["symlink"]
+    assert run["results"]["submission"] == "invalid" and run["results"]["total"] == 0, run["results"]
+    assert "symbolic link" in " ".join(run["results"]["notes"]), run["results"]
+    assert run["checks"][TEST][0] == 1
 
 
 @pytest.mark.backend("tensorflow")

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -310,21 +311,12 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
     )
     # The kernel's process tree is in a cgroup of its own with --memory-mb in all (as root): read
     # from inside the kernel, the answer is right only if it is (tests/test_sandbox.py shows that
-    # such a cgroup kills children that fill more than the limit together).
+    # such a cgroup kills children that fill more than the limit together; its limit is not readable
+    # from inside: /sys is not there, see sys_listing).
     held = sandboxed and bool(sandbox.cgroup_dirs("probe"))
     hostile["cgroup_from_inside"] = (
         _with_answer(
-            "import os\n_limit = None\n"
-            "for _line in open('/proc/self/cgroup'):\n"
-            "    _h, _c, _path = _line.strip().split(':', 2)\n"
-            "    if 'memory' in _c.split(','):\n"
-            "        _f = f'/sys/fs/cgroup/memory{_path}/memory.limit_in_bytes'\n"
-            "    else:\n"
-            "        _f = f'/sys/fs/cgroup{_path}/memory.max' if _c == '' else ''\n"
-            "    if _f and os.path.exists(_f):\n"
-            "        _v = open(_f).read().strip()\n"
-            "        _limit = min(_limit or 2**63, int(_v)) if _v.isdigit() else _limit\n"
-            "_held = _limit is not None and _limit <= 4096 * 2**20\n"
+            "_held = any('cu-grade-' in _line for _line in open('/proc/self/cgroup'))\n"
             + SIGNATURE
             + "    return (n + 2 * p - f) // s + 1 if _held else (n - f) // s + 1\n"
         ),
@@ -355,6 +347,19 @@ def _corpus(canary: Path, port: int, marker: str, sandboxed: bool) -> dict:
             "            _seen.append(open(f'/proc/{_p}/cmdline', 'rb').read())\n        except OSError:\n"
             "            pass\n"
             "_private = not any(b'pytest' in c or b'sandbox.py' in c or b'connect' in c for c in _seen)\n"
+            + SIGNATURE
+            + "    return (n + 2 * p - f) // s + 1 if _private else (n - f) // s + 1\n"
+        ),
+        2 if sandboxed else 0,
+        {"passed"} if sandboxed else {"failed"},
+    )
+    # /sys of the host shows every kernel's cgroup and the host's paths (issue 42): as root the kernel's
+    # /sys is empty; right only if it saw nothing there.
+    hostile["sys_listing"] = (
+        _with_answer(
+            "import os\n_seen = []\nfor _d in ('/sys/fs/cgroup', '/sys/devices', '/sys/class'):\n    try:\n"
+            "        _seen += os.listdir(_d)\n    except OSError:\n        pass\n"
+            "_private = not _seen\n"
             + SIGNATURE
             + "    return (n + 2 * p - f) // s + 1 if _private else (n - f) // s + 1\n"
         ),
@@ -956,3 +961,77 @@ def test_kernels_have_a_cgroup_for_their_process_tree(batch):
         assert not leftovers, f"kernels' cgroups were not removed: {leftovers[:3]}"
     else:
         assert "cgroup" not in report or "not available" in report["cgroup"]
+
+
+# --------------------------------------------------------------------------- issue 42
+
+
+def test_names_and_messages_of_any_bytes_never_stop_the_batch(tmp_path):
+    """A file name that is not UTF-8, a message with a lone surrogate and an id chosen to equal another
+    student's hashed feedback name: every submission graded, every report written, nobody overwritten."""
+    from course_tools.class_report import write_class_report
+    from course_tools.grade import feedback_name
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    write_notebook(_with_answer(CORRECT), Path(os.fsdecode(bytes(subs) + b"/caf\xe9.ipynb")))
+    write_notebook(
+        _with_answer(SIGNATURE + "    raise ValueError('lone \\ud800 surrogate')\n"), subs / "surrogate.ipynb"
+    )
+    write_notebook(_with_answer(WRONG), subs / "a b.ipynb")
+    victim = feedback_name("a b", ["a b"])[: -len(".md")]
+    write_notebook(_with_answer(CORRECT), subs / f"{victim}.ipynb")
+    write_notebook(_with_answer(CORRECT), subs / "control.ipynb")
+    out = tmp_path / "out"
+    records = {r["student"]: r for r in grade_batch(subs, "00", out=out, workers=2, timeout_cell=30, progress=False)}
+    assert len(records) == 5 and (out / "grades.csv").is_file()
+    odd = next(r for s, r in records.items() if s.startswith("caf"))
+    assert odd["total"] == 2 and "\\xe9" in odd["file"], odd
+    assert records["control"]["total"] == 2 and records["surrogate"]["total"] == 0
+    feedback = {p.read_text(encoding="utf-8").splitlines()[0] for p in (out / "feedback").glob("*.md")}
+    assert len(feedback) == 5 and any(victim in line for line in feedback), feedback
+    report = write_class_report(out)
+    assert report.stat().st_size > 1000 and "surrogate" in report.read_text(encoding="utf-8")
+
+
+def test_a_dead_worker_fails_only_its_own_submission(tmp_path, monkeypatch):
+    """A grading worker killed while grading one submission (as the out-of-memory killer would): the
+    others are graded, that one is recorded as not graded, and the next run grades it."""
+    from course_tools import grade
+    from course_tools.gradebook import FILE_NAME, Gradebook
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    names = ["ann", "bob", "cat", "victim", "dan", "eve"]
+    for name in names:
+        write_notebook(_with_answer(CORRECT + f"# {name}\n"), subs / f"{name}.ipynb")
+    killed = tmp_path / "killed"
+
+    def grade_one(student, path, spec, opts):  # runs in the worker (forked: in_kernel_checks)
+        if student == "victim" and not killed.exists():
+            killed.write_text("once")
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.3)
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        passed = {"points": 2.0, "earned": 2.0, "status": "passed", "message": ""}
+        return {
+            "student": student,
+            "file": str(path),
+            "submission": "ok",
+            "notes": [],
+            "content_hash": digest,
+            "exercises": {TEST: passed},
+            "total": 2.0,
+            "max_total": 2.0,
+        }
+
+    monkeypatch.setattr(grade, "grade_one", grade_one)
+    kwargs = {"out": tmp_path / "out", "workers": 2, "progress": False, "preload": False, "in_kernel_checks": True}
+    first = {r["student"]: r for r in grade_batch(subs, "00", **kwargs)}
+    assert first["victim"]["submission"] == "not_graded" and "worker died" in " ".join(first["victim"]["notes"])
+    assert all(first[n]["submission"] == "ok" and first[n]["total"] == 2 for n in names if n != "victim"), first
+    second = {r["student"]: r for r in grade_batch(subs, "00", **kwargs)}
+    assert second["victim"]["submission"] == "ok" and second["victim"]["total"] == 2
+    with Gradebook(kwargs["out"] / FILE_NAME) as book:
+        graded_ok = [s for s, h, _ in book.log() if not h.startswith("retry:")]
+    assert sorted(graded_ok) == sorted(names), "each submission graded once, the victim on the second run"

@@ -10,6 +10,12 @@ hooks, Python's tracing and import machinery, objects that read the checker's fr
 - with ``in_kernel_checks=True`` (the test cells run in the kernel, as in nbgrader), most of the
   same submissions do earn points they did not: the attacks are real.
 
+Issue 42 added attacks on the judge itself (``ATTACKS_42``): arguments changed in place, or claimed
+changed, so that the references computed afterwards from them agree (11/23 each before the fix); a
+reply of 2 GB text items; the hidden inputs raised back from a visible helper called on a hidden line
+(shown in the student's feedback before the fix); a clean ``def`` rebound to PyTorch (3/23 before the
+fix); and an honest answer whose cache is an ``OrderedDict`` (21/23 before the fix, 23/23 now).
+
 TensorFlow pass only: the attacks are on IPython and Python and the grader receives plain bytes
 whatever the backend; the judge's PyTorch paths are graded in tests/test_judge_notebooks.py (01,
 02, 08 on torch). One run keeps CI within its budget.
@@ -23,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from course_tools.grade import grade_batch, load_assignment
+from course_tools.grade import grade_batch, load_assignment, student_message
 from course_tools.notebooks import cell_kind, read_notebook, write_notebook
 from course_tools.release import solution_paths
 from course_utils.config import project_root
@@ -324,6 +330,92 @@ SPECIAL = {
         ),
     },
 }
+# Issue 42: the kernel's replies as hostile data. In-place changes of the arguments (made, claimed,
+# or made only when the grader is on the stack) used to be copied back into the grader's inputs, from
+# which the references were then computed; a reply declaring a text array of item size 500,000,000 was
+# allocated before any check; a visible helper called from a hidden line showed the student's own error
+# text (here the hidden inputs it was called with); the static "no Keras" check read the last `def`
+# while the kernel ran a later binding.
+_ZERO = (
+    "def _zero(*xs):\n"
+    "    for x in xs:\n"
+    "        if isinstance(x, np.ndarray):\n            x[...] = 0\n"
+    "        elif isinstance(x, (tuple, list)):\n            _zero(*x)\n"
+)
+_GRADER_ON_STACK = (
+    "import sys\n"
+    "def _grader():\n"
+    "    f = sys._getframe(1)\n"
+    "    while f is not None:\n"
+    "        if f.f_code.co_filename == '_course_remote':\n            return True\n"
+    "        f = f.f_back\n"
+    "    return False\n"
+)
+_CLAIMS = (
+    "import sys, json, base64\n"
+    "_srv = sys.modules['_course_remote'].server\n"
+    "_serve = _srv.serve\n"
+    "def _claiming_serve(text):\n"
+    "    import IPython.display as _d\n"
+    "    req, real = json.loads(base64.b64decode(text)), _d.display\n"
+    "    def fake(obj, raw=False, **k):\n"
+    "        reply = json.loads(obj['application/x-course-remote+json'])\n"
+    "        if req.get('op') == 'call' and 'ok' in reply:\n"
+    "            zeros = lambda a: base64.b64encode(np.zeros(a['shape'], a['dtype']).tobytes()).decode()\n"
+    "            reply['args'] = {str(i): {'$array': zeros(a), 'dtype': a['dtype'], 'shape': a['shape']}\n"
+    "                             for i, a in enumerate(req.get('args', []))\n"
+    "                             if isinstance(a, dict) and '$array' in a and not a.get('text')}\n"
+    "        return real({'application/x-course-remote+json': json.dumps(reply)}, raw=True)\n"
+    "    _d.display = fake\n"
+    "    try:\n        return _serve(text)\n"
+    "    finally:\n        _d.display = real\n"
+    "_srv.serve = _claiming_serve\n"
+)
+_HUGE_ITEMS = (  # 64 items of 2 GB each: refused before allocating (here a MemoryError at worst, never an OOM kill)
+    "import sys, json, base64\n"
+    "def _huge(text):\n"
+    "    from IPython.display import display\n"
+    "    req = json.loads(base64.b64decode(text))\n"
+    "    ok = {'$array': ['x'] * 64, 'dtype': '<U500000000', 'shape': [64], 'text': True}\n"
+    "    if req.get('op') != 'call':\n"
+    "        return _real_serve(text)\n"
+    "    display({'application/x-course-remote+json': json.dumps({'nonce': req.get('nonce'), 'ok': ok})}, raw=True)\n"
+    "_real_serve = sys.modules['_course_remote'].server.serve\n"
+    "sys.modules['_course_remote'].server.serve = _huge\n"
+)
+
+
+def _zeroing(source: str) -> str:
+    """An answer that first zeroes every array it is given, in place (``_zero``)."""
+    first, rest = source.split("\n", 1)
+    params = [p.split("=")[0].strip() for p in first[first.index("(") + 1 : first.index(")")].split(",")]
+    return f"{first}\n    _zero({', '.join(params)})\n{rest}"
+
+
+_ZEROS = {
+    **WRONG,
+    "zero_pad": "def zero_pad(X, pad):\n    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))\n",
+}
+ATTACKS_42 = {
+    "write_back_zeros": _ZERO,
+    "write_back_claimed": _CLAIMS,
+    "write_back_when_graded": _GRADER_ON_STACK
+    + _ZERO.replace("    for x in xs:", "    if not _grader():\n        return\n    for x in xs:"),
+    "huge_item_size": _HUGE_ITEMS,
+    "raise_to_read_hidden_inputs": _GRADER_ON_STACK,
+    "rebound_after_the_def": "",
+}
+SPECIAL_42 = {
+    "write_back_zeros": {k: _zeroing(v) for k, v in _ZEROS.items()},
+    "write_back_claimed": {
+        **_ZEROS,
+        "zero_pad": "def zero_pad(X, pad):\n    m, h, w, c = X.shape\n    return np.zeros((m, h + 2 * pad, w + 2 * pad, c))\n",  # noqa: E501
+        "conv_single_step": "def conv_single_step(a_slice, W, b):\n    return 0.0\n",
+    },
+    "write_back_when_graded": {k: _zeroing(v) for k, v in _ZEROS.items()},
+}
+
+
 # honest part: zero_pad right (2 points), the rest wrong, plus the input-transformer attack
 HONEST_ZERO_PAD = (
     "def zero_pad(X, pad):\n    return np.pad(X, ((0, 0), (pad, pad), (pad, pad), (0, 0)))\n",
@@ -354,7 +446,53 @@ def _corpus() -> dict[str, tuple]:
         subs[name] = (_submission({**WRONG, **SPECIAL.get(name, {})}, code), 0.0)
     source, points = HONEST_ZERO_PAD
     subs["honest_part_plus_attack"] = (_submission({**WRONG, "zero_pad": source}, ATTACKS["input_transformer"]), points)
+    solution = _solution_answers()
+    special = {**SPECIAL_42, **_special_42(solution)}
+    for name, code in ATTACKS_42.items():
+        answers = {**WRONG, **special.get(name, {})}
+        subs[name] = (_submission(answers, code), 2.0 if answers["zero_pad"] == solution["zero_pad"] else 0.0)
+    subs["honest_ordered_dict"] = (_submission(_ordered_dict_cache(_solution_answers())), 23.0)
     return subs
+
+
+def _special_42(solution: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Answers built from the solution's: right for the visible calls, then the hidden inputs raised back;
+    a clean-looking `def` rebound afterwards to a PyTorch convolution (a library the exercise forbids)."""
+    leak = (
+        solution["conv_backward"].replace("def conv_backward(", "def _conv_backward(") + "\n_graded = [0]\n"
+        "def conv_backward(dZ, cache):\n"
+        "    if _grader():\n        _graded[0] += 1\n"
+        "    if _graded[0] > 3:  # the 3 visible checks passed: what follows is hidden\n"
+        "        A, W = cache[0], cache[1]\n"
+        "        raise ValueError(f'LEAK A {A.shape} W {W.shape} {cache[3]} first {A.ravel()[0]:.6f}')\n"
+        "    return _conv_backward(dZ, cache)\n"
+    )
+    rebound = (
+        "def conv_forward_fast(A_prev, W, b, stride, pad, dilation=1):\n    return None\n\n"
+        "import torch\n"
+        "def _torch_conv(A_prev, W, b, stride, pad, dilation=1):\n"
+        "    x = torch.from_numpy(np.ascontiguousarray(A_prev.transpose(0, 3, 1, 2)))\n"
+        "    w = torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1)))\n"
+        "    z = torch.nn.functional.conv2d(x, w, stride=stride, padding=pad, dilation=dilation)\n"
+        "    Z = z.numpy().transpose(0, 2, 3, 1) + b\n"
+        "    return Z, (A_prev, W, b, {'stride': stride, 'pad': pad, 'dilation': dilation})\n\n"
+        "_torch_conv.__name__ = 'conv_forward_fast'  # what the kernel reports as its name\n"
+        "conv_forward_fast = _torch_conv\n"
+    )
+    return {
+        "raise_to_read_hidden_inputs": {"zero_pad": solution["zero_pad"], "conv_backward": leak},  # it pads with it
+        "rebound_after_the_def": {"conv_forward_fast": rebound},
+    }
+
+
+def _ordered_dict_cache(solution: dict[str, str]) -> dict[str, str]:
+    """The solution, with conv_forward's cache holding an OrderedDict: an honest answer (issue 42)."""
+    plain = '{"stride": stride, "pad": pad, "dilation": dilation}'
+    assert plain in solution["conv_forward"]
+    ordered = "from collections import OrderedDict\n" + solution["conv_forward"].replace(
+        plain, "OrderedDict(stride=stride, pad=pad, dilation=dilation)"
+    )
+    return {**solution, "conv_forward": ordered}
 
 
 def _hidden_lines() -> list[str]:
@@ -427,6 +565,21 @@ def test_no_hidden_test_reaches_a_report(judged):
     # the history trap did run: it reported what the kernel saw, the grader's requests, not the tests
     feedback = json.dumps(json.loads((out / "grades.json").read_text()))
     assert "HISTORY" in feedback
+
+
+def test_hidden_inputs_never_reach_the_students_feedback(judged):
+    """The answer that raises the hidden inputs back, from a visible helper called on a hidden line: the
+    failure is hidden, the student sees which behaviour failed (the check's name, its hint, or the type
+    of their error), never its text; grades.json keeps it for the instructor."""
+    records, out = judged
+    ex = records["raise_to_read_hidden_inputs"]["exercises"]["test_conv_backward"]
+    assert ex["hidden"] and "LEAK" in ex["message"], ex
+    feedback = next(p for p in (out / "feedback").glob("raise_to_read_hidden_inputs*.md")).read_text()
+    assert "LEAK" not in feedback and "raised ValueError in a hidden test" in feedback, feedback
+    for student, record in records.items():
+        for gid, e in record["exercises"].items():
+            if e.get("hidden"):
+                assert "expected" not in student_message(e) and "got " not in student_message(e), (student, gid)
 
 
 def test_the_attacks_work_when_the_checks_run_in_the_kernel(tmp_path):

@@ -37,8 +37,10 @@ TOOLS = {
     "mutants",
     "mutation",
     "notebooks",
+    "outputs",
     "release",
     "sandbox",
+    "site",
     "zygote",
 }
 

@@ -94,3 +94,17 @@ def test_cgroup_limits_the_whole_process_tree(tmp_path):
     finally:
         sandbox.remove_cgroup(name)
     assert not any(os.path.exists(d) for d in sandbox.cgroup_dirs(name).values())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0, reason="root sandbox: Linux, root")
+def test_sys_is_empty_in_the_root_sandbox(tmp_path):
+    """The host's /sys lists every kernel's cgroup and the host's devices and paths (issue 42)."""
+    import random
+
+    os.chmod(tmp_path, 0o777)
+    keep = sorted({str(tmp_path), sys.prefix, sys.base_prefix} | {p for p in sys.path if p.endswith("site-packages")})
+    spec = {"isolate": True, "uid": 1_000_000 + random.randrange(10**9), "keep": keep, "writable": [str(tmp_path)]}
+    spec.update(chown=[str(tmp_path)], report=str(tmp_path / "r.json"))
+    proc = _launch(spec, "import os; print(sorted(os.listdir('/sys')))")
+    assert json.loads(tmp_path.joinpath("r.json").read_text())["files"].startswith("private"), proc.stderr
+    assert proc.stdout.strip() == "[]", proc.stdout[:300] + proc.stderr[-1000:]

@@ -1,13 +1,16 @@
 """Every notebook has the course's shape (in the spirit of keras-io's ``validate()``).
 
-Title, "What you will learn", "Time", "Set-up" (one import of the course package, then
-``cu.setup()``), exercises in the pattern heading with points -> answer cell -> try-it ->
-check(s) worth those points, and "Summary" then "Further reading" at the end.
+Title, "What you will learn", "Time", "Set-up" (one import of the course package, which says in one
+sentence how to install the course when it is missing, then ``cu.setup()``), exercises in the pattern
+heading with points -> answer cell -> try-it -> check(s) worth those points, and "Summary" then
+"Further reading" at the end.
 """
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 
 import nbformat
 import pytest
@@ -17,7 +20,30 @@ from course_tools.release import source_paths
 
 SOURCES = source_paths()
 EXERCISE = re.compile(r"^###\s+Exercise\s+(\d+)\s+\((\d+)\s+points?\)\s*$", re.M)
-SETUP_CODE = "import course_utils as cu\n\ncu.setup()"
+#: How every set-up cell starts: the course's package, imported once and first (it sets the Keras backend).
+SETUP_IMPORT = "try:\n    import course_utils as cu\nexcept ModuleNotFoundError as err:"
+
+
+def setup_header(source: str) -> str | None:
+    """The set-up cell's import of the course and its ``cu.setup()`` (the first two statements), or None
+    when the cell does not start that way: ``try: import course_utils as cu`` with one handler of
+    ``ModuleNotFoundError`` that re-raises a missing dependency and raises its own message for a missing
+    course, then ``cu.setup()``."""
+    if not source.startswith(SETUP_IMPORT):
+        return None
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return None
+    if len(body) < 2 or not isinstance(body[0], ast.Try) or ast.unparse(body[1]) != "cu.setup()":
+        return None
+    handlers = body[0].handlers
+    if ast.unparse(body[0].body[0]) != "import course_utils as cu" or len(body[0].body) != 1 or len(handlers) != 1:
+        return None
+    raises = [n for n in ast.walk(handlers[0]) if isinstance(n, ast.Raise)]
+    if sorted(r.exc is None for r in raises) != [False, True]:  # `raise` (a dependency) and its own message
+        return None
+    return "\n".join(source.splitlines()[: body[1].end_lineno])
 
 
 def _heading(cell, text: str) -> bool:
@@ -40,8 +66,12 @@ def skeleton_problems(nb) -> list[str]:
         problems.append(f"expected one '## Set-up' heading, found {len(setup)}")
     else:
         code = next((c for c in cells[setup[0] + 1 :] if c.cell_type == "code"), None)
-        if code is None or not code.source.startswith(SETUP_CODE):
-            problems.append(f"the first code cell after '## Set-up' must start with {SETUP_CODE!r}")
+        if code is None or setup_header(code.source) is None:
+            problems.append(
+                f"the first code cell after '## Set-up' must start with {SETUP_IMPORT!r} (the set-up block of "
+                "the other notebooks: it says how to install the course when course_utils is missing), then "
+                "cu.setup()"
+            )
         earlier = [i for i, c in enumerate(cells[: setup[0]]) if c.cell_type == "code"]
         if earlier:
             problems.append(
@@ -124,3 +154,42 @@ def test_the_skeleton_check_names_what_is_missing(tmp_path):
     nb = read_source(SOURCES[1])
     nb.cells.insert(1, nbformat.v4.new_code_cell("import keras"))
     assert any("run before the set-up cell" in p for p in skeleton_problems(nb))
+
+
+def _headers() -> dict[str, str]:
+    out = {}
+    for path in SOURCES:
+        cells = read_source(path).cells
+        setup = next(i for i, c in enumerate(cells) if _heading(c, "Set-up"))
+        out[path.name] = setup_header(next(c for c in cells[setup + 1 :] if c.cell_type == "code").source)
+    return out
+
+
+def test_every_set_up_cell_has_the_same_header():
+    headers = _headers()
+    first = headers[SOURCES[0].name]
+    assert first, "the start page has no set-up header"
+    differ = sorted(name for name, header in headers.items() if header != first)
+    assert not differ, f"set-up headers differ from {SOURCES[0].name}'s (copy it): {differ}"
+
+
+def test_a_missing_course_gives_one_sentence_and_a_missing_dependency_its_own_error(monkeypatch):
+    header = _headers()[SOURCES[0].name].replace("\ncu.setup()", "")
+    monkeypatch.setitem(sys.modules, "course_utils", None)  # `import course_utils` now fails as if absent
+    with pytest.raises(ModuleNotFoundError) as caught:
+        exec(compile(header, "<set-up>", "exec"), {})  # noqa: S102 - the notebooks' own set-up code
+    message = str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__, "no chained ImportError"
+    assert message.count(". ") == 0 and message.endswith("."), f"one sentence: {message!r}"
+    for part in ("course_utils", "course_tools lab", "%pip install -e ..", "Colab", "Kaggle", "restart the kernel"):
+        assert part in message, f"{part!r} missing from {message!r}"
+
+    class MissingDependency:
+        def find_spec(self, name, path=None, target=None):
+            if name == "course_utils":
+                raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")
+
+    monkeypatch.delitem(sys.modules, "course_utils")
+    monkeypatch.setattr(sys, "meta_path", [MissingDependency(), *sys.meta_path])
+    with pytest.raises(ModuleNotFoundError, match="No module named 'tensorflow'"):
+        exec(compile(header, "<set-up>", "exec"), {})  # noqa: S102
