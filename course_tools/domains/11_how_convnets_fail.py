@@ -165,6 +165,20 @@ def fgsm(rng):
         "the gradient of the sum of the per-image losses).",
         group=EX,
     )
+    # The text's worked example: the last pixel has the same weight for both classes, so the loss does not
+    # depend on it; its gradient is exactly 0 on every backend and it must stay as it is.
+    toy = {
+        "name": "the text's linear model (Flatten, Dense(2)), the last pixel weighted 0",
+        "input": (2, 2, 1),
+        "layers": [["Flatten", {}], ["Dense", {"units": 2}]],
+        "weights": [np.array([[1.0, -1.0], [-2.0, 2.0], [0.5, -0.5], [0.0, 0.0]]), np.zeros(2)],
+    }
+    yield Gen(
+        "the worked example: a pixel the loss does not depend on",
+        (toy, np.full((1, 2, 2, 1), 0.5), np.array([0]), 0.1),
+        hint="the sign of 0 is 0: a pixel whose gradient is 0 stays as it is (np.sign(g); do not divide by |g|).",
+        group=EX,
+    )
     for gen in _fgsm_generated(rng):
         gen.group = "generated"
         yield gen

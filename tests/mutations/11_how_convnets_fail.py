@@ -340,4 +340,23 @@ PRELUDE = {
 
 # Automatic mutants (python -m course_tools mutation-score) judged equivalent to the answer, with the reason:
 # no input the docstring allows tells them apart. Anything else that survives is a gap of the checks.
-EQUIVALENT = {}
+EQUIVALENT = {
+    "fgsm": {
+        "argument: `np.asarray(labels, dtype='int32')` -> `np.asarray(labels)` in `targets = keras.ops.convert_to_tensor(np.asarray(labels, dtype='int32'))`": "the labels are ints (the docstring): the cross-entropy takes int64 labels as it takes int32 ones, on both backends.",
+        "argument: `model(x, training=False)` -> `model(x)` in `_, grad = cu.models.value_and_gradient(lambda x: keras.losses.sparse_categori...`": "Keras 3 calls a model in inference mode unless training=True is passed (or inside fit): model(x) is model(x, training=False) here.",
+        "argument: `np.clip(np.asarray(images, dtype='float32') + epsilon * np.sign(grad), low, h...` -> `np.clip(low, np.asarray(images, dtype='float32') + epsilon * np.sign(grad), h...` in `return np.clip(np.asarray(images, dtype='float32') + epsilon * np.sign(grad),...`": "np.clip(low, X, high) is minimum(maximum(low, X), high), the same array as np.clip(X, low, high) when low <= high.",
+        "argument: `np.asarray(images, dtype='float32')` -> `np.asarray(images)` in `return np.clip(np.asarray(images, dtype='float32') + epsilon * np.sign(grad),...`": "the images are a float array (the docstring): without the cast the result is float64 for float64 images, still the same values and a float array.",
+    },
+    "pgd": {
+        "statement: `images = np.asarray(images, dtype='float32')` -> `pass`": "the images are a float NumPy array (the docstring) and fgsm returns a new array: without the cast nothing is aliased or changed, and the values agree.",
+        "argument: `np.asarray(images, dtype='float32')` -> `np.asarray(images)` in `images = np.asarray(images, dtype='float32')`": "the images are a float array (the docstring): without the cast a float64 input gives a float64 result, the same values.",
+        "argument: `np.asarray(start, dtype='float32')` -> `np.asarray(start)` in `x = images if start is None else np.asarray(start, dtype='float32')`": "start is a float array like images (the docstring): without the cast its float64 gives a float64 result, the same values.",
+        "argument: `np.clip(x, images - epsilon, images + epsilon)` -> `np.clip(images - epsilon, x, images + epsilon)` in `x = np.clip(x, images - epsilon, images + epsilon)`": "np.clip(lo, x, hi) is minimum(maximum(lo, x), hi), the same array as np.clip(x, lo, hi) since images - epsilon <= images + epsilon.",
+    },
+    "attention_head": {
+        "argument: `keras.ops.swapaxes(k, -1, -2)` -> `keras.ops.swapaxes(k, -2, -1)` in `scores = keras.ops.matmul(q, keras.ops.swapaxes(k, -1, -2)) / np.sqrt(float(W...`": "swapping axes -2 and -1 is the same permutation as swapping -1 and -2.",
+        "function: `float(Wk.shape[-1])` -> `Wk.shape[-1]` in `scores = keras.ops.matmul(q, keras.ops.swapaxes(k, -1, -2)) / np.sqrt(float(W...`": "np.sqrt of an int is the same float as np.sqrt of that int made a float.",
+        "bool: `-1` -> `1` in `scores = keras.ops.matmul(q, keras.ops.swapaxes(k, -1, -2)) / np.sqrt(float(W...` (#2)": "Wk is 2-D (d, d_k) (the docstring): Wk.shape[1] is Wk.shape[-1].",
+        "argument: `keras.ops.softmax(scores, axis=-1)` -> `keras.ops.softmax(scores)` in `weights = keras.ops.softmax(scores, axis=-1)`": "keras.ops.softmax's default axis is -1.",
+    },
+}
