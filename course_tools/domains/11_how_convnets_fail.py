@@ -126,7 +126,8 @@ def fgsm(rng):
     yield Gen(
         "a linear model, one 2x2 image, epsilon 0.1",
         (spec, x, y, 0.1),
-        hint="step *up* the loss: images + epsilon * sign(gradient of the loss with respect to the images).",
+        hint="step *up* the loss: images + epsilon * sign(g), g the gradient with respect to the images of the "
+        "cross-entropy computed from the logits (from_logits=True: the model outputs logits, not probabilities).",
         group=EX,
     )
     yield Gen(

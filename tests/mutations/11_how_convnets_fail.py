@@ -32,7 +32,7 @@ VARIANTS = {
                 def fgsm(model, images, labels, epsilon, pixel_range=(0.0, 1.0)):
                     y = keras.ops.convert_to_tensor(np.asarray(labels, "int32"))
                     _, g = cu.models.value_and_gradient(
-                        lambda x: keras.losses.sparse_categorical_crossentropy(y, keras.ops.softmax(model(x))), images)
+                        lambda x: keras.losses.sparse_categorical_crossentropy(y, model(x)), images)
                     return np.clip(np.asarray(images, "float32") + epsilon * np.sign(g), *pixel_range)
             """,
             "training mode": """
@@ -66,10 +66,10 @@ VARIANTS = {
         "right": {
             "keras.ops all the way, mean loss, one-hot labels": """
                 def fgsm(model, images, labels, epsilon, pixel_range=(0.0, 1.0)):
-                    onehot = keras.ops.one_hot(keras.ops.convert_to_tensor(np.asarray(labels)),
-                                               int(model.output.shape[-1]))
                     def loss(x):
-                        return keras.ops.mean(keras.losses.categorical_crossentropy(onehot, model(x), from_logits=True))
+                        logits = model(x)
+                        onehot = keras.ops.one_hot(keras.ops.convert_to_tensor(np.asarray(labels)), logits.shape[-1])
+                        return keras.ops.mean(keras.losses.categorical_crossentropy(onehot, logits, from_logits=True))
                     _, grad = cu.models.value_and_gradient(loss, images)
                     out = keras.ops.clip(keras.ops.convert_to_tensor(images, "float32") + epsilon * keras.ops.sign(grad),
                                          pixel_range[0], pixel_range[1])
