@@ -303,32 +303,37 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("lab_args", nargs=argparse.REMAINDER, help="arguments for jupyter lab (a notebook to open, ...)")
     p.set_defaults(func=_cmd_lab)
 
-    from .grade import add_arguments
+    # The grader's and the exports' options are defined next to their code; importing it takes seconds, so it is
+    # imported only when one of those commands runs (every other command and --help start without it).
+    command = argv[0] if argv else ""
+
+    def arguments(name: str, module: str, function: str):
+        if command != name:
+            return lambda parser: None
+        import importlib
+
+        return getattr(importlib.import_module(f"course_tools.{module}"), function)
 
     p = sub.add_parser("grade", help="grade a folder of submissions")
-    add_arguments(p)
+    arguments("grade", "grade", "add_arguments")(p)
     p.set_defaults(func=_cmd_grade)
-
-    from .grade import add_merge_arguments, add_report_arguments
 
     p = sub.add_parser(
         "grade-merge",
         help="(`grade merge`) combine the gradebooks of shards",
         prog="python -m course_tools grade merge",
     )
-    add_merge_arguments(p)
+    arguments("grade-merge", "grade", "add_merge_arguments")(p)
     p.set_defaults(func=_cmd_grade_merge)
 
     p = sub.add_parser(
         "grade-report", help="(`grade report`) an HTML class report", prog="python -m course_tools grade report"
     )
-    add_report_arguments(p)
+    arguments("grade-report", "grade", "add_report_arguments")(p)
     p.set_defaults(func=_cmd_grade_report)
 
-    from .export import add_arguments as add_export_arguments
-
     p = sub.add_parser("export", help="export an assignment for Gradescope or GitHub Classroom")
-    add_export_arguments(p)
+    arguments("export", "export", "add_arguments")(p)
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("site", help="build the course site (static HTML) from the student release")

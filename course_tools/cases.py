@@ -64,10 +64,13 @@ class Domain:
     """The input domain of one exercise and how its function is probed and compared.
 
     ``generate(rng)`` yields :class:`Gen`; ``probe`` is ``call`` (a NumPy function), ``tensor`` (backend
-    tensors in, value and gradients compared), ``block`` (a Keras block applied to ``keras.Input``) or
-    ``model`` (a model builder); ``select`` picks one item of a returned tuple; ``returns`` and ``dtype``
+    tensors in, value and gradients compared), ``block`` (a Keras block applied to ``keras.Input``),
+    ``model`` (a model builder) or ``on_model`` (a function given Keras models built by the probe);
+    ``select`` picks one item of a returned tuple; ``returns`` and ``dtype``
     are the documented contract (see ``course_utils.checks._RETURNS``); ``options`` go to the probe and
     the comparison (``tensor_args``, ``grad_args``, ``modes``, ``zero_bias``, ``x``, ``params_also``, ...).
+    ``alternatives`` are other answers the text accepts (functions, e.g. the stride on another convolution):
+    where one gives another value than the reference, that value is stored too (``also``) and accepted.
     """
 
     generate: Callable[[Any], Iterable[Gen]]
@@ -82,6 +85,7 @@ class Domain:
     options: dict = field(default_factory=dict)
     function: str | None = None  # the reference function's name (default: the exercise's)
     fresh: bool = True  # the grader may draw new cases (False: the stored ones only)
+    alternatives: tuple = ()  # other accepted answers (callables): their differing values are stored too
 
     def all_options(self) -> dict:
         out = {"probe": self.probe, "atol": self.atol, "rtol": self.rtol, **self.options}
@@ -140,8 +144,8 @@ def _probe_sources() -> str:
 
 
 def _definitions(source: str) -> list[str]:
-    """The statements of a non-answer cell that define something cheaply: imports, functions, classes,
-    and names bound to literals (``IMG = 64``)."""
+    """The statements of a non-answer cell that define something cheaply: imports (guarded by ``try`` too),
+    functions, classes, and names bound to literals (``IMG = 64``)."""
     lines = [("pass  # " + ln) if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines()]
     text = "\n".join(lines)
     try:
@@ -152,6 +156,8 @@ def _definitions(source: str) -> list[str]:
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
             keep.append(stmt)
+        elif isinstance(stmt, ast.Try) and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmt.body):
+            keep.append(stmt)  # the set-up cell's guarded import of course_utils
         elif isinstance(stmt, ast.Assign):
             try:
                 ast.literal_eval(stmt.value)
@@ -185,7 +191,7 @@ def reference_namespace(stem: str) -> dict:
 def _probes():
     import course_utils.checks as checks
 
-    return {name: getattr(checks, f"probe_{name}") for name in ("call", "tensor", "block", "model")}
+    return {name: getattr(checks, function) for name, function in checks._PROBES.items()}
 
 
 def _copy(value):
@@ -216,12 +222,19 @@ def run_domain(exercise: str, domain: Domain, reference: Callable, seed: int | N
     """Generate the cases of one exercise and the reference's expected outputs, as plain records."""
     import numpy as np
 
+    import course_utils.checks as checks
+
     key = [zlib.crc32(exercise.encode())] + ([] if seed is None else [int(seed)])
     probe = _probes()[domain.probe]
     records = []
     for gen in domain.generate(np.random.default_rng(key)):
         options = dict(domain.all_options(), **gen.options)
         result = probe(reference, [_copy(a) for a in gen.args], {k: _copy(v) for k, v in gen.kwargs.items()}, options)
+        expected = _expected(result, domain)
+        for other in domain.alternatives:
+            value = probe(other, [_copy(a) for a in gen.args], {k: _copy(v) for k, v in gen.kwargs.items()}, options)
+            if checks._compare(expected["value"], value["value"], float(options["atol"]), float(options["rtol"])):
+                expected.setdefault("also", []).append(value["value"])
         records.append(
             {
                 "kind": gen.kind,
@@ -230,7 +243,7 @@ def run_domain(exercise: str, domain: Domain, reference: Callable, seed: int | N
                 "options": gen.options,
                 "args": list(gen.args),
                 "kwargs": dict(gen.kwargs),
-                "expected": _expected(result, domain),
+                "expected": expected,
             }
         )
     return records

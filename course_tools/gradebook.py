@@ -82,10 +82,26 @@ CREATE TABLE IF NOT EXISTS grading_log (
 """
 
 
-def grader_version(root: str | Path) -> str:
-    """The course package's version plus a hash of the grader's and the checks' source files.
+#: The maintainer's tools in course_tools/: they decide no verdict, so editing them keeps the grader's version.
+MAINTAINER_TOOLS = frozenset(
+    {"bench.py", "claims.py", "conditions.py", "lab.py", "mutants.py", "mutation.py", "outputs.py", "site.py"}
+)
 
-    Two runs with the same grader version decided every verdict with the same code.
+
+def grader_files(root: str | Path) -> list[Path]:
+    """The files whose content decides a verdict: the grader's modules (not the maintainer's tools), the
+    checks, the stored cases they read and the domains the grader draws fresh cases from."""
+    root = Path(root)
+    tools = [p for p in sorted((root / "course_tools").glob("*.py")) if p.name not in MAINTAINER_TOOLS]
+    domains = sorted((root / "course_tools" / "domains").glob("*.py"))
+    stored = sorted((root / "course_utils" / "cases").glob("*.npz"))
+    return [p for p in tools + domains + [root / "course_utils" / "checks.py"] + stored if p.is_file()]
+
+
+def grader_version(root: str | Path) -> str:
+    """The course package's version plus a hash of the files that decide verdicts (:func:`grader_files`).
+
+    Two runs with the same grader version decided every verdict with the same code and cases.
     """
     from importlib.metadata import PackageNotFoundError, version
 
@@ -95,9 +111,8 @@ def grader_version(root: str | Path) -> str:
         base = "0"
     root = Path(root)
     digest = hashlib.sha256()
-    for path in sorted((root / "course_tools").glob("*.py")) + [root / "course_utils" / "checks.py"]:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in grader_files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return f"{base}+{digest.hexdigest()[:12]}"
 
 

@@ -38,7 +38,7 @@ from . import (  # noqa: E402  # noqa: E402
 from .checks import to_numpy  # noqa: E402
 from .session import report, setup  # noqa: E402
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = [
     "boxes",
     "by_mode",

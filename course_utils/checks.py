@@ -64,6 +64,7 @@ __all__ = [
     "probe_tensor",
     "probe_block",
     "probe_model",
+    "probe_on_model",
 ]
 
 #: What an exercise "with NumPy" must not call: the check compares with one of these.
@@ -85,7 +86,7 @@ def _hang(line: str) -> str:
     if "\n" not in line:
         return line
     first, *rest = line.split("\n")
-    head = first.find("[") if "[" in first else 0
+    head = first.find("[[") if "[[" in first else first.find("[") if "[" in first else 0
     return "\n".join([first] + [" " * (5 + head) + r.lstrip() for r in rest])
 
 
@@ -547,21 +548,33 @@ def probe_call(fn, args, kwargs, options=None):
     Returns ``{"value", "type", "types", "dtype", "mutated", "aliased"}``: the output (``options["select"]``
     picks one part of a tuple, e.g. ``Z`` of ``(Z, cache)``) with tensors converted to NumPy, its type
     (and its items' types), the arguments the call changed in place, and those the output shares memory with.
-    ``options["models"]`` lists the positions of arguments that are small Keras models given as data,
-    ``{"name", "input": shape, "layers": [[class name, config], ...], "weights": [arrays]}``: each is built
-    here (``keras.Sequential``) and passed as the model.
+
+    ``options["models"]`` lists the positions of arguments stored as model specs, built here into a
+    ``keras.Sequential`` before the call: ``{"input": shape, "layers": [(layer class, kwargs), ...], "weights":
+    [arrays], "dtype"}`` (``"numpy": True``: a function batch -> NumPy scores instead). ``options["scale"] ==
+    "max"`` divides the output by its largest absolute value (an answer defined up to a positive factor).
+    ``options["rng_args"]`` lists the positions of arguments stored as an int seed and given to ``fn`` as
+    ``np.random.default_rng(seed)``.
     """
     import numpy as np
 
     options = options or {}
     args = list(args)
-    for i in options.get("models", ()):
+    for i in options.get("rng_args", ()):  # a stored seed given to the function as a NumPy generator
+        args[i] = np.random.default_rng(int(args[i]))
+
+    def build(spec):
         import keras
 
-        spec = args[i]
-        layers = [getattr(keras.layers, kind)(**config) for kind, config in spec["layers"]]
-        args[i] = keras.Sequential([keras.Input(tuple(spec["input"]))] + layers)
-        args[i].set_weights([np.asarray(w, dtype="float32") for w in spec["weights"]])
+        dtype = spec.get("dtype", "float32")
+        layers = [getattr(keras.layers, kind)(**dict(config, dtype=dtype)) for kind, config in spec["layers"]]
+        net = keras.Sequential([keras.Input(tuple(int(d) for d in spec["input"]), dtype=dtype)] + layers)
+        net.set_weights([np.asarray(w, dtype=dtype) for w in spec["weights"]])
+        if not spec.get("numpy"):
+            return net
+        return lambda batch: np.asarray(keras.ops.convert_to_numpy(net(np.asarray(batch, dtype=dtype))))
+
+    args = [build(a) if i in options.get("models", ()) else a for i, a in enumerate(args)]
 
     def plain(v, depth=0):
         if isinstance(v, np.ndarray) or isinstance(v, np.generic) or v is None or type(v) in (bool, int, float, str):
@@ -621,6 +634,10 @@ def probe_call(fn, args, kwargs, options=None):
     for o in outs:
         if isinstance(o, np.ndarray):
             result["aliased"] += [k for k, a in inputs if np.shares_memory(o, a)]
+    value = result["value"]
+    if options.get("scale") == "max" and isinstance(value, np.ndarray) and value.dtype.kind in "fiu" and value.size:
+        peak = float(np.max(np.abs(value)))
+        result["value"] = value / peak if np.isfinite(peak) and peak > 0 else value
     return result
 
 
@@ -629,10 +646,10 @@ def probe_tensor(fn, args, kwargs, options=None):
     """Call ``fn`` on backend tensors and differentiate through it (runs beside the learner's code).
 
     ``options["tensor_args"]`` lists the positions of the arguments given as float32 tensors (default: every
-    array argument); the gradient of ``sum(out * w)`` (``w`` a fixed pattern of the output's shape) is taken
-    with respect to those listed in ``options["grad_args"]`` (default: the same). Returns
-    ``{"value", "type", "grads", "grad_types", "dtype"}``; a gradient is ``None`` where none flows back
-    (NumPy, ``float()`` or a stop-gradient on the way).
+    array argument; a list of arrays becomes a list of tensors); the gradient of ``sum(out * w)`` (``w`` a fixed
+    pattern of the output's shape) is taken with respect to those listed in ``options["grad_args"]`` (default:
+    the same). Returns ``{"value", "type", "grads", "grad_types", "dtype"}``; a gradient is ``None`` where none
+    flows back (NumPy, ``float()`` or a stop-gradient on the way), and a list of gradients for a list argument.
     """
     import keras
     import numpy as np
@@ -643,8 +660,14 @@ def probe_tensor(fn, args, kwargs, options=None):
     if positions is None:
         positions = [i for i, a in enumerate(args) if isinstance(a, np.ndarray)]
     grad_positions = options.get("grad_args", positions)
+
+    def tensor(a):
+        if type(a) in (list, tuple):
+            return [tensor(v) for v in a]
+        return keras.ops.convert_to_tensor(np.asarray(a, dtype="float32"))
+
     for i in positions:
-        args[i] = keras.ops.convert_to_tensor(np.asarray(args[i], dtype="float32"))
+        args[i] = tensor(args[i])
     backend = keras.backend.backend()
 
     def weights_like(value):
@@ -656,30 +679,44 @@ def probe_tensor(fn, args, kwargs, options=None):
         s = options.get("select")
         return out if s is None else out[s]
 
+    def flat(i):
+        return args[i] if isinstance(args[i], list) else [args[i]]
+
+    def regroup(found):
+        """One gradient per position of grad_args (a list of them, or None, for a list argument)."""
+        out, k = [], 0
+        for i in grad_positions:
+            part, k = found[k : k + len(flat(i))], k + len(flat(i))
+            out.append(part[0] if not isinstance(args[i], list) else None if any(g is None for g in part) else part)
+        return out
+
     grads = [None] * len(grad_positions)
     if backend == "tensorflow":
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
             for i in grad_positions:
-                tape.watch(args[i])
+                for t in flat(i):
+                    tape.watch(t)
             out = select(fn(*args, **kwargs))
             is_tensor = tf.is_tensor(out)
             if is_tensor:
                 loss = tf.reduce_sum(tf.cast(out, "float32") * weights_like(out))
         if is_tensor:
-            got = tape.gradient(loss, [args[i] for i in grad_positions])
-            grads = [None if g is None else np.asarray(tf.convert_to_tensor(g)) for g in got]
+            got = tape.gradient(loss, [t for i in grad_positions for t in flat(i)])
+            grads = regroup([None if g is None else np.asarray(tf.convert_to_tensor(g)) for g in got])
     elif backend == "torch":
         import torch
 
         for i in grad_positions:
-            args[i] = args[i].detach().clone().requires_grad_(True)
+            fresh = [t.detach().clone().requires_grad_(True) for t in flat(i)]
+            args[i] = fresh if isinstance(args[i], list) else fresh[0]
         out = select(fn(*args, **kwargs))
         if isinstance(out, torch.Tensor) and out.requires_grad:
             loss = (out.float() * torch.as_tensor(weights_like(out))).sum()
             loss.backward()
-            grads = [None if args[i].grad is None else args[i].grad.detach().cpu().numpy() for i in grad_positions]
+            found = [None if t.grad is None else t.grad.detach().cpu().numpy() for i in grad_positions for t in flat(i)]
+            grads = regroup(found)
     else:
         out = select(fn(*args, **kwargs))
     t = type(out)
@@ -710,14 +747,18 @@ def probe_block(fn, args, kwargs, options=None):
     :func:`fill_weights`; ``options["zero_bias"]`` sets convolution and dense biases to 0, so that a block
     with and one without biases agree). Returns ``{"value": [output in inference mode, output in training
     mode], "params", "layers"}`` (``options["modes"]`` = ``["inference"]`` skips the training-mode run).
+    ``options["inputs"]`` = k: the first k arguments are batches, each given to ``fn`` as a ``keras.Input``
+    (a block with a skip connection); a block that returns several tensors gives a list per mode.
     """
     import keras
     import numpy as np
 
     options = options or {}
-    x = np.asarray(args[0], dtype="float32")
-    inp = keras.Input(tuple(x.shape[1:]))
-    model = keras.Model(inp, fn(inp, *args[1:], **kwargs))
+    n_in = int(options.get("inputs", 1))
+    xs = [np.asarray(a, dtype="float32") for a in args[:n_in]]
+    inps = [keras.Input(tuple(a.shape[1:])) for a in xs]
+    x = xs if n_in > 1 else xs[0]
+    model = keras.Model(inps if n_in > 1 else inps[0], fn(*inps, *args[n_in:], **kwargs))
     for layer in model.layers:
         weights = layer.get_weights()
         if not weights:
@@ -738,9 +779,16 @@ def probe_block(fn, args, kwargs, options=None):
                     value = np.zeros(w.shape)
                 new.append(value)
         layer.set_weights([n.astype("float32") for n in new])
-    outputs = [np.asarray(keras.ops.convert_to_numpy(model(x, training=False)))]
+
+    def run(training):
+        out = model(x, training=training)
+        if isinstance(out, (list, tuple)):
+            return [np.asarray(keras.ops.convert_to_numpy(o)) for o in out]
+        return np.asarray(keras.ops.convert_to_numpy(out))
+
+    outputs = [run(False)]
     if "training" in options.get("modes", ["inference", "training"]):
-        outputs.append(np.asarray(keras.ops.convert_to_numpy(model(x, training=True))))
+        outputs.append(run(True))
     return {
         "value": outputs,
         "params": int(model.count_params()),
@@ -800,7 +848,7 @@ def probe_model(fn, args, kwargs, options=None):
         "value": outputs,
         "params": int(model.count_params()),
         "layers": [type(la).__name__ for la in model.layers],
-        "output_shape": [None if d is None else int(d) for d in model.output.shape],
+        "output_shape": [None if d is None else int(d) for d in model.outputs[0].shape],  # a Sequential has no .output
         "type": "keras.Model",
         "types": [],
         "dtype": None,
@@ -809,7 +857,144 @@ def probe_model(fn, args, kwargs, options=None):
     }
 
 
-_PROBES = {"call": "probe_call", "tensor": "probe_tensor", "block": "probe_block", "model": "probe_model"}
+@in_student_kernel
+def probe_on_model(fn, args, kwargs, options=None):
+    """Call ``fn`` on Keras models built here, from plain data, and describe the result and the models after
+    the call (runs beside the learner's code).
+
+    The argument ``"$base"`` becomes a small convolutional base: the layers ``options["base"]`` (a list of
+    ``[class name, config]``) chained on ``keras.Input(options["input"])``, weights filled as
+    :func:`probe_block`; ``"$model"`` becomes a classifier on it (``base(x, training=False)``, global average
+    pooling, ``Dense(2, softmax)``), the base frozen, compiled with Adam(1e-3), categorical cross-entropy and no
+    metric (Keras 3.15 keeps the loss and the metrics of an earlier compile when a later one leaves them out).
+    ``options["frozen"]`` (default True) says whether the base arrives frozen (``base.trainable =
+    False``); ``options["frozen_layers"]`` names base layers frozen one by one before the call.
+
+    ``options["report"]`` lists what ``value`` holds (a dict), in order: ``returned`` (which argument came back:
+    ``"$base"``, ``"$model"``, ``"a new keras.Model"`` or a type name), ``trainable`` (``{layer name: flag}`` of
+    the base's layers after the call), ``n_trainable`` (trainable parameters of the first argument, or of a
+    returned new model), ``outputs`` (a returned model run on ``options["x"]``, per mode of ``options["modes"]``,
+    its new layers' weights filled as :func:`probe_block`), ``input_shape``, ``compiled`` (of the first model
+    argument: the optimizer's class, whether it is a new one, its learning rate to 4 digits, the loss's name and
+    ``from_logits``, and ``evaluate(options["x"], labels 0, 1, 0, ...)``); without ``report``, ``value`` is the
+    result itself (NumPy). Arguments (positional or keyword) equal to ``"$base"`` or ``"$model"`` are replaced.
+    """
+    import keras
+    import numpy as np
+
+    options = options or {}
+
+    def fill(layer):
+        weights = layer.get_weights()
+        if not weights or isinstance(layer, keras.Model):
+            return
+        if type(layer).__name__ == "BatchNormalization":
+            c = weights[0].shape[0]
+            g = np.random.default_rng([7, c])
+            new = [g.uniform(0.5, 1.5, c), g.normal(0, 0.5, c), g.normal(0, 0.2, c), g.uniform(0.5, 1.5, c)]
+        else:
+            new = []
+            for j, w in enumerate(weights):
+                g = np.random.default_rng([11, j] + [int(d) for d in w.shape])
+                scale = 1 / np.sqrt(max(1, int(np.prod(w.shape[:-1]))))
+                new.append(g.normal(0, scale if w.ndim > 1 else 0.2, w.shape))
+        layer.set_weights([n.astype("float32") for n in new[: len(weights)]])
+
+    def count(model):
+        return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+    inp = keras.Input(tuple(options["input"]))
+    h = inp
+    for kind, config in options["base"]:
+        h = getattr(keras.layers, kind)(**config)(h)
+    base = keras.Model(inp, h, name="base")
+    for layer in base.layers:
+        fill(layer)
+    x_in = keras.Input(tuple(options["input"]))
+    pooled = keras.layers.GlobalAveragePooling2D()(base(x_in, training=False))
+    model = keras.Model(x_in, keras.layers.Dense(2, activation="softmax")(pooled), name="classifier")
+    fill(model.layers[-1])
+    base.trainable = not options.get("frozen", True)
+    for name in options.get("frozen_layers", ()):
+        base.get_layer(name).trainable = False
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="categorical_crossentropy")
+    first_optimizer = model.optimizer
+    known = {"$base": base, "$model": model}
+    args = [known.get(a, a) if isinstance(a, str) else a for a in args]
+    kwargs = {k: known.get(a, a) if isinstance(a, str) else a for k, a in kwargs.items()}
+    given = next((a for a in list(args) + list(kwargs.values()) if isinstance(a, keras.Model)), None)
+    out = fn(*args, **kwargs)
+    t = type(out)
+    result = {"type": f"{t.__module__}.{t.__qualname__}", "types": [], "dtype": None, "mutated": [], "aliased": []}
+    if "report" not in options:
+        value = out
+        if hasattr(out, "detach"):
+            value = out.detach().cpu().numpy()
+        elif hasattr(out, "numpy") and not isinstance(out, np.ndarray):
+            value = np.asarray(out.numpy())
+        result.update(value=value, dtype=str(getattr(out, "dtype", "")) or None)
+        return result
+    new_model = isinstance(out, keras.Model) and out is not base and out is not model
+    value = {}
+    for key in options["report"]:
+        if key == "returned":
+            value[key] = next((k for k, v in known.items() if out is v), None) or (
+                "a new keras.Model" if new_model else result["type"]
+            )
+        elif key == "trainable":
+            value[key] = {la.name: bool(la.trainable) for la in base.layers if type(la).__name__ != "InputLayer"}
+        elif key == "n_trainable":
+            target = out if new_model else given
+            value[key] = count(target) if isinstance(target, keras.Model) else None
+        elif key == "input_shape":
+            value[key] = [None if d is None else int(d) for d in out.inputs[0].shape] if new_model else None
+        elif key == "outputs":
+            if not new_model:
+                value[key] = None
+                continue
+            for layer in out.layers:
+                fill(layer)
+            x = np.asarray(options["x"], dtype="float32")
+            value[key] = [
+                np.asarray(keras.ops.convert_to_numpy(out(x, training=mode == "training")))
+                for mode in options.get("modes", ["inference", "training"])
+            ]
+            result["params"] = int(out.count_params())
+            result["output_shape"] = [None if d is None else int(d) for d in out.outputs[0].shape]
+        elif key == "compiled":
+            target = given
+            optimizer = getattr(target, "optimizer", None)
+            loss = getattr(target, "loss", None)
+            config = loss.get_config() if hasattr(loss, "get_config") else {}
+            name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", repr(loss)))
+            x = np.asarray(options["x"], dtype="float32")
+            try:
+                target.run_eagerly = True  # a throw-away model: no graph traced (nor retracing warnings) per case
+                scores = target.evaluate(x, np.arange(len(x)) % 2, verbose=0, return_dict=True)
+                scores = {k: float(v) for k, v in sorted(scores.items())}
+            except Exception as err:  # noqa: BLE001 - shown as what came back
+                scores = f"{type(err).__name__}: {' '.join(str(err).split())[:200]}"
+            value[key] = {
+                "optimizer": type(optimizer).__name__,
+                "new_optimizer": optimizer is not first_optimizer,
+                "learning_rate": f"{float(np.asarray(keras.ops.convert_to_numpy(optimizer.learning_rate))):.4g}"
+                if optimizer is not None
+                else None,
+                "loss": str(name),
+                "from_logits": bool(config.get("from_logits", False)),
+                "evaluate": scores,
+            }
+    result["value"] = value
+    return result
+
+
+_PROBES = {
+    "call": "probe_call",
+    "tensor": "probe_tensor",
+    "block": "probe_block",
+    "model": "probe_model",
+    "on_model": "probe_on_model",
+}
 
 
 def _describe(value: Any, limit: int = 12) -> str:
@@ -823,6 +1008,12 @@ def _describe(value: Any, limit: int = 12) -> str:
         return f"array {value.shape} {value.dtype}"
     if isinstance(value, (list, tuple)) and len(value) > 6:
         return f"{type(value).__name__} of {len(value)}"
+    if isinstance(value, dict) and "layers" in value and "name" in value:  # a model spec (probe option "models")
+        return str(value["name"])
+    if isinstance(value, list) and value and all(isinstance(v, np.ndarray) for v in value):
+        return "[" + ", ".join(_describe(v).replace("array ", "", 1) for v in value) + "]"
+    if isinstance(value, str) and value.startswith("$"):  # an object the probe builds (probe_on_model)
+        return value
     return _short(value, 80)
 
 
@@ -833,6 +1024,10 @@ def _call_line(case: Case, name: str) -> str:
         text = _describe(a)
         if label and text.startswith("array "):
             text = f"{label} {text[6:]}"
+        elif text.startswith("$"):
+            text = label or text[1:]
+        elif i in case.options.get("rng_args", ()):
+            text = f"{label or 'rng'}=np.random.default_rng({a})"
         elif label:
             text = f"{label}={text}"
         parts.append(text)
@@ -896,20 +1091,32 @@ def _compare(expected: Any, got: Any, atol: float, rtol: float, where: str = "")
     if np.allclose(gf, ef, atol=atol, rtol=rtol, equal_nan=True) and np.array_equal(np.isnan(gf), np.isnan(ef)):
         return None
     if ef.ndim == 0:
-        close = f" (tolerance atol={atol:g}, rtol={rtol:g})" if ef.dtype.kind == "f" else ""
+        close = f" (tolerance atol={atol:g}, rtol={rtol:g})" if e.dtype.kind == "f" else ""
         return [f"expected{at} {_short(expected)}", f"got     {' ' * len(at)} {_short(got)}{close}"]
     diff = np.array(np.abs(gf - ef), ndmin=1)
+    diff[np.array(np.isnan(gf) & np.isnan(ef), ndmin=1)] = 0  # NaN where NaN is expected: no difference
     diff[np.array(np.isnan(gf) != np.isnan(ef), ndmin=1)] = np.inf
     flat = int(np.argmax(np.nan_to_num(diff, nan=np.inf, posinf=np.inf))) if diff.size else 0
     where_max = tuple(int(i) for i in np.unravel_index(flat, ef.shape)) if ef.ndim else ()
     e_at, g_at = float(ef[where_max]), float(gf[where_max])
     index = f" at index {where_max}" if where_max else ""
+    part, label = _plane(ef.shape, where_max)
     return [
         f"values differ{at} (largest difference{index}: expected {e_at:.6g}, got {g_at:.6g}; "
         f"tolerance atol={atol:g}, rtol={rtol:g})",
-        f"expected {_shown(e)}",
-        f"got      {_shown(g)}",
+        f"expected{label} {_shown(e[part])}",
+        f"got{' ' * 5}{label} {_shown(g[part])}",
     ]
+
+
+def _plane(shape: tuple, where: tuple) -> tuple[tuple, str]:
+    """The 2-D slice through ``where`` that a message shows of an array with more than two axes of size > 1: the
+    two axes before the last (the height and width of (m, n_H, n_W, n_C)), e.g. ``[1, :, :, 2]``."""
+    if sum(d > 1 for d in shape) <= 2 or len(shape) < 3:
+        return (), ""
+    keep = (len(shape) - 3, len(shape) - 2)
+    part = tuple(slice(None) if k in keep else where[k] for k in range(len(shape)))
+    return part, "[" + ", ".join(":" if k in keep else str(where[k]) for k in range(len(shape))) + "]"
 
 
 _RETURNS = {
@@ -930,7 +1137,8 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
 
     ``case.expected`` is a dict of what the probe must return: ``value`` (compared within the case's
     tolerances), and where the exercise says so ``grads`` (gradients, see :func:`probe_tensor`), ``params``
-    (a parameter count; ``options["params_also"]`` lists other accepted counts) and ``output_shape``.
+    (a parameter count; ``options["params_also"]`` lists other accepted counts) and ``output_shape``;
+    ``also`` lists other accepted values (answers the text allows that give another output).
     """
     o = case.options
     expected = case.expected if isinstance(case.expected, dict) else {"value": case.expected}
@@ -950,6 +1158,13 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
             ) or _RETURN_HINTS.get(returns)
         if returns == "number" and np.ndim(got["value"]) != 0:
             return [f"expected one number, got an array of shape {np.shape(got['value'])}"], o.get("hint_return")
+    items = o.get("items")
+    if items and got.get("types"):
+        text, ok = _RETURNS[items]
+        if not all(ok(t) for t in got["types"]):
+            return [f"expected every item to be {text}, got {', '.join(got['types'])}"], o.get(
+                "hint_items"
+            ) or _RETURN_HINTS.get(items)
     if got.get("mutated"):
         names = ", ".join(_argname(case, k) for k in got["mutated"])
         return [f"changed its input {names} in place"], (
@@ -962,8 +1177,11 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
         )
     kind = o.get("dtype")
     if kind and got.get("dtype") and _is_dtype(got["dtype"]):
-        if np.dtype(got["dtype"]).kind not in {"float": "f", "int": "iu", "bool": "b"}[kind]:
+        kinds = {"float": "f", "int": "iu", "bool": "b"}
+        if kind in kinds and np.dtype(got["dtype"]).kind not in kinds[kind]:
             return [f"expected a {kind} array, got dtype {got['dtype']}"], o.get("hint_dtype")
+        if kind not in kinds and np.dtype(got["dtype"]) != np.dtype(kind):  # an exact dtype, e.g. "uint8"
+            return [f"expected dtype {kind}, got dtype {got['dtype']}"], o.get("hint_dtype")
     if "params" in expected and got.get("params") is not None:
         accepted = [expected["params"]] + list(o.get("params_also", []))
         if got["params"] not in accepted:
@@ -973,9 +1191,13 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
             f"expected output shape {tuple(expected['output_shape'])}",
             f"got output shape      {tuple(got.get('output_shape') or ())}",
         ], None
-    found = _compare(expected.get("value"), got["value"], float(o.get("atol", 1e-6)), float(o.get("rtol", 1e-5)))
+    atol, rtol = float(o.get("atol", 1e-6)), float(o.get("rtol", 1e-5))
+    found = _compare_runs(expected.get("value"), got["value"], atol, rtol, o)
+    if found and any(_compare_runs(alt, got["value"], atol, rtol, o) is None for alt in expected.get("also", [])):
+        found = None  # another answer the text allows (e.g. the stride on another convolution)
     if found:
-        return found, None
+        lines, mode = found
+        return lines, (o.get("hint_training") or _TRAINING_HINT) if mode == 1 else None
     if "grads" in expected:
         names = [case.argnames[i] if i < len(case.argnames) else f"argument {i + 1}" for i in o.get("grad_args", [])]
         for k, (want, have) in enumerate(zip(expected["grads"], got.get("grads") or [])):
@@ -993,6 +1215,35 @@ def _case_problems(case: Case, got: dict) -> tuple[list[str], str | None] | None
             )
             if diff:
                 return diff, "the value is right but not its gradient: something on the way is not differentiable."
+    return None
+
+
+_MODES = ("in inference mode (training=False)", "in training mode (training=True)")
+_TRAINING_HINT = (
+    "right with training=False but not with training=True: let every layer follow the training flag "
+    "(BatchNormalization normalises with the batch's own statistics in training)."
+)
+
+
+def _compare_runs(expected: Any, got: Any, atol: float, rtol: float, o: dict) -> tuple[list[str], int] | None:
+    """Compare a probe's value; for blocks and models, run by run (inference, training) and output by output
+    (``o["output_names"]``), so that the message says which. Returns (lines, index of the run) or None."""
+    runs = o.get("probe") in ("block", "model") and isinstance(expected, list) and isinstance(got, list)
+    if not runs or len(expected) != len(got):
+        found = _compare(expected, got, atol, rtol)
+        return (found, 0) if found else None
+    names = o.get("output_names") or []
+    for k, (e, g) in enumerate(zip(expected, got)):
+        mode = _MODES[k] if k < len(_MODES) else f"in run {k + 1}"
+        if names and isinstance(e, list) and isinstance(g, list) and len(e) == len(g) == len(names):
+            for name, e_out, g_out in zip(names, e, g):
+                found = _compare(e_out, g_out, atol, rtol, f"of {name} {mode}")
+                if found:
+                    return found, k
+        else:
+            found = _compare(e, g, atol, rtol, mode)
+            if found:
+                return found, k
     return None
 
 

@@ -126,23 +126,10 @@ example = np.array([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 1, 2, 3]]])
 print(shift_images(example, dx=1, dy=-1)[0])
 
 # %% nbgrader={"grade": true, "grade_id": "test_shift_images", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that shift_images moves right/down for positive dx/dy, never wraps around and fills with zeros.
-example = np.array([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 1, 2, 3]]])
-cu.checks.check_array(shift_images(example, 1, -1), np.array([[[0, 5, 6, 7], [0, 9, 1, 2], [0, 0, 0, 0]]]),
-                       name="shift_images(example, dx=1, dy=-1)",
-                       hint="dx moves columns (right if > 0), dy moves rows (down if > 0); no np.roll wrap-around.")
-cu.checks.check_array(shift_images(example, 0, 0), example, name="shift_images(example, 0, 0)")
-cu.checks.check_array(shift_images(example, -2, 1), np.array([[[0, 0, 0, 0], [3, 4, 0, 0], [7, 8, 0, 0]]]),
-                       name="shift_images(example, dx=-2, dy=1)",
-                       hint="negative dx moves left; the uncovered columns on the right must be 0.")
-cu.checks.check_array(example, np.array([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 1, 2, 3]]]), name="example after shift_images",
-                       hint="do not modify X: fill a new array (np.zeros_like(X)).")
-cu.checks.check_equal(str(shift_images(example.astype(np.uint8), 1, -1).dtype), "uint8",
-                       name="dtype of shift_images(uint8 images, 1, -1)", hint="np.zeros_like(X) keeps X's dtype.")
-colour = np.arange(1, 13).reshape(1, 2, 3, 2)
-cu.checks.check_array(shift_images(colour, -1, 1), np.array([[[[0, 0], [0, 0], [0, 0]], [[3, 4], [5, 6], [0, 0]]]]),
-                       name="shift_images(X of shape (1, 2, 3, 2) with channels, dx=-1, dy=1)",
-                       hint="axes 1 (rows) and 2 (columns) move; the channel axis (last) is not shifted.")
+# Check shift_images on generated cases: the worked example, each direction alone, channels, 8-bit pixels,
+# shifts as large as the image, images of one row or column, arguments by keyword, then random ones. Each must
+# come back as a new array of X's dtype, with X unchanged.
+cu.checks.check_cases(shift_images, "shift_images")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(7)
 X_rand = rng.integers(1, 255, size=(3, 7, 9)).astype(np.uint8)
@@ -308,21 +295,10 @@ def count_dense_params(n_in, n_out):
 print(count_conv_params(3, 1, 32), count_conv_params(5, 6, 16), count_dense_params(1200, 1200))
 
 # %% nbgrader={"grade": true, "grade_id": "test_count_params", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that count_conv_params and count_dense_params count weights and biases like Keras does.
-conv_cases = [((3, 1, 32), 320), ((3, 32, 64), 18496), ((3, 64, 64), 36928), ((5, 1, 6), 156), ((5, 6, 16), 2416)]
-for (f, c_in, c_out), expected in conv_cases:
-    cu.checks.check_equal(count_conv_params(f, c_in, c_out), expected, name=f"count_conv_params({f}, {c_in}, {c_out})",
-                           hint="each filter has f*f*c_in weights and one bias; there are c_out filters.")
-dense_cases = [((576, 64), 36928), ((64, 10), 650), ((400, 120), 48120), ((1200, 1200), 1441200)]
-for (n_in, n_out), expected in dense_cases:
-    cu.checks.check_equal(count_dense_params(n_in, n_out), expected, name=f"count_dense_params({n_in}, {n_out})",
-                           hint="one weight per (input, unit) pair plus one bias per unit.")
-cu.checks.check_equal(count_conv_params(3, 1, 32, bias=False), 288, name="count_conv_params(3, 1, 32, bias=False)",
-                       hint="without bias there is no +1.")
-cu.checks.check_true(type(count_conv_params(3, 1, 32)) is int and type(count_dense_params(4, 2)) is int,
-                      f"both functions must return a Python int, got {type(count_conv_params(3, 1, 32)).__name__} "
-                      f"and {type(count_dense_params(4, 2)).__name__}", name="count_*_params return type",
-                      hint="int(...) turns a float or a NumPy integer into a Python int.")
+# Check count_conv_params and count_dense_params on generated cases (the table, bias=False, 1x1 and 11x11 filters,
+# one input or one unit, arguments by keyword, random sizes): each must return the count as a Python int.
+cu.checks.check_cases(count_conv_params, "count_conv_params")
+cu.checks.check_cases(count_dense_params, "count_dense_params")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
 for _ in range(20):
@@ -406,24 +382,19 @@ lecture_net = build_lecture_convnet()
 lecture_net.summary()
 
 # %% nbgrader={"grade": true, "grade_id": "test_build_lecture_convnet", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that build_lecture_convnet has the lecture's layer output shapes, 93,322 parameters and softmax outputs.
-net = build_lecture_convnet()
-cu.checks.check_true(isinstance(net, keras.Model), f"must return a Keras model, got {type(net).__name__}",
-                      name="build_lecture_convnet()")
+# Check that build_lecture_convnet has the table's layers (their output shapes), then compare it with the lecture's
+# network on generated cases: 93,322 parameters, and the same outputs once every weight is set to fixed numbers,
+# on digits and on inputs with negative values and values far above 6 (activations and pooling show there).
+lecture_check = build_lecture_convnet()
+cu.checks.check_true(isinstance(lecture_check, keras.Model), f"must return a Keras model, got {type(lecture_check).__name__}",
+                      name="build_lecture_convnet()", hint="return keras.Sequential([...]).")
 expected_shapes = [(26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (3, 3, 64), (576,), (64,), (10,)]
-got_shapes = [tuple(layer.output.shape[1:]) for layer in net.layers]
-cu.checks.check_equal(got_shapes, expected_shapes, name="output shapes of the layers",
+cu.checks.check_equal([tuple(layer.output.shape[1:]) for layer in lecture_check.layers], expected_shapes,
+                       name="output shapes of the layers",
                        hint="3x3 filters with padding 'valid' (the default), 2x2 max pooling, Flatten, Dense(64), Dense(10).")
-cu.checks.check_equal(net.count_params(), 93322, name="build_lecture_convnet().count_params()")
-cu.checks.fill_weights(net)
-probe = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
-cu.checks.check_array(net(probe, training=False),
-                       [[0.1003, 0.11439, 0.09686, 0.11211, 0.11899, 0.12438, 0.05746, 0.09668, 0.11934, 0.0595],
-                        [0.09554, 0.11492, 0.10053, 0.12634, 0.11773, 0.12297, 0.05514, 0.09691, 0.11195, 0.05796]],
-                       atol=1e-4, rtol=1e-3, name="build_lecture_convnet() on two fixed images, weights set by cu.checks.fill_weights",
-                       hint="ReLU after the three convolutions and Dense(64), max (not average) pooling, softmax at the end.")
-net = build_lecture_convnet()
+cu.checks.check_cases(build_lecture_convnet, "build_lecture_convnet")
 ### BEGIN HIDDEN TESTS
+net = build_lecture_convnet()
 layer_counts = [layer.count_params() for layer in net.layers]
 cu.checks.check_equal(layer_counts, [320, 0, 18496, 0, 36928, 0, 36928, 650], name="parameters per layer")
 probe = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
@@ -528,35 +499,30 @@ def build_lenet5(dropout=0.0):
 build_lenet5().summary()
 
 # %% nbgrader={"grade": true, "grade_id": "test_build_lenet5", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that build_lenet5 has LeNet-5's shapes and 61,706 parameters, uses dropout as asked, and trains.
-net = build_lenet5()
-cu.checks.check_true(isinstance(net, keras.Model), f"must return a Keras model, got {type(net).__name__}",
-                      name="build_lenet5()")
-cu.checks.check_equal(tuple(net.inputs[0].shape[1:]), (28, 28, 1), name="input shape of build_lenet5()")
-weighted = [layer for layer in net.layers if layer.count_params()]
+# Check that build_lenet5 has LeNet-5's layers (output shapes, parameters), Dropout only where and when asked, then
+# compare it with LeNet-5 on generated cases (dropout left out, 0, 0.3, 0.5): 61,706 parameters and the same
+# outputs once every weight is set to fixed numbers, on digits and on inputs with negative values and values far
+# above 6, in inference and (without dropout) training mode. Last, it trains a copy for 3 epochs on 1,000 digits.
+lenet_check = build_lenet5()
+cu.checks.check_true(isinstance(lenet_check, keras.Model), f"must return a Keras model, got {type(lenet_check).__name__}",
+                      name="build_lenet5()", hint="return keras.Sequential([...]).")
+cu.checks.check_equal(tuple(lenet_check.inputs[0].shape[1:]), (28, 28, 1), name="input shape of build_lenet5()")
+weighted = [layer for layer in lenet_check.layers if layer.count_params()]
 cu.checks.check_equal([tuple(layer.output.shape[1:]) for layer in weighted],
                        [(28, 28, 6), (10, 10, 16), (120,), (84,), (10,)],
                        name="output shapes of the layers with parameters",
                        hint="pad by 2 first (32x32), 5x5 'valid' convolutions, 2x2 max pooling in between.")
 cu.checks.check_equal([layer.count_params() for layer in weighted], [156, 2416, 48120, 10164, 850],
                        name="parameters per layer")
-cu.checks.check_equal(net.count_params(), 61706, name="build_lenet5().count_params()")
-cu.checks.check_equal([l for l in net.layers if isinstance(l, layers.Dropout)], [],
+cu.checks.check_equal([type(layer).__name__ for layer in lenet_check.layers if isinstance(layer, layers.Dropout)], [],
                        name="Dropout layers in build_lenet5() (dropout=0)", hint="add Dropout layers only when dropout > 0.")
-cu.checks.fill_weights(net)
-probe = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
-cu.checks.check_array(net(probe, training=False),
-                       [[0.05367, 0.16365, 0.08476, 0.09585, 0.08633, 0.12061, 0.06351, 0.09779, 0.13736, 0.09647],
-                        [0.05341, 0.16991, 0.08037, 0.0968, 0.08818, 0.1237, 0.06376, 0.09469, 0.13851, 0.09069]],
-                       atol=1e-4, rtol=1e-3, name="build_lenet5() on two fixed images, weights set by cu.checks.fill_weights",
-                       hint="ReLU after both convolutions, Dense(120) and Dense(84); max (not average) pooling; softmax at the end.")
-net = build_lenet5()
 with_dropout = build_lenet5(dropout=0.3)
 cu.checks.check_equal([f"Dropout({l.rate})" if isinstance(l, layers.Dropout) else f"Dense({l.units})"
                         for l in with_dropout.layers if isinstance(l, (layers.Dense, layers.Dropout))],
                        ["Dense(120)", "Dropout(0.3)", "Dense(84)", "Dropout(0.3)", "Dense(10)"],
                        name="the Dense and Dropout layers of build_lenet5(dropout=0.3), in order",
                        hint="one Dropout(dropout) right after Dense(120) and one right after Dense(84); none after the softmax.")
+cu.checks.check_cases(build_lenet5, "build_lenet5")
 
 
 @cu.checks.in_student_kernel  # trains your model where your code runs; returns the test accuracy
@@ -580,6 +546,8 @@ cu.checks.check_true(trial_accuracy > 0.85, f"after 3 epochs on 1,000 digits the
                       f"{trial_accuracy:.1%}, expected more than 85%", name="training build_lenet5()",
                       hint="the last layer must be Dense(10, activation='softmax'); hidden layers use ReLU.")
 ### BEGIN HIDDEN TESTS
+net = build_lenet5()
+weighted = [layer for layer in net.layers if layer.count_params()]
 pool_shapes = [tuple(layer.output.shape[1:]) for layer in net.layers if isinstance(layer, layers.MaxPooling2D)]
 cu.checks.check_equal(pool_shapes, [(14, 14, 6), (5, 5, 16)], name="output shapes of the pooling layers")
 hidden_acts = [getattr(layer, "activation", None) for layer in weighted][:-1]
@@ -901,7 +869,12 @@ print("PyTorch LeNet-5 parameters:", sum(p.numel() for p in torch_lenet5().param
 #
 # Write `train_one_epoch_torch(model, loader, optimizer, loss_fn)`: one pass over `loader`, one optimizer
 # step per batch (the four lines above), and return the mean of the batch losses as a Python `float`
-# (use `loss.item()`). Put the model in training mode first (`model.train()`).
+# (use `loss.item()`; each batch counts once, even a smaller last one). Put the model in training mode first
+# (`model.train()`).
+#
+# The check runs your function on a small network with batch normalisation (which computes differently in
+# training and in evaluation mode) and replays every step it took: the mode of each forward pass, the gradient
+# the optimizer was given (that batch's alone), and the value returned for each epoch.
 
 # %% nbgrader={"grade": false, "grade_id": "train_one_epoch_torch", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def train_one_epoch_torch(model, loader, optimizer, loss_fn):
@@ -945,11 +918,14 @@ print([round(train_one_epoch_torch(toy_model, toy_loader, toy_optimizer, nn.Cros
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_train_one_epoch_torch", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that train_one_epoch_torch takes one step per batch with that batch's gradient only, and returns the mean loss.
+# Check train_one_epoch_torch on a small network with batch normalisation (Linear, BatchNorm1d, Tanh, Linear), 60
+# examples in batches of 16 (the last holds 12), 3 epochs of plain SGD, every step replayed here: the model in
+# training mode for every forward pass, one optimizer step per batch with the gradient of that batch's loss alone
+# (at the parameters of that step), and for each epoch the mean of its 4 batch losses as a Python float.
 @cu.checks.in_student_kernel  # builds the model and runs your function where your code runs; returns plain data
 def run_epochs(train_one_epoch, weights, x, y, batch_size, lr, epochs, momentum=0.0):
-    """Train nn.Linear (2 weight arrays) or Linear-Tanh-Linear (4) from `weights` with `train_one_epoch`,
-    using an SGD that records the parameters and gradients it is given at every step."""
+    """Train Linear-BatchNorm1d-Tanh-Linear from `weights` (6 arrays) with `train_one_epoch`, using an SGD that
+    records the parameters and gradients it is given at every step; records the mode of every forward pass."""
     import torch
     from torch import nn
     from torch.utils.data import DataLoader, TensorDataset
@@ -965,55 +941,78 @@ def run_epochs(train_one_epoch, weights, x, y, batch_size, lr, epochs, momentum=
                                 [None if p.grad is None else p.grad.detach().numpy().copy() for p in params]))
             return super().step(closure)
 
-    sizes = [w.shape for w in weights[::2]]
-    if len(weights) == 2:
-        model = nn.Linear(sizes[0][1], sizes[0][0])
-    else:
-        model = nn.Sequential(nn.Linear(sizes[0][1], sizes[0][0]), nn.Tanh(), nn.Linear(sizes[1][1], sizes[1][0]))
+    (n_hidden, n_in), n_out = weights[0].shape, weights[4].shape[0]
+    model = nn.Sequential(nn.Linear(n_in, n_hidden), nn.BatchNorm1d(n_hidden), nn.Tanh(), nn.Linear(n_hidden, n_out))
     with torch.no_grad():
         for p, w in zip(model.parameters(), weights):
             p.copy_(torch.tensor(w))
+    modes = []
+    model.register_forward_pre_hook(lambda module, inputs: modes.append(bool(module.training)))
     model.eval()
     spy = SpySGD(model.parameters(), lr, momentum)
     loader = DataLoader(TensorDataset(torch.tensor(x), torch.tensor(y)), batch_size=batch_size)
-    losses = [train_one_epoch(model, loader, spy, nn.CrossEntropyLoss()) for _ in range(epochs)]
-    return {"losses": losses, "training": bool(model.training), "steps": spy.record,
-            "final": [p.detach().numpy().copy() for p in model.parameters()]}
+    returned = [train_one_epoch(model, loader, spy, nn.CrossEntropyLoss()) for _ in range(epochs)]
+    return {"returned": [float(r) if isinstance(r, (int, float)) else None for r in returned],
+            "types": [f"{type(r).__module__}.{type(r).__qualname__}" for r in returned],
+            "modes": modes, "steps": spy.record, "final": [p.detach().numpy().copy() for p in model.parameters()]}
 
 
-torch.manual_seed(0)
-x_check = torch.randn(64, 4)
-y_check = (x_check[:, 0] > 0).long() + (x_check[:, 1] > 0).long()
-start = [p.detach().numpy().copy() for p in nn.Linear(4, 3).parameters()]
-run = run_epochs(train_one_epoch_torch, start, x_check.numpy(), y_check.numpy(), batch_size=16, lr=0.1, epochs=3)
-losses = run["losses"]
-cu.checks.check_true(isinstance(losses[0], float), f"must return a Python float, got {type(losses[0]).__name__}",
-                      name="train_one_epoch_torch(...)", hint="return the mean of loss.item() over the batches.")
-cu.checks.check_true(run["training"], "the model is still in evaluation mode after training",
-                      name="train_one_epoch_torch(...)", hint="call model.train() first.")
-cu.checks.check_array(losses, [1.112777, 1.027924, 0.961776], atol=1e-5, rtol=1e-4,
-                       name="mean batch losses of 3 epochs (4 batches of 16)",
-                       hint="return the mean of the 4 batch losses of the epoch, not their sum or the last one.")
-cu.checks.check_equal(len(run["steps"]), 12, name="optimizer.step() calls in 3 epochs of 4 batches",
-                       hint="call optimizer.step() once per batch.")
-batches = list(DataLoader(TensorDataset(x_check, y_check), batch_size=16))
-for k, (params, grads) in enumerate(run["steps"]):
-    replay = nn.Linear(4, 3)
+def replay(params, xb, yb):
+    """The loss of one batch and its gradients, at the parameters `params`, on a fresh copy of the network."""
+    copy = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.Tanh(), nn.Linear(6, 3))
     with torch.no_grad():
-        replay.weight.copy_(torch.tensor(params[0]))
-        replay.bias.copy_(torch.tensor(params[1]))
-    xb, yb = batches[k % len(batches)]
-    nn.CrossEntropyLoss()(replay(xb), yb).backward()
-    cu.checks.check_true(grads[0] is not None, "the optimizer stepped without gradients",
-                          name=f"step {k + 1}", hint="call loss.backward() before optimizer.step().")
-    cu.checks.check_array(grads[0], replay.weight.grad.numpy(), name=f"gradient of the weight at step {k + 1}",
-                           atol=1e-5, rtol=1e-4,
-                           hint="call optimizer.zero_grad() once per batch: otherwise old gradients add up.")
-changed = any(not np.array_equal(a, b) for a, b in zip(start, run["final"]))
-cu.checks.check_true(changed, "the parameters did not change", name="train_one_epoch_torch(...)",
-                      hint="loss.backward() then optimizer.step().")
-cu.checks.check_true(losses[2] < losses[0], f"the loss did not decrease over 3 epochs: {losses}",
-                      name="train_one_epoch_torch(...)")
+        for p, w in zip(copy.parameters(), params):
+            p.copy_(torch.tensor(w))
+    loss = nn.CrossEntropyLoss()(copy.train()(xb), yb)
+    loss.backward()
+    return loss.item(), np.concatenate([p.grad.numpy().ravel() for p in copy.parameters()])
+
+
+check_rng = cu.checks.rng(5)
+x_check = check_rng.normal(size=(60, 4)).astype("float32")
+y_check = ((x_check[:, 0] > 0).astype("int64") + (x_check[:, 1] > 0))
+start = [check_rng.normal(0, 0.5, (6, 4)), check_rng.normal(0, 0.1, 6), check_rng.uniform(0.5, 1.5, 6),
+         check_rng.normal(0, 0.1, 6), check_rng.normal(0, 0.5, (3, 6)), check_rng.normal(0, 0.1, 3)]
+run = run_epochs(train_one_epoch_torch, [w.astype("float32") for w in start], x_check, y_check,
+                 batch_size=16, lr=0.1, epochs=3)
+call = "train_one_epoch_torch(model, loader: 60 examples in batches of 16, SGD, CrossEntropyLoss)"
+cu.checks.check_true(all(t in ("builtins.float", "numpy.float64") for t in run["types"]),
+                      f"returned {run['types'][0]}, expected a Python float", name=call,
+                      hint="return float(...) of the mean of loss.item() over the batches: not a tensor, a list or None.")
+cu.checks.check_true(run["modes"] and all(run["modes"]), f"{run['modes'].count(False)} of {len(run['modes'])} forward "
+                      "passes ran in evaluation mode (the model arrives in evaluation mode)", name=call,
+                      hint="call model.train() at the start, before the loop: batch norm and dropout compute differently in training.")
+batches = [(torch.tensor(x_check[i:i + 16]), torch.tensor(y_check[i:i + 16])) for i in range(0, 60, 16)]
+cu.checks.check_equal(len(run["steps"]), 3 * len(batches), name="optimizer.step() calls in 3 epochs of 4 batches",
+                       hint="call optimizer.step() once per batch, inside the loop over the loader.")
+batch_losses, previous = [], None
+for k, (params, grads) in enumerate(run["steps"]):
+    step = f"{call}, step {k + 1} (epoch {k // 4 + 1}, batch {k % 4 + 1})"
+    cu.checks.check_true(all(g is not None for g in grads), "the optimizer stepped without gradients (they were None)",
+                          name=step, hint="loss.backward() before optimizer.step(), and optimizer.zero_grad() before "
+                          "loss.backward(): zero_grad() clears the gradients, so between backward and step it throws them away.")
+    batch_loss, want = replay(params, *batches[k % 4])
+    batch_losses.append(batch_loss)
+    got = np.concatenate([np.ravel(g) for g in grads])
+    cu.checks.check_true(np.abs(got).max() > 0, "every gradient was 0 when the optimizer stepped", name=step,
+                          hint="zero_grad() clears the gradients: call it before loss.backward(), not between backward and step.")
+    added_up = previous is not None and np.allclose(got, previous + want, atol=1e-5, rtol=1e-4)
+    cu.checks.check_true(not added_up, "the gradient the optimizer got is this batch's plus the previous step's: "
+                          "the gradients add up", name=step,
+                          hint="call optimizer.zero_grad() once per batch, before loss.backward(): PyTorch adds new gradients to the old ones.")
+    cu.checks.check_array(got, want, atol=1e-5, rtol=1e-4, name=f"{step}: the gradients the optimizer got",
+                           hint="per batch: zero_grad, forward, loss, backward, step, on that batch alone.")
+    previous = got
+for e, returned in enumerate(run["returned"]):
+    part = np.array(batch_losses[4 * e:4 * e + 4])
+    epoch = f"{call}, the value returned by epoch {e + 1}"
+    wrong = {"the sum of its 4 batch losses": part.sum(), "the loss of its last batch": part[-1],
+             "the mean weighted by batch size": part @ [16, 16, 16, 12] / 60}
+    for what, value in wrong.items():
+        cu.checks.check_true(not np.isclose(returned, value, atol=1e-6, rtol=1e-5), f"is {what} ({returned:.6g})",
+                              name=epoch, hint="return the mean of the batch losses, each batch counting once (4 here).")
+    cu.checks.check_close(returned, float(part.mean()), atol=1e-5, rtol=1e-4, name=epoch,
+                           hint="return the mean of the batch losses of the epoch (loss.item() of each), each batch counting once.")
 ### BEGIN HIDDEN TESTS
 def _reference_epoch(model, loader, optimizer, loss_fn):
     values = []
@@ -1031,7 +1030,7 @@ for seed in (1, 2):
     torch.manual_seed(seed)
     x_h = torch.tensor(rng.normal(size=(48, 5)).astype("float32"))
     y_h = (x_h[:, :2].sum(dim=1) > 0).long()
-    model_b = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 2))
+    model_b = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 2))
     start_h = [p.detach().numpy().copy() for p in model_b.parameters()]
     opt_b = torch.optim.SGD(model_b.parameters(), lr=0.2, momentum=0.5)
     loader_h = DataLoader(TensorDataset(x_h, y_h), batch_size=12)
@@ -1039,7 +1038,7 @@ for seed in (1, 2):
                        momentum=0.5)
     for epoch in range(2):
         want = _reference_epoch(model_b, loader_h, opt_b, nn.CrossEntropyLoss())
-        cu.checks.check_close(run_h["losses"][epoch], want, name=f"mean loss of epoch {epoch + 1} (seed {seed})",
+        cu.checks.check_close(run_h["returned"][epoch], want, name=f"mean loss of epoch {epoch + 1} (seed {seed})",
                                atol=1e-5, rtol=1e-4)
     for (name, pb), pa in zip(model_b.named_parameters(), run_h["final"]):
         cu.checks.check_array(pa, pb.detach().numpy(), name=f"parameter {name} after 2 epochs",

@@ -235,12 +235,23 @@ base.trainable = False
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_freeze_up_to", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that freeze_up_to freezes exactly the layers before the named one, on a fully frozen model.
+# Check freeze_up_to on generated cases: a small base with EfficientNet-like layer names, built beside your code,
+# arriving fully frozen, fully trainable or with later layers frozen one by one; the named layer first, last, a
+# batch-norm layer, given by keyword. Every layer before the named one must come out frozen, the named one and the
+# layers after it trainable (the count of trainable parameters with them), and the model itself returned. Then a
+# name that no layer has must raise a ValueError.
+cu.checks.check_cases(freeze_up_to, "freeze_up_to")
+
+
 @cu.checks.in_student_kernel  # the model is built where your code runs
 def _new_probe():
     return cu.models.efficientnet_lite0(weights=None, include_top=False, input_shape=(32, 32, 3))
 
 
+_unnamed = _new_probe()
+cu.checks.check_raises(lambda: freeze_up_to(_unnamed, "no_such_layer"), ValueError,
+                        name="freeze_up_to(base, 'no_such_layer')", hint="raise ValueError(...) when no layer has that name.")
+### BEGIN HIDDEN TESTS
 @cu.checks.in_student_kernel  # reads the model where it lives; returns plain data
 def _layer_table(model):
     return [(layer.name, bool(layer.trainable), sum(int(np.prod(w.shape)) for w in layer.trainable_weights))
@@ -260,12 +271,8 @@ for _name in ["block7a_expand_conv", "block6a_expand_conv"]:
     _probe.trainable = False
     _out = freeze_up_to(_probe, _name)
     _k = _names.index(_name)
-    cu.checks.check_equal(_n_trainable(_probe), sum(_sizes[_k:]), name=f"trainable parameters after freeze_up_to(base, {_name!r})",
-                           hint="the named layer itself must be trainable, the one before it frozen; start with model.trainable = True.")
+    cu.checks.check_equal(_n_trainable(_probe), sum(_sizes[_k:]), name=f"trainable parameters after freeze_up_to(base, {_name!r})")
     cu.checks.check_true(_out is _probe, "must return the model it was given", name="freeze_up_to")
-cu.checks.check_raises(lambda model=_probe: freeze_up_to(model, "no_such_layer"), ValueError, name="freeze_up_to(base, 'no_such_layer')",
-                        hint="raise ValueError(...) when no layer has that name.")
-### BEGIN HIDDEN TESTS
 for _name in ["stem_conv", "top_bn", "block3b_dwconv"]:
     _probe.trainable = True
     freeze_up_to(_probe, _name)
@@ -342,7 +349,11 @@ del demo
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_build_transfer_model", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that build_transfer_model freezes the base, pools, drops out, and keeps batch-norm statistics fixed.
+# Check that build_transfer_model's head is GlobalAveragePooling2D, Dropout(dropout_rate), Dense (in that order) on
+# base(inputs, training=False); then compare it with the text's model on generated cases (a small base built beside
+# your code, arriving frozen or trainable, 2 to 5 classes, dropout 0 or 0.3, arguments by keyword): the input shape,
+# the base frozen, the trainable parameters (the head's only), and the outputs once every weight is set to fixed
+# numbers, in inference mode and, with dropout 0, in training mode.
 @cu.checks.in_student_kernel  # the base is built where your code runs
 def _small_base(seed):
     import keras
@@ -357,24 +368,25 @@ def _small_base(seed):
 
 _base = _small_base(0)
 _model = build_transfer_model(_base, 3, 0.3)
+cu.checks.check_true(isinstance(_model, keras.Model), f"must return a keras.Model, got {type(_model).__name__}",
+                      name="build_transfer_model(base, 3, 0.3)", hint="return keras.Model(inputs, outputs).")
+_head = (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D, keras.layers.Flatten, keras.layers.Dropout,
+         keras.layers.Dense)
+cu.checks.check_equal([type(layer).__name__ for layer in _model.layers if isinstance(layer, _head)],
+                       ["GlobalAveragePooling2D", "Dropout", "Dense"], name="the head's layers, in order",
+                       hint="base(inputs, training=False), then GlobalAveragePooling2D, Dropout, Dense(softmax): no dropout after the softmax.")
+cu.checks.check_equal([layer.rate for layer in _model.layers if isinstance(layer, keras.layers.Dropout)], [0.3],
+                       name="the Dropout layer's rate in build_transfer_model(base, 3, 0.3)", hint="keras.layers.Dropout(dropout_rate).")
+cu.checks.check_equal([node.arguments.kwargs.get("training") for node in _base._inbound_nodes][-1:], [False],
+                       name="the `training` argument of the base's call", hint="call the base as base(inputs, training=False).")
+cu.checks.check_cases(build_transfer_model, "build_transfer_model")
+### BEGIN HIDDEN TESTS
 _x = np.random.default_rng(0).normal(2.0, 3.0, size=(6, 16, 16, 3)).astype("float32")
 _p = cu.to_numpy(_model(_x))
 cu.checks.check_shape(_p, (6, 3), name="build_transfer_model(base, 3, 0.3)(x)")
 cu.checks.check_array(_p.sum(axis=1), np.ones(6), name="rows of the output", atol=1e-4, hint="use a softmax output layer.")
 cu.checks.check_equal(sum(int(np.prod(w.shape)) for w in _model.trainable_weights), 8 * 3 + 3,
                        name="trainable parameters (base frozen, dense head only)", hint="base.trainable = False; GAP gives C features.")
-_rates = [layer.rate for layer in _model.layers if isinstance(layer, keras.layers.Dropout)]
-cu.checks.check_equal(_rates, [0.3], name="Dropout layers (their rates)", hint="one keras.layers.Dropout(dropout_rate).")
-_head = (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D, keras.layers.Flatten, keras.layers.Dropout,
-         keras.layers.Dense)
-cu.checks.check_equal([type(layer).__name__ for layer in _model.layers if isinstance(layer, _head)],
-                       ["GlobalAveragePooling2D", "Dropout", "Dense"], name="the head's layers, in order",
-                       hint="base(inputs, training=False), then GlobalAveragePooling2D, Dropout, Dense(softmax): no dropout after the softmax.")
-cu.checks.check_equal(tuple(_model.input.shape[1:]), (16, 16, 3), name="the model's input shape",
-                       hint="keras.Input(shape=base.input.shape[1:]).")
-cu.checks.check_equal([node.arguments.kwargs.get("training") for node in _base._inbound_nodes][-1:], [False],
-                       name="the `training` argument of the base's call", hint="call the base as base(inputs, training=False).")
-### BEGIN HIDDEN TESTS
 # a training step must leave the base's batch-norm statistics untouched; the base is called with training=False.
 _model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
 _before = cu.to_numpy(_base.get_layer("bn1").moving_mean).copy()
@@ -431,7 +443,12 @@ print(face_features.shape, f"in {time.perf_counter() - start:.1f} s")
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_extract_features", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that extract_features pools the base's own output, with a last partial batch.
+# Check extract_features on generated cases: a small base built beside your code (batch norm whose moving
+# statistics differ from any batch's, a non-square 6x5 last feature map), one image, batches that divide the images
+# exactly or leave a smaller last batch, a batch larger than all the images, another base, batch_size by keyword;
+# each must give a float32 NumPy array (m, C) of the features in the order of the images.
+cu.checks.check_cases(extract_features, "extract_features")
+### BEGIN HIDDEN TESTS
 def _small_base(seed):
     import keras
 
@@ -446,17 +463,6 @@ _base = cu.checks.in_student_kernel(_small_base)(2)  # built where your code run
 cu.checks.fill_weights(_base)
 _x = np.random.default_rng(1).normal(size=(10, 16, 16, 3)).astype("float32")
 _got = extract_features(_base, _x, 4)
-cu.checks.check_true(isinstance(_got, np.ndarray), f"must return a NumPy array, got {type(_got).__name__}", name="extract_features")
-cu.checks.check_shape(_got, (10, 8), name="extract_features(base, 10 images, batch_size=4)",
-                       hint="keep the last, smaller batch; average over axes 1 and 2.")
-cu.checks.check_equal(str(_got.dtype), "float32", name="dtype of extract_features(base, images, 4)", hint="return float32 features.")
-cu.checks.check_array(_got.sum(axis=1), [4.6032, 4.7218, 4.56, 4.566, 4.7374, 4.6366, 4.5124, 4.6799, 4.5739, 4.6151],
-                       atol=1e-3, rtol=1e-4, name="extract_features(base, images, 4): the sum of each image's features",
-                       hint="the mean over spatial positions of base(batch, training=False) (batch norm in inference mode).")
-cu.checks.check_array(_got.sum(axis=0), [3.105, 14.9933, 4.6837, 8.2797, 3.8256, 1.0398, 5.4857, 4.7934],
-                       atol=1e-3, rtol=1e-4, name="extract_features(base, images, 4): the sum of each channel over the images",
-                       hint="the mean over spatial positions of base(batch, training=False), in the order of the images.")
-### BEGIN HIDDEN TESTS
 _reference = _small_base(2)  # the same base, built here
 cu.checks.fill_weights(_reference)
 _expected = cu.to_numpy(keras.ops.mean(_reference(_x, training=False), axis=(1, 2)))
@@ -540,7 +546,13 @@ print(f"{sum(int(np.prod(w.shape)) for w in face_model.trainable_weights):,} tra
       f"learning rate {float(cu.to_numpy(face_model.optimizer.learning_rate)):.0e}")
 
 # %% nbgrader={"grade": true, "grade_id": "test_fine_tune", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that fine_tune unfreezes exactly the top of the base and recompiles with the new learning rate.
+# Check fine_tune on generated cases: a small base built beside your code inside a compiled classifier, unfrozen
+# from a convolution, a batch-norm layer or the first layer, arriving frozen or trainable, learning_rate by keyword.
+# After the call the base's layers before the named one must be frozen, the others trainable except every
+# BatchNormalization; the model returned, recompiled with a new Adam(learning_rate), sparse categorical
+# cross-entropy on the softmax outputs (not from logits) and the accuracy metric (checked by evaluating it).
+cu.checks.check_cases(fine_tune, "fine_tune")
+### BEGIN HIDDEN TESTS
 @cu.checks.in_student_kernel  # the model is built where your code runs
 def _frozen_transfer_model():
     import keras
@@ -567,21 +579,13 @@ _result = fine_tune(_model, _base, "block7a_expand_conv", 2e-5)
 _flags, _is_bn, _names, _ = _trainable_table(_base)
 _k = _names.index("block7a_expand_conv")
 cu.checks.check_equal(_flags, [i >= _k and not _is_bn[i] for i in range(len(_names))],
-                       name="base layer.trainable flags after fine_tune(..., 'block7a_expand_conv', ...)",
-                       hint="base.trainable = True first, then freeze the layers before the named one and every BatchNormalization.")
+                       name="base layer.trainable flags after fine_tune(..., 'block7a_expand_conv', ...)")
 cu.checks.check_equal(_trainable_table(_model)[3], 1_009_792 + 1280 * 2 + 2,
                        name="trainable parameters of the model (top of the base without batch norm, + head)")
 cu.checks.check_true(_model.optimizer is not _old_optimizer, "the model was not recompiled (same optimizer object)",
-                      name="fine_tune", hint="call model.compile(...) with a new optimizer.")
+                      name="fine_tune")
 cu.checks.check_close(float(cu.to_numpy(_model.optimizer.learning_rate)), 2e-5, rtol=1e-3, atol=0,
                        name="the optimizer's learning rate")
-cu.checks.check_true(isinstance(_model.optimizer, keras.optimizers.Adam),
-                      f"expected an Adam optimizer, got {type(_model.optimizer).__name__}", name="fine_tune",
-                      hint="keras.optimizers.Adam(learning_rate).")
-_loss_name = _model.loss if isinstance(_model.loss, str) else getattr(_model.loss, "name", getattr(_model.loss, "__name__", repr(_model.loss)))
-cu.checks.check_equal(_loss_name, "sparse_categorical_crossentropy", name="the loss the model is compiled with",
-                       hint='loss="sparse_categorical_crossentropy" (integer labels, softmax outputs).')
-### BEGIN HIDDEN TESTS
 cu.checks.check_true(_result is _model, "must return the model", name="fine_tune")
 _x = np.random.default_rng(0).normal(size=(4, 32, 32, 3)).astype("float32")
 _loss = _model.train_on_batch(_x, np.array([0, 1, 0, 1]))

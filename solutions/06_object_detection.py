@@ -282,33 +282,16 @@ def iou(box1, box2):
 print(iou((0, 0, 4, 4), (2, 2, 6, 6)), iou((0, 0, 2, 2), (3, 0, 5, 2)))
 
 # %% nbgrader={"grade": true, "grade_id": "test_iou", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that iou computes intersection / (area1 + area2 - intersection), 0 for disjoint boxes.
-_hint = "intersection = max(0, min(x2) - max(x1)) * max(0, min(y2) - max(y1)); union = a1 + a2 - intersection."
-cu.checks.check_close(iou((0, 0, 4, 4), (2, 2, 6, 6)), 1 / 7, name="iou((0,0,4,4), (2,2,6,6))",
-                       hint=_hint)
-cu.checks.check_close(iou((0, 0, 2, 2), (3, 0, 5, 2)), 0.0, name="iou((0,0,2,2), (3,0,5,2))",
-                       hint="clip a negative width or height of the overlap to 0.")
-cu.checks.check_close(iou((1, 1, 3, 3), (1, 1, 3, 3)), 1.0, name="iou of a box with itself", hint=_hint)
-# both overlaps negative (diagonal apart): a product of two negatives must not count
-cu.checks.check_close(iou((0, 0, 1, 1), (2, 2, 3, 3)), 0.0, name="iou((0,0,1,1), (2,2,3,3))",
-                       hint="clip each side of the overlap to 0 before multiplying.")
-cu.checks.check_close(iou((0, 0, 10, 10), (2, 3, 4, 8)), 0.1, name="iou of a box inside another (area 10 in 100)",
-                       hint=_hint)
-cu.checks.check_close(iou(np.array([0.0, 0.0, 4.0, 2.0]), np.array([2.0, 0.0, 6.0, 2.0])), 1 / 3,
-                       name="iou of NumPy boxes (4 in 8 + 8 - 4)", hint=_hint)
-cu.checks.check_close(iou((0.5, 0.5, 2.5, 2.0), (1.0, 0.0, 2.0, 3.0)), 1 / 3,
-                       name="iou((0.5,0.5,2.5,2), (1,0,2,3)) with fractional corners (1.5 in 3 + 3 - 1.5)",
-                       hint=_hint + " Keep the corners as they are (no int()).")
-cu.checks.check_close(iou((2, 2, 6, 6), (0, 0, 4, 4)), 1 / 7, name="iou((2,2,6,6), (0,0,4,4)): the order of the boxes",
-                       hint="the overlap starts at the larger x1 and y1 and ends at the smaller x2 and y2.")
-cu.checks.check_close(iou((0, 0, 0, 0), (0, 0, 0, 0)), 0.0, name="iou of two empty boxes",
-                       hint="when the union has zero area, return 0.0 (do not divide by zero).")
-cu.checks.check_number(iou((0, 0, 4, 4), (2, 2, 6, 6)), name="iou returns one number")
+# Check iou on 31 generated cases: the worked examples, boxes apart along x only, along y only and diagonally,
+# touching, nested and swapped boxes, fractional, integer and NumPy corners, empty boxes and lines (union 0),
+# tiny and large boxes. The expected outputs are stored in course_utils/cases/iou.npz.
+cu.checks.check_cases(iou, "iou")
 ### BEGIN HIDDEN TESTS
+_hint = "intersection = max(0, min(x2) - max(x1)) * max(0, min(y2) - max(y1)); union = a1 + a2 - intersection."
 _ref_iou = lambda a, b: (max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))) / (
     (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])
     - max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1])))
-_rng = np.random.default_rng(6)
+_rng = cu.checks.rng(6)
 for _ in range(50):
     _xy = _rng.uniform(0, 10, (2, 2))
     _a = np.concatenate([_xy[0], _xy[0] + _rng.uniform(0.5, 6, 2)])
@@ -332,7 +315,7 @@ def iou_matrix(boxes_a, boxes_b):
     """Pairwise IoU of two sets of boxes in corner format, vectorised.
 
     Args:
-        boxes_a: array (n, 4) of boxes (x1, y1, x2, y2).
+        boxes_a: array (n, 4) of boxes (x1, y1, x2, y2), of any numeric dtype (8-bit pixels too).
         boxes_b: array (m, 4) of boxes.
 
     Returns:
@@ -340,8 +323,8 @@ def iou_matrix(boxes_a, boxes_b):
         Shape (0, m) or (n, 0) when a set is empty.
     """
     ### BEGIN SOLUTION
-    a = np.asarray(boxes_a, dtype=np.float64).reshape(-1, 4)
-    b = np.asarray(boxes_b, dtype=np.float64).reshape(-1, 4)
+    a = np.asarray(boxes_a, dtype=np.float64)
+    b = np.asarray(boxes_b, dtype=np.float64)
     x1 = np.maximum(a[:, None, 0], b[None, :, 0])
     y1 = np.maximum(a[:, None, 1], b[None, :, 1])
     x2 = np.minimum(a[:, None, 2], b[None, :, 2])
@@ -350,7 +333,7 @@ def iou_matrix(boxes_a, boxes_b):
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     union = area_a[:, None] + area_b[None, :] - intersection
-    return np.where(union > 0, intersection / np.where(union > 0, union, 1.0), 0.0)
+    return intersection / np.where(union > 0, union, np.inf)       # 0 where the union is 0
     ### END SOLUTION
 
 
@@ -361,30 +344,21 @@ def iou_matrix(boxes_a, boxes_b):
 print(iou_matrix(np.array([[0, 0, 4, 4], [2, 2, 6, 6]]), np.array([[2, 2, 6, 6], [10, 10, 12, 12]])))
 
 # %% nbgrader={"grade": true, "grade_id": "test_iou_matrix", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that iou_matrix returns the (n, m) matrix of pairwise IoUs.
-_hint = "broadcast boxes_a[:, None] against boxes_b[None, :]; clip overlaps at 0; union = a + b - intersection."
-cu.checks.check_array(iou_matrix(np.array([[0, 0, 4, 4], [2, 2, 6, 6]]), np.array([[2, 2, 6, 6], [10, 10, 12, 12]])),
-                       np.array([[1 / 7, 0], [1, 0]]), name="iou_matrix(2 boxes, 2 boxes)", hint=_hint)
-_three = np.array([[0, 0, 4, 4], [0, 0, 4, 2], [0.5, 0.5, 2.5, 1.5]])
-cu.checks.check_array(iou_matrix(_three, np.array([[2, 2, 6, 6], [1, 0, 2, 3], [0, 0, 1, 1]])),
-                       np.array([[1 / 7, 3 / 16, 1 / 16], [0, 2 / 9, 1 / 8], [0, 0.25, 0.25 / 2.75]]), atol=1e-6,
-                       name="iou_matrix(3 boxes, 3 boxes)", hint=_hint + " Entry [i, j] pairs boxes_a[i] with boxes_b[j].")
-cu.checks.check_shape(iou_matrix(_three, np.zeros((5, 4)) + [0, 0, 1, 1]), (3, 5), name="iou_matrix(3 boxes, 5 boxes)",
-                       hint="the result has one row per box of boxes_a and one column per box of boxes_b.")
-cu.checks.check_array(iou_matrix(np.array([[0, 0, 1, 1]]), np.array([[2, 2, 3, 3]])), np.zeros((1, 1)),
-                       name="iou_matrix of diagonally separated boxes", hint="clip each side of the overlap at 0.")
-cu.checks.check_shape(iou_matrix(np.zeros((0, 4)), _three), (0, 3), name="iou_matrix(no boxes, 3 boxes)",
-                       hint="an empty set gives an empty (0, m) matrix.")
-cu.checks.check_array(iou_matrix(np.zeros((1, 4)), np.zeros((2, 4))), np.zeros((1, 2)),
-                       name="iou_matrix of empty boxes (union 0)", hint="0 where the union is 0, never NaN.")
+# Check iou_matrix on 21 generated cases: n boxes against m (n != m, one box, none at all), boxes apart along one
+# axis or diagonally, empty boxes and lines (union 0: IoU 0, never NaN), integer and 8-bit boxes, tiny boxes;
+# and that it computes all pairs at once instead of calling iou in a loop.
+cu.checks.check_cases(iou_matrix, "iou_matrix")
+cu.checks.check_uses_none_of(iou_matrix, ("iou",), name="iou_matrix is vectorised",
+                              hint="compute every pair at once with broadcasting, not by calling iou pair by pair.")
 ### BEGIN HIDDEN TESTS
+_hint = "broadcast boxes_a[:, None] against boxes_b[None, :]; clip overlaps at 0; union = a + b - intersection."
 def _ref_iou_matrix(a, b):
     x1 = np.maximum(a[:, None, 0], b[None, :, 0]); y1 = np.maximum(a[:, None, 1], b[None, :, 1])
     x2 = np.minimum(a[:, None, 2], b[None, :, 2]); y2 = np.minimum(a[:, None, 3], b[None, :, 3])
     inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]); area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
     return inter / (area_a[:, None] + area_b[None, :] - inter)
-_rng = np.random.default_rng(7)
+_rng = cu.checks.rng(7)
 _a = np.concatenate([_xy := _rng.uniform(0, 20, (30, 2)), _xy + _rng.uniform(1, 10, (30, 2))], axis=1)
 _b = np.concatenate([_xy := _rng.uniform(0, 20, (17, 2)), _xy + _rng.uniform(1, 10, (17, 2))], axis=1)
 cu.checks.check_array(iou_matrix(_a, _b), _ref_iou_matrix(_a, _b), name="iou_matrix(30 random, 17 random)",
@@ -425,7 +399,7 @@ def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_thresho
     """Greedy non-max suppression, done separately for each class.
 
     Args:
-        boxes: array (n, 4), corner format (x1, y1, x2, y2).
+        boxes: array (n, 4), corner format (x1, y1, x2, y2), of any numeric dtype (8-bit pixels too).
         scores: array (n,) of confidences.
         classes: int array (n,) of class indices.
         iou_threshold: a box is suppressed when its IoU with a kept box of the same class
@@ -442,15 +416,15 @@ def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_thresho
     IoU >= iou_threshold. Boxes of different classes never suppress each other.
     """
     ### BEGIN SOLUTION
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    scores = np.asarray(scores, dtype=np.float64).reshape(-1)
-    classes = np.asarray(classes).reshape(-1)
+    boxes = np.asarray(boxes, dtype=np.float64)
+    scores = np.asarray(scores, dtype=np.float64)
+    classes = np.asarray(classes)
     order = np.argsort(-scores, kind="stable")
     order = order[scores[order] > score_threshold]
     keep = []
     for c in np.unique(classes[order]):
         index = order[classes[order] == c]              # this class, best first
-        x1, y1, x2, y2 = (boxes[index, j].copy() for j in range(4))
+        x1, y1, x2, y2 = (boxes[index, j] for j in range(4))
         area = (x2 - x1) * (y2 - y1)
         alive = np.arange(len(index))
         while alive.size:
@@ -459,7 +433,8 @@ def non_max_suppression(boxes, scores, classes, iou_threshold=0.5, score_thresho
             w = np.clip(np.minimum(x2[best], x2[rest]) - np.maximum(x1[best], x1[rest]), 0, None)
             h = np.clip(np.minimum(y2[best], y2[rest]) - np.maximum(y1[best], y1[rest]), 0, None)
             intersection = w * h
-            overlap = intersection / np.maximum(area[best] + area[rest] - intersection, 1e-12)
+            union = area[best] + area[rest] - intersection
+            overlap = intersection / np.where(union > 0, union, np.inf)    # 0 where the union is 0
             alive = rest[overlap < iou_threshold]
     keep = np.asarray(keep, dtype=np.int64)
     return keep[np.lexsort((keep, -scores[keep]))]
@@ -476,43 +451,16 @@ print(non_max_suppression(example_boxes, np.array([0.9, 0.8, 0.7]), np.array([0,
 print(non_max_suppression(example_boxes, np.array([0.9, 0.8, 0.7]), np.array([0, 1, 0]), 0.5, 0.1))
 
 # %% nbgrader={"grade": true, "grade_id": "test_non_max_suppression", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that non_max_suppression keeps the right boxes, per class, with the documented thresholds.
+# Check non_max_suppression on 26 generated cases: the worked example, per-class suppression, the order of the
+# result, a chain of boxes, IoU exactly at the threshold and scores equal to it, thresholds 0 and 1 and left to
+# their defaults, empty results (an integer array), empty, tiny and 8-bit boxes, and 40 boxes with tied scores.
+cu.checks.check_cases(non_max_suppression, "non_max_suppression")
+### BEGIN HIDDEN TESTS
 _hint = "sort by score, keep the best, drop same-class boxes with IoU >= iou_threshold, repeat; per class."
 def _nms_list(*args):
     out = non_max_suppression(*args)
     cu.checks.check_implemented(out, "non_max_suppression")
     return [int(i) for i in np.asarray(cu.to_numpy(out)).reshape(-1)]
-_b = np.array([[0, 0, 10, 10], [2, 0, 12, 10], [20, 20, 30, 30]])
-cu.checks.check_equal(_nms_list(_b, np.array([0.9, 0.8, 0.7]), np.array([0, 0, 0]), 0.5, 0.1),
-                       [0, 2], name="non_max_suppression(worked example)", hint=_hint)
-cu.checks.check_equal(_nms_list(_b, np.array([0.9, 0.8, 0.7]), np.array([0, 1, 0]), 0.5, 0.1),
-                       [0, 1, 2], name="non_max_suppression(box 1 of another class)",
-                       hint="boxes of different classes never suppress each other: run NMS per class.")
-# no boxes
-cu.checks.check_equal(_nms_list(np.zeros((0, 4)), np.zeros(0), np.zeros(0, int), 0.5, 0.0), [],
-                       name="non_max_suppression(no boxes)", hint="return an empty array when there is no box.")
-# identical boxes: only the best survives (IoU = 1 >= threshold); equal scores: smallest index
-cu.checks.check_equal(_nms_list(np.array([[1, 1, 5, 5]] * 4), np.array([0.3, 0.9, 0.9, 0.5]), np.zeros(4, int), 0.5, 0.0),
-                       [1], name="non_max_suppression(4 identical boxes)",
-                       hint="identical boxes have IoU 1: only the best one (smallest index on ties) stays.")
-# IoU exactly 0.5 is suppressed (>=), and a score equal to the threshold is dropped (>)
-_b2 = np.array([[0, 0, 4, 4], [0, 0, 4, 2], [10, 10, 12, 12]], float)
-cu.checks.check_equal(_nms_list(_b2, np.array([0.9, 0.8, 0.7]), np.zeros(3, int), 0.5, 0.0), [0, 2],
-                       name="non_max_suppression(IoU exactly 0.5)",
-                       hint="suppress when IoU >= iou_threshold (not only when >).")
-cu.checks.check_equal(_nms_list(_b2, np.array([0.9, 0.6, 0.6]), np.zeros(3, int), 0.7, 0.6), [0],
-                       name="non_max_suppression(score equal to score_threshold)",
-                       hint="keep only boxes with score > score_threshold (strictly greater).")
-# the order of the output: by decreasing score, whatever the class
-cu.checks.check_equal(_nms_list(_b, np.array([0.5, 0.8, 0.9]), np.array([0, 1, 2]), 0.5, 0.1), [2, 1, 0],
-                       name="non_max_suppression(3 classes, scores 0.5, 0.8, 0.9)",
-                       hint="return the kept indices sorted by decreasing score (not grouped by class).")
-# a box suppressed by a box that was itself suppressed must survive (greedy: only kept boxes suppress)
-_chain = np.array([[0, 0, 10, 10], [3, 0, 13, 10], [6, 0, 16, 10]], float)  # IoU(0,1) = IoU(1,2) = 7/13, IoU(0,2) = 1/4
-cu.checks.check_equal(_nms_list(_chain, np.array([0.9, 0.8, 0.7]), np.zeros(3, int), 0.5, 0.0), [0, 2],
-                       name="non_max_suppression(a chain of three boxes)",
-                       hint="only kept boxes suppress others: box 1 is removed by box 0, so it cannot remove box 2.")
-### BEGIN HIDDEN TESTS
 def _pair_iou(a, b):
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0])); h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     return w * h / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h)
@@ -525,7 +473,7 @@ def _ref_nms(boxes, scores, classes, iou_threshold, score_threshold):
             keep.append(i)
     return sorted(keep, key=lambda i: (-scores[i], i))
 # one class, many random boxes; several classes, many random boxes
-_rng = np.random.default_rng(8)
+_rng = cu.checks.rng(8)
 for _n, _k, _thr in [(60, 1, 0.5), (200, 4, 0.5), (300, 10, 0.3), (150, 3, 0.7)]:
     _xy = _rng.uniform(0, 50, (_n, 2))
     _bx = np.concatenate([_xy, _xy + _rng.uniform(5, 25, (_n, 2))], axis=1)
@@ -637,43 +585,40 @@ t = encode_yolo_targets(np.array([[40, 10, 80, 30]]) / 96, np.array([2]), 3, np.
 print(t.shape, t[0, 1, 0], "slots with an object:", int(t[..., 0].sum()))
 
 # %% nbgrader={"grade": true, "grade_id": "test_encode_yolo_targets", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that encode_yolo_targets puts each box in the right [row, col, anchor] slot with cell-relative values.
-_hint = "row from y, column from x; b_x = cx*S - col (cell-relative), b_w = w*S (cell units); anchor by shape IoU."
+# Check encode_yolo_targets on 25 generated cases: the worked example, rows from y and columns from x, anchors
+# chosen by shape (ties: the smaller index), centres on cell borders and on the image's far edges (along one axis
+# or both), two boxes in one slot (the later wins) or in one cell, zero-size boxes, lists, YOLOv2's 5 anchors;
+# and that the target is float32, as the training loop expects.
+cu.checks.check_cases(encode_yolo_targets, "encode_yolo_targets")
 _t = encode_yolo_targets(np.array([[40, 10, 80, 30]]) / 96, np.array([2]), 3, np.array([[1.0, 1.0]]), 3)
-cu.checks.check_shape(_t, (3, 3, 1, 8), name="encode_yolo_targets(...) shape", hint="(S, S, B, 5 + C)")
-_expected = np.zeros((3, 3, 1, 8)); _expected[0, 1, 0] = [1, 0.875, 0.625, 1.25, 0.625, 0, 0, 1]
-cu.checks.check_array(_t, _expected, name="encode_yolo_targets(worked example)", atol=1e-5, hint=_hint)
-cu.checks.check_true(_t.dtype == np.float32, f"expected a float32 array, got {_t.dtype}", name="encode_yolo_targets dtype",
+cu.checks.check_true(np.asarray(cu.to_numpy(_t)).dtype == np.float32,
+                      f"expected a float32 array, got {np.asarray(cu.to_numpy(_t)).dtype}", name="encode_yolo_targets dtype",
                       hint="np.zeros(..., dtype=np.float32): the training loop feeds it to the network as is.")
-# two anchors (tall, wide), three boxes, 4 x 4 grid, 5 classes
-_anchors = np.array([[0.5, 1.5], [1.5, 0.5]])
-_boxes = np.array([[0.30, 0.55, 0.40, 0.95],     # tall, centre (0.35, 0.75): row 3, col 1
-                   [0.60, 0.05, 0.95, 0.15],     # wide, centre (0.775, 0.10): row 0, col 3
-                   [0.70, 0.30, 0.80, 0.45]])    # tall, centre (0.75, 0.375): row 1, col 3
-_t = encode_yolo_targets(_boxes, np.array([4, 0, 2]), 4, _anchors, 5)
-_expected = np.zeros((4, 4, 2, 10))
-_expected[3, 1, 0, :5] = [1, 0.4, 0.0, 0.4, 1.6]; _expected[3, 1, 0, 9] = 1
-_expected[0, 3, 1, :5] = [1, 0.1, 0.4, 1.4, 0.4]; _expected[0, 3, 1, 5] = 1
-_expected[1, 3, 0, :5] = [1, 0.0, 0.5, 0.4, 0.6]; _expected[1, 3, 0, 7] = 1
-cu.checks.check_array(_t, _expected, name="encode_yolo_targets(3 boxes, 2 anchors, S=4)", atol=1e-5,
-                       hint=_hint + " The tall boxes go to anchor 0 (0.5 x 1.5), the wide one to anchor 1.")
-cu.checks.check_array(encode_yolo_targets(np.zeros((0, 4)), np.zeros(0, int), 4, _anchors, 5), np.zeros((4, 4, 2, 10)),
-                       name="encode_yolo_targets(no boxes)", hint="an image without objects has an all-zero target.")
-# a box in the bottom-right cell
-_t = encode_yolo_targets(np.array([[0.8, 0.8, 1.0, 1.0]]), np.array([1]), 5, np.array([[1.0, 1.0]]), 2)
-cu.checks.check_array(_t[4, 4, 0], [1, 0.5, 0.5, 1.0, 1.0, 0, 1], name="encode_yolo_targets(box in the bottom-right cell)",
-                       atol=1e-5, hint=_hint)
-# a (zero-size) box whose centre is the image's bottom-right corner: floor(1.0 * S) = S is clamped to S - 1
-_t = encode_yolo_targets(np.array([[1.0, 1.0, 1.0, 1.0]]), np.array([0]), 4, np.array([[1.0, 1.0]]), 2)
-cu.checks.check_array(_t[3, 3, 0], [1, 1.0, 1.0, 0.0, 0.0, 1, 0], name="encode_yolo_targets(centre on the far border)",
-                       atol=1e-5, hint="row = min(floor(cy * S), S - 1), col = min(floor(cx * S), S - 1).")
-cu.checks.check_close(_t[..., 0].sum(), 1.0, name="encode_yolo_targets(centre on the far border): one slot", atol=1e-6)
 ### BEGIN HIDDEN TESTS
+_hint = "row from y, column from x; b_x = cx*S - col (cell-relative), b_w = w*S (cell units); anchor by shape IoU."
 # a centre exactly on a cell border belongs to the cell below / to the right (floor)
-_t = encode_yolo_targets(np.array([[0.2, 0.2, 0.3, 0.3]]), np.array([0]), 4, np.array([[1.0, 1.0]]), 2)
-cu.checks.check_array(_t[1, 1, 0], [1, 0.0, 0.0, 0.4, 0.4, 1, 0], name="encode_yolo_targets(centre on a cell border)",
+_t = encode_yolo_targets(np.array([[0.125, 0.125, 0.375, 0.375]]), np.array([0]), 4, np.array([[1.0, 1.0]]), 2)
+cu.checks.check_array(_t[1, 1, 0], [1, 0.0, 0.0, 1.0, 1.0, 1, 0], name="encode_yolo_targets(centre on a cell border)",
                        atol=1e-5, hint=_hint)
-cu.checks.check_close(_t.sum(), 1 + 0.8 + 1, name="encode_yolo_targets(centre on a cell border): one slot only", atol=1e-5)
+cu.checks.check_close(_t.sum(), 1 + 2.0 + 1, name="encode_yolo_targets(centre on a cell border): one slot only",
+                       atol=1e-5)
+_rng = cu.checks.rng(9)
+for _ in range(5):
+    _xy = _rng.uniform(0, 0.7, (4, 2))
+    _bx = np.concatenate([_xy, _xy + _rng.uniform(0.05, 0.3, (4, 2))], axis=1)
+    _lab = _rng.integers(0, 3, 4)
+    _anc = _rng.uniform(0.3, 3, (2, 2))
+    _t = np.asarray(cu.to_numpy(encode_yolo_targets(_bx, _lab, 6, _anc, 3)))
+    _exp = np.zeros((6, 6, 2, 8))
+    for (_x1, _y1, _x2, _y2), _l in zip(_bx * 6, _lab):
+        _w, _h, _cx, _cy = _x2 - _x1, _y2 - _y1, (_x1 + _x2) / 2, (_y1 + _y2) / 2
+        _r, _c = min(int(_cy), 5), min(int(_cx), 5)
+        _i = np.minimum(_w, _anc[:, 0]) * np.minimum(_h, _anc[:, 1])
+        _a = int(np.argmax(_i / (_w * _h + _anc.prod(1) - _i)))
+        _exp[_r, _c, _a] = 0
+        _exp[_r, _c, _a, :5] = [1, _cx - _c, _cy - _r, _w, _h]
+        _exp[_r, _c, _a, 5 + _l] = 1
+    cu.checks.check_array(_t, _exp, name="encode_yolo_targets(4 random boxes, S = 6, 2 anchors)", atol=1e-5, hint=_hint)
 ### END HIDDEN TESTS
 cu.checks.passed("encode_yolo_targets", points=3)
 
@@ -741,39 +686,12 @@ shapes = np.concatenate([p * rng.uniform(0.85, 1.15, (100, 2)) for p in prototyp
 print(np.round(kmeans_anchors(shapes, 3, seed=0), 2))
 
 # %% nbgrader={"grade": true, "grade_id": "test_kmeans_anchors", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that kmeans_anchors finds the clusters with the 1 - IoU distance, as the docstring specifies.
-_hint = "distance 1 - IoU of (w, h) shapes centred together; mean update; sort by area."
-_rng = np.random.default_rng(0)
-_protos = np.array([[2.0, 2.0], [3.0, 9.0], [40.0, 40.0]])
-_shapes = np.concatenate([p * _rng.uniform(0.85, 1.15, (100, 2)) for p in _protos])
-_got = kmeans_anchors(_shapes, 3, seed=0)
-cu.checks.check_shape(_got, (3, 2), name="kmeans_anchors(shapes, 3)", hint="return k rows of (w, h)")
-cu.checks.check_array(_got, _protos, name="kmeans_anchors(3 clusters)", rtol=0.1, atol=0.2, hint=_hint)
-# 40 shapes near (2, 2), 40 near (5, 5) and 40 spread over 30..90 pixels: the distance 1 - IoU keeps the two
-# small shapes apart whatever the seed; the Euclidean distance merges them for seed 1 (it splits the big ones).
-# Expected values computed once by the course's solution.
-_rng = np.random.default_rng(1)
-_mixed = np.concatenate([np.array([2.0, 2.0]) * _rng.uniform(0.9, 1.1, (40, 2)),
-                         np.array([5.0, 5.0]) * _rng.uniform(0.9, 1.1, (40, 2)), _rng.uniform(30, 90, (40, 2))])
-_expected = np.array([[2.0066121993276758, 2.0238323204642157], [5.00901738519128, 4.945254599814002],
-                      [58.289203147656835, 63.00547436635185]])
-for _seed in (0, 1):
-    _got = kmeans_anchors(_mixed, 3, seed=_seed)
-    cu.checks.check_array(_got, _expected, name=f"kmeans_anchors(small, medium and spread large shapes, seed={_seed})",
-                           rtol=1e-6, atol=1e-6, hint="use 1 - IoU as the distance (not the Euclidean distance), the "
-                           "initialisation of the docstring, and sort the anchors by increasing area.")
-_wh = np.random.default_rng(3).uniform(1, 10, (200, 2))  # shapes with no clusters at all
-cu.checks.check_array(kmeans_anchors(_wh, 5, seed=4),
-                       np.array([[1.5235592792743649, 5.196165507066996], [6.710503636745604, 2.7837878309367063],
-                                 [3.4815346519389077, 6.359249784533778], [5.741752263410763, 8.052985627674856],
-                                 [8.424511478605327, 6.767201689316563]]),
-                       name="kmeans_anchors(200 random shapes, 5, seed=4)", rtol=1e-6, atol=1e-6,
-                       hint="start exactly from box_wh[rng.choice(n, size=k, replace=False)], iterate until no "
-                            "assignment changes, and sort by area w * h (not by width).")
-_areas = np.prod(cu.to_numpy(kmeans_anchors(_shapes, 3, seed=1)), axis=1)
-cu.checks.check_true(np.all(np.diff(_areas) >= 0), f"anchors are not sorted by area: areas {np.round(_areas, 2).tolist()}",
-                      name="kmeans_anchors(shapes, 3, seed=1) is sorted", hint="return centroids[np.argsort(w * h)].")
+# Check kmeans_anchors on 21 generated cases: clear clusters, small shapes beside spread large ones (where the
+# Euclidean distance goes wrong), sorting by area, the seed, max_iter 1 to 3 and left to its default, k = 1 and
+# k = n, duplicated shapes that leave a centroid empty, ties between centroids, integer shapes and lists.
+cu.checks.check_cases(kmeans_anchors, "kmeans_anchors")
 ### BEGIN HIDDEN TESTS
+_hint = "distance 1 - IoU of (w, h) shapes centred together; mean update; sort by area."
 def _ref_kmeans(wh, k, seed, max_iter=100):
     c = wh[np.random.default_rng(seed).choice(len(wh), size=k, replace=False)].copy()
     assign = None
@@ -789,7 +707,7 @@ def _ref_kmeans(wh, k, seed, max_iter=100):
     return c[np.argsort(c[:, 0] * c[:, 1], kind="stable")]
 # small boxes of two distinct shapes plus one widely spread cluster of large ones:
 # IoU separates the small shapes; a Euclidean distance would split the large cluster instead.
-_rng = np.random.default_rng(1)
+_rng = cu.checks.rng(1)
 _shapes2 = np.concatenate([np.array([2.0, 2.0]) * _rng.uniform(0.9, 1.1, (60, 2)),
                            np.array([4.0, 4.0]) * _rng.uniform(0.9, 1.1, (60, 2)),
                            _rng.uniform(40, 60, (60, 2))])
@@ -797,12 +715,9 @@ for _seed in (0, 1, 2):
     cu.checks.check_array(kmeans_anchors(_shapes2, 3, seed=_seed), _ref_kmeans(_shapes2, 3, _seed),
                            name=f"kmeans_anchors(small, medium and spread large shapes, seed={_seed})",
                            rtol=1e-6, atol=1e-6, hint=_hint + " Use exactly the initialisation of the docstring.")
-_wh = np.random.default_rng(3).uniform(1, 10, (200, 2))
+_wh = cu.checks.rng(3).uniform(1, 10, (200, 2))
 cu.checks.check_array(kmeans_anchors(_wh, 5, seed=4), _ref_kmeans(_wh, 5, 4), name="kmeans_anchors(random shapes, 5, seed=4)",
                        rtol=1e-6, atol=1e-6, hint=_hint)
-_one = kmeans_anchors(_wh, 1, seed=0)
-cu.checks.check_array(_one, _wh.mean(axis=0, keepdims=True), name="kmeans_anchors(k=1) is the mean shape",
-                       rtol=1e-6, hint="with one cluster every box belongs to it: the anchor is the mean (w, h).")
 ### END HIDDEN TESTS
 cu.checks.passed("kmeans_anchors", points=2)
 
@@ -904,74 +819,35 @@ raw[0, 1, 0, 0], raw[0, 1, 0, 6] = 5.0, 5.0
 print(decode_yolo_output(raw, np.array([[1.0, 1.0]]), 0.5))
 
 # %% nbgrader={"grade": true, "grade_id": "test_decode_yolo_output", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that decode_yolo_output turns raw outputs into image-relative boxes, scores and classes.
-_hint = "cx = (col + sigmoid(t_x)) / S with col the x index (axis 1); w = anchor_w * exp(t_w) / S; score = p_c * max prob."
-def _sorted_decode(result):
-    cu.checks.check_implemented(result, "decode_yolo_output")
-    boxes, scores, classes = (np.asarray(cu.to_numpy(r)) for r in result)
-    order = np.lexsort((boxes[:, 1], boxes[:, 0], -scores)) if len(scores) else np.arange(0)
-    return boxes.reshape(-1, 4)[order], scores.reshape(-1)[order], classes.reshape(-1)[order]
+# Check decode_yolo_output on 22 generated cases: the try-it example, rows and columns, two anchors, a score
+# exactly at the threshold, the order of the slots (row, column, anchor), softmax over 1 to 20 classes, huge
+# logits (a softmax or sigmoid that overflows gives NaN), sizes from t_w and t_h, the default threshold, no
+# slot kept; and that the classes are integers.
+cu.checks.check_cases(decode_yolo_output, "decode_yolo_output")
 _raw = np.zeros((2, 2, 1, 7)); _raw[..., 0] = -5.0; _raw[0, 1, 0, 0] = 5.0; _raw[0, 1, 0, 6] = 5.0
-_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, np.array([[1.0, 1.0]]), 0.5))
-cu.checks.check_array(_bx, [[0.5, 0.0, 1.0, 0.5]], name="decode_yolo_output(try-it example) boxes", atol=1e-6,
-                       hint=_hint)
-cu.checks.check_array(_sc, [1 / (1 + np.exp(-5.0)) ** 2], name="decode_yolo_output(try-it example) scores", atol=1e-6,
-                       hint=_hint)
-cu.checks.check_array(_cl, [1], name="decode_yolo_output(try-it example) classes", hint=_hint)
-# two anchors, a tall (0.5, 1) and a wide (1, 0.5) one, 2x2 grid, 2 classes, all t = 0 except:
-#   row 1, col 0, anchor 1: t_o = 5, t_c0 = 5 -> centre (0.25, 0.75), size (1, 0.5) / 2, score sigmoid(5)^2;
-#   row 0, col 0, anchor 0: t_o = 0 and equal class logits -> score 0.5 * 0.5 = 0.25 exactly, class 0.
-_raw = np.zeros((2, 2, 2, 7)); _raw[..., 0] = -8.0
-_raw[1, 0, 1, 0], _raw[1, 0, 1, 5] = 5.0, 5.0
-_raw[0, 0, 0, 0] = 0.0
-_anchors2 = np.array([[0.5, 1.0], [1.0, 0.5]])
-_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, _anchors2, 0.25))
-cu.checks.check_array(_bx, [[0.0, 0.625, 0.5, 0.875]], name="decode_yolo_output(two anchors, threshold 0.25) boxes",
-                       atol=1e-6, hint=_hint + " The slot of score exactly 0.25 is not kept (score > threshold). "
-                       "anchors[a] is (w, h) of the slot's own anchor a.")
-_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, _anchors2, 0.2))
-cu.checks.check_array(_bx, [[0.0, 0.625, 0.5, 0.875], [0.125, 0.0, 0.375, 0.5]],
-                       name="decode_yolo_output(two anchors, threshold 0.2) boxes", atol=1e-6, hint=_hint)
-cu.checks.check_array(_sc, [1 / (1 + np.exp(-5.0)) ** 2, 0.25], name="decode_yolo_output(two anchors) scores",
-                       atol=1e-6, hint="score = sigmoid(t_o) * the largest softmax probability of the classes.")
-cu.checks.check_array(_cl, [0, 0], name="decode_yolo_output(two anchors) classes", hint=_hint)
-# one cell, three classes with logits (0, ln 2, ln 5): softmax (1/8, 2/8, 5/8); t_o = 20 makes p_c = 1 - 2e-9
-_raw = np.array([[[[20.0, 0, 0, 0, 0, 0.0, np.log(2.0), np.log(5.0)]]]])
-_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, np.array([[1.0, 1.0]]), 0.5))
-cu.checks.check_array(_sc, [0.625], name="decode_yolo_output(1x1 grid, 3 classes) score", atol=1e-6,
-                       hint="the class probabilities are the softmax over all class logits (not a sigmoid of each).")
-cu.checks.check_array(_cl, [2], name="decode_yolo_output(1x1 grid, 3 classes) class", hint=_hint)
+_classes = np.asarray(cu.to_numpy(decode_yolo_output(_raw, np.array([[1.0, 1.0]]), 0.5)[2]))
+cu.checks.check_true(_classes.dtype.kind in "iu", f"expected an integer array of classes, got dtype {_classes.dtype}",
+                      name="decode_yolo_output(try-it example) classes",
+                      hint="the classes are indices: argmax gives integers (np.array(..., dtype=int) for an empty list).")
 ### BEGIN HIDDEN TESTS
-_sig = lambda x: 1 / (1 + np.exp(-x))
-_rng = np.random.default_rng(11)
-_S, _B, _C = 5, 2, 4
-_anc = np.array([[0.8, 1.6], [2.0, 1.0]])
-_raw = _rng.normal(0, 1, (_S, _S, _B, 5 + _C))
-_raw[..., 0] = -6.0
-_objects = [(1, 3, 0, 2), (4, 0, 1, 0), (2, 2, 1, 3)]            # (row, col, anchor, class)
-_exp_boxes, _exp_scores = [], []
-for (_r, _c, _a, _k) in _objects:
-    _raw[_r, _c, _a, 0] = 4.0
-    _raw[_r, _c, _a, 5:] = 0.0
-    _raw[_r, _c, _a, 5 + _k] = 6.0
-    _t = _raw[_r, _c, _a]
-    _cx, _cy = (_c + _sig(_t[1])) / _S, (_r + _sig(_t[2])) / _S
-    _w, _h = _anc[_a, 0] * np.exp(_t[3]) / _S, _anc[_a, 1] * np.exp(_t[4]) / _S
-    _exp_boxes.append([_cx - _w / 2, _cy - _h / 2, _cx + _w / 2, _cy + _h / 2])
-    _exp_scores.append(_sig(4.0) * np.exp(6.0) / (np.exp(6.0) + _C - 1))
-_order = np.lexsort((np.array(_exp_boxes)[:, 1], np.array(_exp_boxes)[:, 0], -np.array(_exp_scores)))
-_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, _anc, 0.3))
-cu.checks.check_shape(_bx, (3, 4), name="decode_yolo_output(5x5x2 grid, 3 objects) boxes",
-                       hint="keep only slots whose score p_c * max class probability is > score_threshold.")
-cu.checks.check_array(_bx, np.array(_exp_boxes)[_order], name="decode_yolo_output(5x5x2 grid, 3 objects) boxes",
-                       atol=1e-5, hint=_hint)
-cu.checks.check_array(_sc, np.array(_exp_scores)[_order], name="decode_yolo_output(5x5x2 grid, 3 objects) scores",
-                       atol=1e-5, hint=_hint)
-cu.checks.check_array(_cl, np.array([o[3] for o in _objects])[_order],
-                       name="decode_yolo_output(5x5x2 grid, 3 objects) classes", hint=_hint)
-_bx, _sc, _cl = _sorted_decode(decode_yolo_output(_raw, _anc, 0.99))
-cu.checks.check_shape(_sc, (0,), name="decode_yolo_output(threshold above every score)",
-                       hint="return empty arrays when no slot passes the threshold.")
+_hint = "cx = (col + sigmoid(t_x)) / S with col the x index (axis 1); w = anchor_w * exp(t_w) / S; score = p_c * max prob."
+def _ref_decode(out, anc, thr):
+    sig = lambda x: 1 / (1 + np.exp(-x))
+    p = np.exp(out[..., 5:] - out[..., 5:].max(-1, keepdims=True)); p /= p.sum(-1, keepdims=True)
+    score = sig(out[..., 0]) * p.max(-1)
+    r, c, a = np.nonzero(score > thr)
+    t = out[r, c, a]; S = out.shape[0]
+    cx, cy = (c + sig(t[:, 1])) / S, (r + sig(t[:, 2])) / S
+    w, h = anc[a, 0] * np.exp(t[:, 3]) / S, anc[a, 1] * np.exp(t[:, 4]) / S
+    return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1).reshape(-1, 4), score[r, c, a], p[r, c, a].argmax(-1)
+_rng = cu.checks.rng(11)
+for _S, _B, _C in [(5, 2, 4), (7, 3, 6)]:
+    _anc = _rng.uniform(0.5, 3, (_B, 2))
+    _out = _rng.normal(0, 1, (_S, _S, _B, 5 + _C)); _out[..., 0] = _rng.normal(-1, 2, (_S, _S, _B))
+    for _got, _exp, _what in zip(decode_yolo_output(_out, _anc, 0.4), _ref_decode(_out, _anc, 0.4),
+                                 ("boxes", "scores", "classes")):
+        cu.checks.check_array(np.asarray(cu.to_numpy(_got)), _exp, atol=1e-5, hint=_hint,
+                               name=f"decode_yolo_output(random {_S}x{_S}x{_B}x{5 + _C} output) {_what}")
 ### END HIDDEN TESTS
 cu.checks.passed("decode_yolo_output", points=3)
 
@@ -1213,43 +1089,12 @@ print(round(average_precision(preds, np.array([0.9, 0.8, 0.7, 0.6, 0.5]), gt), 4
 print(average_precision(gt, np.array([0.9, 0.8, 0.7]), gt))
 
 # %% nbgrader={"grade": true, "grade_id": "test_average_precision", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check that average_precision matches detections greedily and integrates the precision envelope.
-_hint = "sort by score; TP if best-IoU true box has IoU >= threshold and is unmatched; AP = sum(dr * envelope)."
-_gt = np.array([[0, 0, 10, 10], [20, 0, 30, 10], [40, 0, 50, 10]])
-_preds = np.array([[0, 0, 10, 10], [100, 0, 110, 10], [200, 0, 210, 10], [20, 0, 30, 10], [40, 0, 50, 10]])
-cu.checks.check_close(average_precision(_preds, np.array([0.9, 0.8, 0.7, 0.6, 0.5]), _gt), 0.7 + 1 / 30,
-                       name="average_precision(worked example)", atol=1e-6,
-                       hint=_hint + " Use the envelope (best precision at equal or higher recall).")
-cu.checks.check_close(average_precision(_gt, np.array([0.9, 0.8, 0.7]), _gt), 1.0,
-                       name="average_precision(perfect detections)", atol=1e-9, hint=_hint)
-# nothing found
-cu.checks.check_close(average_precision(np.zeros((0, 4)), np.zeros(0), _gt), 0.0,
-                       name="average_precision(no detections)", hint="no detections: AP = 0.")
-cu.checks.check_close(average_precision(np.array([[100, 100, 110, 110]]), np.array([0.9]), _gt), 0.0,
-                       name="average_precision(only a false positive)", hint=_hint)
-# duplicates are false positives: TP, duplicate (FP), TP with 2 true boxes
-_gt2 = np.array([[0, 0, 10, 10], [20, 0, 30, 10]])
-_dup = np.array([[0, 0, 10, 10], [0, 0, 10, 9], [20, 0, 30, 10]])
-cu.checks.check_close(average_precision(_dup, np.array([0.9, 0.8, 0.7]), _gt2), 0.5 + 0.5 * 2 / 3,
-                       name="average_precision(a duplicate detection)", atol=1e-6,
-                       hint="a second detection of an already matched true box is a false positive.")
-# the order comes from the scores, not from the input order
-cu.checks.check_close(average_precision(_dup[::-1], np.array([0.7, 0.8, 0.9]), _gt2), 0.5 + 0.5 * 2 / 3,
-                       name="average_precision(detections given in another order)", atol=1e-6,
-                       hint="sort the detections by decreasing score first.")
-# IoU exactly at the threshold counts; just below does not
-_half = np.array([[0, 0, 10, 5]])                       # IoU 0.5 with the first true box
-cu.checks.check_close(average_precision(_half, np.array([0.9]), _gt2), 0.5,
-                       name="average_precision(IoU exactly 0.5)", atol=1e-9, hint="match when IoU >= iou_threshold.")
-cu.checks.check_close(average_precision(_half, np.array([0.9]), _gt2, iou_threshold=0.6), 0.0,
-                       name="average_precision(IoU 0.5, threshold 0.6)", atol=1e-9, hint=_hint)
-# curves
-_ap, _p, _r = average_precision(_preds, np.array([0.9, 0.8, 0.7, 0.6, 0.5]), _gt, return_curve=True)
-cu.checks.check_array(_p, [1, 1 / 2, 1 / 3, 2 / 4, 3 / 5], name="average_precision(..., return_curve=True) precision",
-                       atol=1e-6, hint="precision after each detection, best first.")
-cu.checks.check_array(_r, [1 / 3, 1 / 3, 1 / 3, 2 / 3, 1], name="average_precision(..., return_curve=True) recall",
-                       atol=1e-6, hint="recall after each detection, best first.")
+# Check average_precision on 25 generated cases: the worked example, perfect and empty detections, duplicates,
+# detections in any order, IoU exactly at the threshold, the best true box already matched, ties in the IoUs and
+# in the scores (30 detections), more true boxes than detections, the curves of return_curve=True.
+cu.checks.check_cases(average_precision, "average_precision")
 ### BEGIN HIDDEN TESTS
+_hint = "sort by score; TP if best-IoU true box has IoU >= threshold and is unmatched; AP = sum(dr * envelope)."
 # random detections against a reference
 def _pair_iou_ap(a, b):
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0])); h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -1265,7 +1110,7 @@ def _ref_ap(pb, ps, gb, thr=0.5):
     c = np.cumsum(tp); prec = c / np.arange(1, len(c) + 1); rec = c / len(gb)
     env = np.maximum.accumulate(prec[::-1])[::-1]
     return float(np.sum((rec - np.concatenate([[0], rec[:-1]])) * env))
-_rng = np.random.default_rng(12)
+_rng = cu.checks.rng(12)
 for _trial in range(5):
     _g = np.concatenate([_xy := _rng.uniform(0, 100, (15, 2)), _xy + _rng.uniform(8, 20, (15, 2))], axis=1)
     _pb = np.concatenate([_g[_rng.integers(0, 15, 25)] + _rng.normal(0, 3, (25, 4)),

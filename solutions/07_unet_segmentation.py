@@ -157,8 +157,9 @@ plt.show()
 # input position `(i, j)` and every input channel, add `x[i, j, c_prev] * w[:, :, c, c_prev]` into the
 # output block whose top-left corner is `(i * stride, j * stride)`, for every output channel `c`.
 # Then crop `pad` pixels from each border. Loops over the input positions are fine; `np.einsum` or
-# `np.tensordot` can do the channel sums. The check compares with Keras' `Conv2DTranspose`, so it refuses an
-# answer that calls Keras or another deep-learning library (or SciPy).
+# `np.tensordot` can do the channel sums. The check runs your function on generated inputs and compares with outputs
+# stored from the course's solution, which agree with Keras' `Conv2DTranspose`; it refuses an answer that calls Keras
+# or another deep-learning library (or SciPy).
 
 # %% nbgrader={"grade": false, "grade_id": "conv_transpose_2d", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def conv_transpose_2d(x, w, stride=1, pad=0):
@@ -201,19 +202,16 @@ print(conv_transpose_2d(x_example, w_example, stride=2, pad=0)[0, :, :, 0])
 print(conv_transpose_2d(x_example, w_example, stride=2, pad=1)[0, :, :, 0])
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_transpose_2d", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check conv_transpose_2d on the worked example and against keras.layers.Conv2DTranspose.
-cu.checks.check_uses_none_of(conv_transpose_2d, cu.checks.LIBRARIES + ("layers", "_keras_transpose"),
+# Check conv_transpose_2d on 22 generated cases, one mistake at a time first: a 1x1 input (the kernel scaled, not
+# flipped), placements side by side (the stride), the worked example (overlaps sum) and its cropped version (pad), two
+# input and three output channels (the kernel's layout), then non-square inputs, a batch, defaults left out, f=1 and
+# f=4, stride 3 with pad 2, integer inputs, arguments by position, random cases. The expected outputs were computed
+# once by the course's solution (they agree with keras.layers.Conv2DTranspose).
+cu.checks.check_uses_none_of(conv_transpose_2d, cu.checks.LIBRARIES + ("layers",),
                               name="conv_transpose_2d is your own NumPy code",
                               hint="place x[i, j, c_prev] * w[:, :, c, c_prev] blocks with NumPy; Keras is the reference.")
-expected_full = np.array([[2, 4, 3, 2, 1], [4, 0, 4, 0, 1], [3, 10, 7, 6, 3], [6, 0, 7, 0, 2], [0, 6, 3, 4, 2]], float)
-cu.checks.check_array(conv_transpose_2d(x_example, w_example, stride=2, pad=0), expected_full.reshape(1, 5, 5, 1),
-                       name="conv_transpose_2d(x, w, stride=2, pad=0)",
-                       hint="add (+=) each scaled kernel into the output; overlapping placements must sum.")
-cu.checks.check_array(conv_transpose_2d(x_example, w_example, stride=2, pad=1),
-                       expected_full[1:-1, 1:-1].reshape(1, 3, 3, 1), name="conv_transpose_2d(x, w, stride=2, pad=1)",
-                       hint="pad crops p pixels from each border of the full output: size (n - 1)s - 2p + f.")
-
-
+cu.checks.check_cases(conv_transpose_2d, "conv_transpose_2d")
+### BEGIN HIDDEN TESTS
 def _keras_transpose(x, w, stride, pad):
     """Reference: Keras Conv2DTranspose (valid padding, no bias) with the same kernel, then the crop."""
     layer = layers.Conv2DTranspose(w.shape[2], w.shape[0], strides=stride, padding="valid", use_bias=False)
@@ -224,15 +222,6 @@ def _keras_transpose(x, w, stride, pad):
 
 
 rng = np.random.default_rng(7)
-for (n, f, s, p, c_prev, c) in [(3, 3, 2, 0, 2, 3), (4, 2, 2, 0, 1, 2)]:
-    x_random = rng.normal(size=(2, n, n, c_prev))
-    w_random = rng.normal(size=(f, f, c, c_prev))
-    cu.checks.check_array(conv_transpose_2d(x_random, w_random, stride=s, pad=p),
-                           _keras_transpose(x_random, w_random, s, p), atol=1e-4,
-                           name=f"conv_transpose_2d on a ({2}, {n}, {n}, {c_prev}) input, f={f}, stride={s}, pad={p}",
-                           hint="w[:, :, c, c_prev] is the kernel from input channel c_prev to output channel c; "
-                                "do not flip it.")
-### BEGIN HIDDEN TESTS
 for (n, f, s, p, c_prev, c) in [(5, 3, 1, 0, 3, 2), (4, 3, 2, 1, 2, 4), (3, 4, 2, 1, 1, 1), (2, 5, 3, 2, 2, 2),
                                 (6, 3, 3, 0, 1, 3), (1, 3, 2, 0, 2, 2)]:
     x_random = rng.normal(size=(3, n, n + 1, c_prev))
@@ -243,6 +232,7 @@ for (n, f, s, p, c_prev, c) in [(5, 3, 1, 0, 3, 2), (4, 3, 2, 1, 2, 4), (3, 4, 2
                            hint="non-square inputs: use n_H and n_W separately.")
 ### END HIDDEN TESTS
 cu.checks.passed("conv_transpose_2d", points=3)
+
 
 # %% [markdown]
 # ### Checkerboard artefacts
@@ -355,54 +345,43 @@ print(block_next.shape, block_skip.shape, keras.Model(block_input, [block_next, 
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_conv_block", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check conv_block: shapes, parameters, layer order and settings, dropout and the max_pooling switch.
-def _layer_kinds(model):
-    """Class names of the model's layers in order, without the Input layers."""
-    return [type(l).__name__ for l in model.layers if not isinstance(l, layers.InputLayer)]
-
-
-def _block_model(input_shape, *args, **kwargs):
-    inputs = keras.Input(input_shape)
-    outputs = conv_block(inputs, *args, **kwargs)
-    cu.checks.check_true(isinstance(outputs, tuple) and len(outputs) == 2,
-                          f"must return a tuple (next_layer, skip_connection), got {type(outputs).__name__}",
-                          name="conv_block")
-    return keras.Model(inputs, list(outputs)), outputs
-
-
-model, (nxt, skip) = _block_model((32, 32, 3), 8)
-cu.checks.check_shape(nxt, (None, 16, 16, 8), name="conv_block(32x32x3 input, 8).next_layer",
-                       hint="end with MaxPooling2D(2) when max_pooling is True.")
-cu.checks.check_shape(skip, (None, 32, 32, 8), name="conv_block(32x32x3 input, 8).skip_connection",
-                       hint="the skip connection is the output *before* pooling, with padding='same'.")
-cu.checks.check_equal(model.count_params(), 872, name="conv_block(32x32x3 input, 8) parameter count",
-                       hint="two 3x3 convolutions and two batch norms: (3*3*3+1)*8 + (3*3*8+1)*8 + 2*4*8.")
-cu.checks.check_equal(_layer_kinds(model),
-                       ["Conv2D", "BatchNormalization", "Conv2D", "BatchNormalization", "MaxPooling2D"],
-                       name="conv_block(32x32x3 input, 8): its layers in order",
-                       hint="conv, batch norm, conv, batch norm, (dropout,) pooling.")
-convs = [l for l in model.layers if isinstance(l, layers.Conv2D)]
-for conv in convs:
-    cu.checks.check_equal((conv.padding, conv.activation.__name__, type(conv.kernel_initializer).__name__),
-                           ("same", "relu", "HeNormal"), name=f"conv_block: settings of {conv.name}",
-                           hint='Conv2D(n_filters, 3, activation="relu", padding="same", kernel_initializer="he_normal")')
-model, (nxt, skip) = _block_model((16, 24, 5), 6, dropout_prob=0.3, max_pooling=False)
-cu.checks.check_shape(nxt, (None, 16, 24, 6), name="conv_block(..., max_pooling=False).next_layer",
-                       hint="without pooling, next_layer is the same tensor as skip_connection.")
-cu.checks.check_shape(skip, (None, 16, 24, 6), name="conv_block(..., max_pooling=False).skip_connection")
-cu.checks.check_equal(_layer_kinds(model), ["Conv2D", "BatchNormalization", "Conv2D", "BatchNormalization", "Dropout"],
-                       name="conv_block(..., dropout_prob=0.3, max_pooling=False): its layers in order",
-                       hint="the Dropout comes after the second batch norm, and there is no pooling.")
-drops = [l for l in model.layers if isinstance(l, layers.Dropout)]
-cu.checks.check_true(len(drops) == 1 and abs(drops[0].rate - 0.3) < 1e-9,
-                      f"expected one Dropout(0.3) layer, found rates {[d.rate for d in drops]}",
-                      name="conv_block(..., dropout_prob=0.3)")
+# Check conv_block: it returns the pair (next_layer, skip_connection); 14 generated blocks (with and without pooling
+# and dropout, inputs above 6, non-square and odd sizes, one image, 1 filter, arguments by position) get fixed weights
+# (cu.checks.probe_block) and both outputs are compared with those stored from the course's solution, in inference
+# and in training mode (inference only with dropout, which is random in training), with the parameter count; then its
+# Dropout layer (its rate, none when dropout_prob is 0, and its place after the second batch norm) and the He-normal
+# initialisers.
+block_inputs = keras.Input((8, 8, 3))
+block_outputs = conv_block(block_inputs, 4, dropout_prob=0.3)
+cu.checks.check_true(isinstance(block_outputs, tuple) and len(block_outputs) == 2,
+                      f"must return a tuple (next_layer, skip_connection), got {type(block_outputs).__name__}",
+                      name="conv_block(8x8x3 input, 4, dropout_prob=0.3)", hint="return next_layer, skip_connection")
+cu.checks.check_cases(conv_block, "conv_block")
+block_layers = keras.Model(block_inputs, list(block_outputs)).layers
+cu.checks.check_equal([float(l.rate) for l in block_layers if type(l).__name__ == "Dropout"], [0.3],
+                       name="conv_block(..., dropout_prob=0.3): the rates of its Dropout layers",
+                       hint="one Dropout(dropout_prob) layer when dropout_prob > 0.")
+block_inputs = keras.Input((8, 8, 3))
+cu.checks.check_equal([type(l).__name__ for l in keras.Model(block_inputs, list(conv_block(block_inputs, 4))).layers
+                       if type(l).__name__ == "Dropout"], [], name="conv_block(..., dropout_prob=0): its Dropout layers",
+                       hint="no Dropout layer when dropout_prob is 0 (if dropout_prob > 0: ...).")
+cu.checks.check_equal([type(l).__name__ for l in block_layers if type(l).__name__ in ("BatchNormalization", "Dropout", "MaxPooling2D")],
+                       ["BatchNormalization", "BatchNormalization", "Dropout", "MaxPooling2D"],
+                       name="conv_block(..., dropout_prob=0.3): batch norms, dropout and pooling in order",
+                       hint="conv, batch norm, conv, batch norm, then Dropout(dropout_prob), then MaxPooling2D(2).")
+cu.checks.check_equal([type(l.kernel_initializer).__name__ for l in block_layers if type(l).__name__ == "Conv2D"],
+                       ["HeNormal", "HeNormal"], name="conv_block: the initialisers of the two convolutions",
+                       hint='Conv2D(n_filters, 3, activation="relu", padding="same", kernel_initializer="he_normal")')
 ### BEGIN HIDDEN TESTS
-model, _ = _block_model((8, 8, 2), 4)
-cu.checks.check_true(not any(isinstance(l, layers.Dropout) for l in model.layers),
-                      "with dropout_prob=0 there must be no Dropout layer", name="conv_block(..., dropout_prob=0)")
-cu.checks.check_equal(model.count_params(), (9 * 2 + 1) * 4 + (9 * 4 + 1) * 4 + 2 * 4 * 4,
-                       name="conv_block(8x8x2, 4) parameters")
+def _block_kinds(*args, **kwargs):
+    inputs = keras.Input((8, 8, 2))
+    return [type(l).__name__ for l in keras.Model(inputs, list(conv_block(inputs, *args, **kwargs))).layers]
+
+
+cu.checks.check_true("Dropout" not in _block_kinds(4), "with dropout_prob=0 there must be no Dropout layer",
+                      name="conv_block(..., dropout_prob=0)")
+cu.checks.check_true("MaxPooling2D" not in _block_kinds(4, 0.2, False), "with max_pooling=False there must be no pooling",
+                      name="conv_block(..., max_pooling=False)")
 ### END HIDDEN TESTS
 cu.checks.passed("conv_block", points=2)
 
@@ -413,8 +392,9 @@ cu.checks.passed("conv_block", points=2)
 # Write `upsampling_block(expansive_input, contractive_input, n_filters)`: a
 # `Conv2DTranspose(n_filters, 3, strides=2, padding="same")` on `expansive_input` (this doubles its
 # height and width), a `Concatenate(axis=-1)` of the result with `contractive_input` (the skip
-# connection), then two `Conv2D(n_filters, 3)` layers with ReLU, 'same' padding and He-normal
-# initialisation, each followed by a `BatchNormalization()` as in `conv_block`.
+# connection), in that order (`[upsampled, contractive_input]`), then two `Conv2D(n_filters, 3)` layers
+# with ReLU, 'same' padding and He-normal initialisation, each followed by a `BatchNormalization()` as
+# in `conv_block`.
 
 # %% nbgrader={"grade": false, "grade_id": "upsampling_block", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def upsampling_block(expansive_input, contractive_input, n_filters):
@@ -452,30 +432,22 @@ print(up_output.shape, keras.Model([expansive, contractive], up_output).count_pa
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_upsampling_block", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check upsampling_block: output shape, parameters (which prove the concatenation), layer types.
-def _up_model(exp_shape, skip_shape, n_filters):
-    exp_in, skip_in = keras.Input(exp_shape), keras.Input(skip_shape)
-    return keras.Model([exp_in, skip_in], upsampling_block(exp_in, skip_in, n_filters))
-
-
-model = _up_model((8, 8, 32), (16, 16, 16), 16)
-cu.checks.check_shape(model.output, (None, 16, 16, 16), name="upsampling_block(8x8x32, 16x16x16, 16)",
-                       hint="Conv2DTranspose(n_filters, 3, strides=2, padding='same') doubles H and W.")
-cu.checks.check_equal(model.count_params(), 11696, name="upsampling_block(8x8x32, 16x16x16, 16) parameters",
-                       hint="transposed conv 9*32*16+16, then the first conv sees 16 + 16 concatenated channels; "
-                            "each batch norm adds 4*16.")
-cu.checks.check_equal(_layer_kinds(model), ["Conv2DTranspose", "Concatenate", "Conv2D", "BatchNormalization",
-                                             "Conv2D", "BatchNormalization"],
-                       name="upsampling_block: its layers in order",
-                       hint="transposed conv, concatenate with the skip, then conv, batch norm, conv, batch norm.")
+# Check upsampling_block: 9 generated blocks (skips with other channels than n_filters, inputs above 6, a non-square
+# input, one image, 1 filter, random sizes) get fixed weights (cu.checks.probe_block, with the two inputs) and their
+# outputs and parameter counts are compared with those stored from the course's solution, in inference and in
+# training mode; then the He-normal initialisers of its two 3x3 convolutions.
+cu.checks.check_cases(upsampling_block, "upsampling_block")
+up_expansive, up_contractive = keras.Input((2, 2, 4)), keras.Input((4, 4, 3))
+up_layers = keras.Model([up_expansive, up_contractive], upsampling_block(up_expansive, up_contractive, 5)).layers
+cu.checks.check_equal([type(l.kernel_initializer).__name__ for l in up_layers if type(l).__name__ == "Conv2D"],
+                       ["HeNormal", "HeNormal"], name="upsampling_block: the initialisers of the two 3x3 convolutions",
+                       hint='Conv2D(n_filters, 3, activation="relu", padding="same", kernel_initializer="he_normal")')
 ### BEGIN HIDDEN TESTS
-model = _up_model((4, 6, 12), (8, 12, 5), 7)
+up_expansive, up_contractive = keras.Input((4, 6, 12)), keras.Input((8, 12, 5))
+model = keras.Model([up_expansive, up_contractive], upsampling_block(up_expansive, up_contractive, 7))
 cu.checks.check_shape(model.output, (None, 8, 12, 7), name="upsampling_block(4x6x12, 8x12x5, 7)")
 expected = (9 * 12 * 7 + 7) + (9 * (7 + 5) * 7 + 7) + (9 * 7 * 7 + 7) + 2 * 4 * 7
 cu.checks.check_equal(model.count_params(), expected, name="upsampling_block(4x6x12, 8x12x5, 7) parameters")
-for conv in [l for l in model.layers if type(l) is layers.Conv2D]:
-    cu.checks.check_equal((conv.padding, conv.activation.__name__, type(conv.kernel_initializer).__name__),
-                           ("same", "relu", "HeNormal"), name=f"upsampling_block: settings of {conv.name}")
 ### END HIDDEN TESTS
 cu.checks.passed("upsampling_block", points=2)
 
@@ -541,7 +513,23 @@ print("parameters:", unet_demo.count_params())
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_build_unet", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check build_unet: output shape, parameter count, the three skips, and the 1x1 output layer.
+# Check build_unet: it builds and returns a keras.Model; 8 generated U-Nets (non-square inputs, several input channels
+# and classes, inputs above 6, dropout, defaults left out, arguments by position) get fixed weights
+# (cu.checks.probe_model) and their outputs on fixed images, output shapes and parameter counts are compared with
+# those stored from the course's solution, in inference and in training mode (inference only with dropout); then its
+# two Dropout layers must sit in c3 and c4 (the blocks at 1/4 and 1/8 of the input size).
+unet_check = cu.checks.check_runs(lambda: build_unet((16, 16, 1), 3, n_filters=2, dropout_prob=0.3),
+                                   name="build_unet((16, 16, 1), 3, n_filters=2, dropout_prob=0.3)",
+                                   hint="each upsampling block gets the skip of the same size: u5 <- c3, u6 <- c2, "
+                                        "u7 <- c1; the bottom block c4 has no pooling.")
+cu.checks.check_true(isinstance(unet_check, keras.Model), f"must return a keras.Model, got {type(unet_check).__name__}",
+                      name="build_unet((16, 16, 1), 3, n_filters=2, dropout_prob=0.3)", hint="return keras.Model(inputs, outputs)")
+cu.checks.check_cases(build_unet, "build_unet")
+cu.checks.check_equal(sorted((tuple(l.output.shape[1:]), float(l.rate)) for l in unet_check.layers if type(l).__name__ == "Dropout"),
+                       [((2, 2, 16), 0.3), ((4, 4, 8), 0.3)],
+                       name="build_unet((16, 16, 1), 3, n_filters=2, dropout_prob=0.3): (output shape, rate) of each Dropout layer",
+                       hint="pass dropout_prob to c3 (4F filters, 1/4 of the size) and c4 (8F, 1/8) only, not to c1 and c2.")
+### BEGIN HIDDEN TESTS
 def _unet_params(c_in, n_classes, F):
     block = lambda c, f: (9 * c * f + f) + (9 * f * f + f) + 2 * 4 * f
     up = lambda c_exp, c_skip, f: (9 * c_exp * f + f) + (9 * (f + c_skip) * f + f) + (9 * f * f + f) + 2 * 4 * f
@@ -549,34 +537,8 @@ def _unet_params(c_in, n_classes, F):
             + up(8 * F, 4 * F, 4 * F) + up(4 * F, 2 * F, 2 * F) + up(2 * F, F, F) + (F * n_classes + n_classes))
 
 
-model = cu.checks.check_runs(lambda: build_unet((64, 64, 1), 11, n_filters=8), name="build_unet((64, 64, 1), 11, 8)",
-                              hint="each upsampling block gets the skip of the same size: u5 <- c3, u6 <- c2, u7 <- c1; "
-                                   "the bottom block c4 has no pooling.")
-cu.checks.check_true(isinstance(model, keras.Model), f"must return a keras.Model, got {type(model).__name__}",
-                      name="build_unet")
-cu.checks.check_shape(model.output, (None, 64, 64, 11), name="build_unet((64, 64, 1), 11, 8) output",
-                       hint="end with Conv2D(n_classes, 1, padding='same') and no activation.")
-cu.checks.check_equal(model.count_params(), _unet_params(1, 11, 8), name="build_unet((64, 64, 1), 11, 8) parameters",
-                       hint="follow the table: filters F, 2F, 4F, 8F down, 4F, 2F, F up.")
-kinds = [type(l).__name__ for l in model.layers]
-cu.checks.check_equal((kinds.count("MaxPooling2D"), kinds.count("Conv2DTranspose"), kinds.count("Concatenate"),
-                        kinds.count("BatchNormalization"), kinds.count("Dropout")), (3, 3, 3, 14, 0),
-                       name="build_unet(...): number of (MaxPooling2D, Conv2DTranspose, Concatenate, "
-                            "BatchNormalization, Dropout) layers",
-                       hint="four conv_blocks (three with pooling) and three upsampling blocks, no dropout by default.")
-kinds = [type(l).__name__ for l in build_unet((64, 64, 1), 11, n_filters=8, dropout_prob=0.3).layers]
-cu.checks.check_equal(kinds.count("Dropout"), 2, name="build_unet(..., dropout_prob=0.3): number of Dropout layers",
-                       hint="pass dropout_prob to the blocks c3 and c4 (and only to them).")
-last = model.layers[-1]
-cu.checks.check_true(isinstance(last, layers.Conv2D) and tuple(last.kernel_size) == (1, 1)
-                      and last.activation.__name__ == "linear",
-                      "the last layer must be a 1x1 Conv2D with no activation (logits)", name="build_unet")
 model = cu.checks.check_runs(lambda: build_unet((32, 48, 3), 5, n_filters=4), name="build_unet((32, 48, 3), 5, 4)")
-cu.checks.check_shape(model.output, (None, 32, 48, 5), name="build_unet((32, 48, 3), 5, 4) output",
-                       hint="use the input_shape and n_classes you are given.")
-cu.checks.check_equal(model.count_params(), _unet_params(3, 5, 4), name="build_unet((32, 48, 3), 5, 4) parameters",
-                       hint="use n_filters F for the first block, 2F, 4F, 8F below it.")
-### BEGIN HIDDEN TESTS
+cu.checks.check_equal(model.count_params(), _unet_params(3, 5, 4), name="build_unet((32, 48, 3), 5, 4) parameters")
 out = cu.to_numpy(model(np.zeros((2, 32, 48, 3), "float32")))
 cu.checks.check_shape(out, (2, 32, 48, 5), name="build_unet(...) called on a batch")
 ### END HIDDEN TESTS
@@ -664,23 +626,11 @@ example_pred = np.array([0, 1, 1, 1, 0, 0])
 print(np.round(iou_per_class(example_true, example_pred, 3), 3), np.round(dice_coefficient(example_true, example_pred, 3), 3))
 
 # %% nbgrader={"grade": true, "grade_id": "test_segmentation_metrics", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-# Check iou_per_class and dice_coefficient: hand example, absent classes, batches, Dice = 2 IoU / (1 + IoU).
-cu.checks.check_array(iou_per_class(example_true, example_pred, 3), [0.5, 0.5, np.nan], name="iou_per_class(example)",
-                       hint="the union is |A| + |B| - |A & B|; a class absent from both is NaN.")
-cu.checks.check_array(dice_coefficient(example_true, example_pred, 3), [2 / 3, 2 / 3, np.nan],
-                       name="dice_coefficient(example)", hint="2 |A & B| / (|A| + |B|); NaN when both are empty.")
-only_truth = iou_per_class(np.array([[2, 2], [0, 0]]), np.array([[0, 0], [0, 0]]), 3)
-cu.checks.check_array(only_truth, [0.5, np.nan, 0.0], name="iou_per_class(class 2 in the truth only)",
-                       hint="a class in the truth but never predicted has IoU 0, not NaN.")
-cu.checks.check_array(iou_per_class(np.array([0, 0]), np.array([0, 2]), 3), [0.5, np.nan, 0.0],
-                       name="iou_per_class(class 2 predicted but not in the truth)",
-                       hint="NaN only when a class is absent from both; predicted but absent from the truth is 0.")
-# a batch of two 1x2 maps: class 0 has |A & B| = 1 of |A | B| = 2 pixels, class 1 has 2 of 3
-batch_true, batch_pred = np.array([[[0, 1]], [[1, 1]]]), np.array([[[0, 1]], [[0, 1]]])
-cu.checks.check_array(iou_per_class(batch_true, batch_pred, 2), [0.5, 2 / 3], name="iou_per_class(a batch of two maps)",
-                       hint="count the pixels of all maps of the batch together (flatten everything).")
-cu.checks.check_array(dice_coefficient(batch_true, batch_pred, 2), [2 / 3, 0.8], name="dice_coefficient(a batch of two maps)",
-                       hint="2 |A & B| / (|A| + |B|) over all pixels of the batch.")
+# Check iou_per_class and dice_coefficient, each on 16 generated cases: the worked example, a class in the truth only
+# (0), a class predicted but absent from the truth (0, not NaN), classes absent from both (NaN), a perfect prediction,
+# batches of maps (all pixels counted together), 8-bit maps, one pixel, random maps; float arrays of length n_classes.
+cu.checks.check_cases(iou_per_class, "iou_per_class")
+cu.checks.check_cases(dice_coefficient, "dice_coefficient")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
 batch_true = rng.integers(0, 4, size=(3, 9, 7))
@@ -691,10 +641,8 @@ cu.checks.check_array(iou_per_class(batch_true, batch_pred, 5), expected_iou, na
                        hint="count the pixels of all maps in the batch together.")
 cu.checks.check_array(dice_coefficient(batch_true, batch_pred, 5), 2 * expected_iou / (1 + expected_iou),
                        name="dice_coefficient(a batch of maps)")
-cu.checks.check_array(iou_per_class(np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.uint8), 2), [1.0, np.nan],
-                       name="iou_per_class(all background, uint8 maps)")
-cu.checks.check_array(dice_coefficient(np.ones(5, int), np.zeros(5, int), 3), [0.0, 0.0, np.nan],
-                       name="dice_coefficient(nothing right)")
+cu.checks.check_array(dice_coefficient(np.array([0, 0, 1]), np.array([0, 2, 1]), 3), [2 / 3, 1.0, 0.0],
+                       name="dice_coefficient(class 2 predicted, absent from the truth)")
 ### END HIDDEN TESTS
 cu.checks.passed("iou_per_class and dice_coefficient", points=3)
 

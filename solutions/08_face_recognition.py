@@ -180,45 +180,35 @@ print(float(cu.to_numpy(triplet_loss(A, P, N, margin=0.2))))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_triplet_loss", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that triplet_loss sums max(d(a,p) - d(a,n) + margin, 0) with squared distances, on tensors too.
-cu.checks.check_number(cu.to_numpy(triplet_loss(A, P, N, margin=0.2)), name="triplet_loss(worked example)",
-                        hint="one number for the whole batch: the sum over the m triplets.")
-cu.checks.check_close(triplet_loss(A, P, N, margin=0.2), 1.4, name="triplet_loss(worked example)", atol=1e-5,
-                       hint="per triplet: max(||a-p||^2 - ||a-n||^2 + margin, 0), then the sum over the batch.")
-cu.checks.check_close(triplet_loss(A[:1], P[:1], N[:1], margin=0.2), 0.0, name="triplet_loss(an easy triplet)",
-                       atol=1e-6, hint="an easy triplet must cost exactly 0: did you forget max(., 0)?")
-# three anchors at 0: d(a,p) = 1, 4, 0.25 and d(a,n) = 4, 1, 0.25; with margin 0.3 the terms are 0, 3.3, 0.3
-a_mix = np.zeros((3, 2), "float32")
-p_mix = np.array([[1, 0], [0, 2], [0.5, 0]], "float32")
-n_mix = np.array([[0, 2], [1, 0], [0, 0.5]], "float32")
-value = triplet_loss(ops.convert_to_tensor(a_mix), ops.convert_to_tensor(p_mix), ops.convert_to_tensor(n_mix), 0.3)
-cu.checks.check_tensor(value, name="triplet_loss(backend tensors)")
-cu.checks.check_close(value, 3.6, name="triplet_loss(three triplets, margin=0.3)", atol=1e-5,
-                       hint="squared distances; the margin is added before max(., 0); the sum, not the mean.")
+# Check triplet_loss on 16 generated cases, on backend tensors, comparing the value and its gradient with respect
+# to the three inputs (a loss that leaves the tensors, through NumPy or float(), cuts the gradient): the worked
+# example, easy triplets (exactly 0), the margin left to its default and given by keyword, m != D, margin 0;
+# and that it accepts NumPy arrays as well.
+cu.checks.check_cases(triplet_loss, "triplet_loss")
+_A = np.array([[1.0, 0.0], [1.0, 0.0]], dtype="float32")
+_P = np.array([[0.6, 0.8], [0.0, 1.0]], dtype="float32")
+_N = np.array([[0.0, 1.0], [0.6, 0.8]], dtype="float32")
+cu.checks.check_close(cu.to_numpy(triplet_loss(_A, _P, _N, margin=0.2)), 1.4, atol=1e-5,
+                       name="triplet_loss(worked example as NumPy arrays)",
+                       hint="keras.ops functions take NumPy arrays and tensors alike.")
 ### BEGIN HIDDEN TESTS
 def triplet_reference(a, p, n, margin):
     a, p, n = (np.asarray(v, dtype=np.float64) for v in (a, p, n))
     return np.maximum(((a - p) ** 2).sum(-1) - ((a - n) ** 2).sum(-1) + margin, 0).sum()
 
 
-rng = np.random.default_rng(8)
-for m, d, margin in [(5, 3, 0.2), (16, 8, 0.5), (1, 4, 1.0), (7, 2, 0.05)]:
-    a, p, n = (rng.normal(size=(m, d)).astype("float32") for _ in range(3))
-    cu.checks.check_close(triplet_loss(a, p, n, margin), triplet_reference(a, p, n, margin),
-                           name=f"triplet_loss(random m={m}, D={d}, margin={margin})", atol=1e-4, rtol=1e-4,
+_rng = cu.checks.rng(8)
+for _m, _d, _margin in [(5, 3, 0.2), (16, 8, 0.5), (1, 4, 1.0), (7, 2, 0.05)]:
+    _a, _p, _n = (_rng.normal(size=(_m, _d)).astype("float32") for _ in range(3))
+    cu.checks.check_close(triplet_loss(_a, _p, _n, _margin), triplet_reference(_a, _p, _n, _margin),
+                           name=f"triplet_loss(random m={_m}, D={_d}, margin={_margin})", atol=1e-4, rtol=1e-4,
                            hint="squared distances, + margin, clip at 0, sum (not mean) over the batch.")
-# all triplets easy: the loss is exactly zero, not negative
-a = np.zeros((4, 2), "float32"); p = a + 0.1; n = a + 3.0
-cu.checks.check_close(triplet_loss(a, p, n, 0.2), 0.0, name="triplet_loss(all easy)", atol=1e-6,
-                       hint="max(., 0) clips every easy triplet to zero.")
-# a mix where the clipping matters for some rows only
-a = np.array([[0, 0], [0, 0], [0, 0]], "float32"); p = np.array([[1, 0], [0, 2], [0.5, 0]], "float32")
-n = np.array([[0, 2], [1, 0], [0, 0.5]], "float32")
-cu.checks.check_close(triplet_loss(a, p, n, 0.3), triplet_reference(a, p, n, 0.3), name="triplet_loss(mixed)",
-                       atol=1e-5, hint="squared distances; the margin is added (not subtracted) before the max.")
 # tensors in, a backend scalar out, and the result is usable as a number
-value = triplet_loss(ops.convert_to_tensor(a), ops.convert_to_tensor(p), ops.convert_to_tensor(n), 0.3)
-cu.checks.check_close(value, triplet_reference(a, p, n, 0.3), name="triplet_loss(backend tensors)", atol=1e-5,
+_a = np.array([[0, 0], [0, 0], [0, 0]], "float32"); _p = np.array([[1, 0], [0, 2], [0.5, 0]], "float32")
+_n = np.array([[0, 2], [1, 0], [0, 0.5]], "float32")
+_value = triplet_loss(ops.convert_to_tensor(_a), ops.convert_to_tensor(_p), ops.convert_to_tensor(_n), 0.3)
+cu.checks.check_tensor(_value, name="triplet_loss(backend tensors)")
+cu.checks.check_close(_value, triplet_reference(_a, _p, _n, 0.3), name="triplet_loss(backend tensors)", atol=1e-5,
                        hint="use keras.ops so that tensors of either backend work.")
 ### END HIDDEN TESTS
 cu.checks.passed("triplet_loss", points=2)
@@ -290,7 +280,25 @@ print(cu.to_numpy(pairwise_distances(E, squared=True)))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_pairwise_distances", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that pairwise_distances gives the worked example and has no NaN values or gradients.
+# Check pairwise_distances on 17 generated cases, on backend tensors, comparing the values and the gradient (equal
+# rows: the gradient must stay finite): the worked example, squared and not, equal rows, m != D, one row, large
+# embeddings (an exact zero diagonal); then that it takes float64 NumPy arrays, and gives no NaN or negative value
+# on nearly equal large rows.
+cu.checks.check_cases(pairwise_distances, "pairwise_distances")
+_E64 = np.array([[0.0, 0.0], [3.0, 4.0], [0.0, 0.0]])  # a float64 NumPy array
+_D = cu.checks.check_runs(lambda: pairwise_distances(_E64), name="pairwise_distances(E as a float64 NumPy array)",
+                           hint="keep one dtype throughout: ops.eye(m, dtype=distances.dtype), ops.cast(mask, "
+                                "distances.dtype); TensorFlow refuses to multiply float64 by float32.")
+cu.checks.check_array(_D, [[0, 5, 0], [5, 0, 5], [0, 5, 0]], atol=1e-5, name="pairwise_distances(E as a NumPy array)",
+                       hint="convert the input with ops.convert_to_tensor: it may be a NumPy array.")
+_base = cu.checks.rng(9).normal(size=(1, 32)).astype("float32") * 100
+_near = np.concatenate([_base, _base + 1e-4, _base, _base - 1e-4]).astype("float32")
+for _sq in (False, True):
+    _d = np.asarray(cu.to_numpy(pairwise_distances(_near, squared=_sq)))
+    cu.checks.check_true(np.all(np.isfinite(_d)) and np.all(_d >= 0), f"got NaN or negative values: {_d.tolist()}",
+                          name=f"pairwise_distances(nearly equal large rows, squared={_sq})",
+                          hint="rounding can make ||a||^2 - 2 a.b + ||b||^2 slightly negative: clip it at 0.")
+### BEGIN HIDDEN TESTS
 @cu.checks.in_student_kernel  # differentiates your function where it runs; returns the gradient as an array
 def gradient_of_sum(function, x, **kwargs):
     """d(sum(function(x, **kwargs)))/dx on the active Keras backend (TensorFlow or PyTorch)."""
@@ -308,45 +316,29 @@ def gradient_of_sum(function, x, **kwargs):
     return tape.gradient(total, t).numpy()
 
 
-worked = np.array([[0.0, 25, 0], [25, 0, 25], [0, 25, 0]])
-cu.checks.check_array(pairwise_distances(E), np.sqrt(worked), name="pairwise_distances(E)",
-                       atol=1e-5, hint="||a||^2 - 2 a.b + ||b||^2, clipped at 0, then the square root.")
-cu.checks.check_array(pairwise_distances(E, squared=True), worked,
-                       name="pairwise_distances(E, squared=True)", atol=1e-4,
-                       hint="with squared=True, skip the square root.")
-cu.checks.check_tensor(pairwise_distances(ops.convert_to_tensor(E)), name="pairwise_distances(E as a backend tensor)")
-grad = gradient_of_sum(pairwise_distances, E)
-cu.checks.check_true(np.all(np.isfinite(grad)), f"the gradient has NaN or inf entries: {grad.tolist()}",
-                      name="gradient of pairwise_distances(E) (rows 0 and 2 are equal)",
-                      hint="sqrt has an infinite slope at 0: only take the root of entries that are > 0.")
-### BEGIN HIDDEN TESTS
 def distances_reference(e, squared):
     e = np.asarray(e, dtype=np.float64)
     d2 = ((e[:, None, :] - e[None, :, :]) ** 2).sum(-1)
     return d2 if squared else np.sqrt(d2)
 
 
-rng = np.random.default_rng(9)
-for m, d in [(6, 3), (10, 16), (1, 4)]:
-    e = rng.normal(size=(m, d)).astype("float32")
-    for sq in (False, True):
-        cu.checks.check_array(pairwise_distances(e, squared=sq), distances_reference(e, sq),
-                               name=f"pairwise_distances(random ({m}, {d}), squared={sq})", atol=5e-3, rtol=1e-3,
+_rng = cu.checks.rng(10)
+for _m, _dim in [(6, 3), (10, 16), (1, 4)]:
+    _e = _rng.normal(size=(_m, _dim)).astype("float32")
+    for _sq in (False, True):
+        cu.checks.check_array(pairwise_distances(_e, squared=_sq), distances_reference(_e, _sq),
+                               name=f"pairwise_distances(random ({_m}, {_dim}), squared={_sq})", atol=5e-3, rtol=1e-3,
                                hint="||a||^2 - 2 a.b + ||b||^2 with broadcasting; square root unless squared.")
-# large, nearly equal rows: the float32 cancellation gives small negatives unless clipped
-base = rng.normal(size=(1, 32)).astype("float32") * 100
-e = np.concatenate([base, base + 1e-4, base, base - 1e-4]).astype("float32")
-for sq in (False, True):
-    d = cu.to_numpy(pairwise_distances(e, squared=sq))
-    cu.checks.check_true(np.all(np.isfinite(d)) and np.all(d >= 0), f"got NaN or negative values: {d.tolist()}",
-                          name=f"pairwise_distances(nearly equal large rows, squared={sq})",
-                          hint="rounding can make ||a||^2 - 2 a.b + ||b||^2 slightly negative: clip it at 0.")
-e = rng.normal(size=(5, 4)).astype("float32"); e[3] = e[1]
-for sq in (False, True):
-    grad = gradient_of_sum(pairwise_distances, e, squared=sq)
-    cu.checks.check_true(np.all(np.isfinite(grad)), "the gradient has NaN or inf entries",
-                          name=f"gradient of pairwise_distances(two equal rows, squared={sq})",
+_e = _rng.normal(size=(5, 4)).astype("float32"); _e[3] = _e[1]
+for _sq in (False, True):
+    _grad = gradient_of_sum(pairwise_distances, _e, squared=_sq)
+    cu.checks.check_true(np.all(np.isfinite(_grad)), "the gradient has NaN or inf entries",
+                          name=f"gradient of pairwise_distances(two equal rows, squared={_sq})",
                           hint="only take the square root of entries that are > 0.")
+_grad = gradient_of_sum(pairwise_distances, _near)
+cu.checks.check_true(np.all(np.isfinite(_grad)), "the gradient has NaN or inf entries",
+                      name="gradient of pairwise_distances(nearly equal large rows)",
+                      hint="only take the square root of entries that are > 0.")
 ### END HIDDEN TESTS
 cu.checks.passed("pairwise_distances", points=2)
 
@@ -428,26 +420,21 @@ print(cu.to_numpy(hp), cu.to_numpy(hn))
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_batch_hard_triplets", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that batch_hard_triplets returns the farthest positive and the closest negative (squared), on tensors too.
-result = batch_hard_triplets(e_small, np.array([0, 0, 1, 1]))
-cu.checks.check_true(isinstance(result, (tuple, list)) and len(result) == 2,
-                      f"expected a pair (hardest_positive, hardest_negative), got {type(result).__name__}",
-                      name="batch_hard_triplets(worked example)")
-cu.checks.check_array(result[0], [1, 1, 0.25, 0.25], name="hardest_positive (worked example)", atol=1e-5,
-                       hint="the largest squared distance to another photo with the same label.")
-cu.checks.check_array(result[1], [9, 4, 4, 6.25], name="hardest_negative (worked example)", atol=1e-5,
-                       hint="the smallest squared distance to a photo with a different label.")
-# the worked example plus a fifth person alone at 10: no positive (0), closest negative 3.5 -> 42.25
-got = batch_hard_triplets(ops.convert_to_tensor(np.array([[0.0], [1.0], [3.0], [3.5], [10.0]], "float32")),
-                          ops.convert_to_tensor(np.array([0, 0, 1, 1, 2])))
-cu.checks.check_true(isinstance(got, (tuple, list)) and len(got) == 2, "expected a pair of tensors",
-                      name="batch_hard_triplets(backend tensors)")
-cu.checks.check_tensor(got[0], name="hardest_positive(backend tensors)")
-cu.checks.check_tensor(got[1], name="hardest_negative(backend tensors)")
-cu.checks.check_array(got[0], [1, 1, 0.25, 0.25, 0], name="hardest_positive (with a person alone)", atol=1e-5,
-                       hint="an anchor without another photo of its person gets 0; never count the anchor itself.")
-cu.checks.check_array(got[1], [9, 4, 4, 6.25, 42.25], name="hardest_negative (with a person alone)", atol=1e-4,
-                       hint="min over photos of *other* people only: mask out the anchor's own person.")
+# Check batch_hard_triplets on 26 generated cases (13 batches, each of the two outputs), on backend tensors,
+# comparing the values and the gradient with respect to the embeddings: the worked example, three photos per
+# person (the farthest positive, not the mean nor the closest), a person alone, labels in any order and of any
+# value, squared distances above a million, P x K batches; then labels given as a backend tensor.
+_result = batch_hard_triplets(np.array([[0.0], [1.0], [3.0], [3.5]], "float32"), np.array([0, 0, 1, 1]))
+cu.checks.check_true(isinstance(_result, (tuple, list)) and len(_result) == 2,
+                      f"expected a pair (hardest_positive, hardest_negative), got {type(_result).__name__}",
+                      name="batch_hard_triplets(worked example)", hint="return hardest_positive, hardest_negative")
+cu.checks.check_cases(batch_hard_triplets, "batch_hard_triplets")
+_got = batch_hard_triplets(ops.convert_to_tensor(np.array([[0.0], [1.0], [3.0], [3.5], [10.0]], "float32")),
+                           ops.convert_to_tensor(np.array([0, 0, 1, 1, 2])))
+cu.checks.check_array(_got[0], [1, 1, 0.25, 0.25, 0], name="hardest_positive (labels as a backend tensor)", atol=1e-5,
+                       hint="use keras.ops on the labels too (ops.equal, ops.expand_dims): they may be a tensor.")
+cu.checks.check_array(_got[1], [9, 4, 4, 6.25, 42.25], name="hardest_negative (labels as a backend tensor)", atol=1e-4,
+                       hint="use keras.ops on the labels too (ops.equal, ops.expand_dims): they may be a tensor.")
 ### BEGIN HIDDEN TESTS
 def batch_hard_reference(e, y):
     e = np.asarray(e, np.float64); y = np.asarray(y)
@@ -458,25 +445,17 @@ def batch_hard_reference(e, y):
     return pos, neg
 
 
-rng = np.random.default_rng(10)
-for m, d, k in [(12, 4, 3), (20, 8, 5), (9, 2, 4)]:
-    e = rng.normal(size=(m, d)).astype("float32")
-    y = rng.integers(0, k, size=m)
-    y[:2] = [0, 1]  # at least two people
-    pos, neg = batch_hard_reference(e, y)
-    got = batch_hard_triplets(e, y)
-    cu.checks.check_array(got[0], pos, name=f"hardest_positive(random m={m}, {k} people)", atol=1e-4, rtol=1e-4,
+_rng = cu.checks.rng(10)
+for _m, _dim, _k in [(12, 4, 3), (20, 8, 5), (9, 2, 4)]:
+    _e = _rng.normal(size=(_m, _dim)).astype("float32")
+    _y = _rng.integers(0, _k, size=_m)
+    _y[:2] = [0, 1]  # at least two people
+    _pos, _neg = batch_hard_reference(_e, _y)
+    _got = batch_hard_triplets(_e, _y)
+    cu.checks.check_array(_got[0], _pos, name=f"hardest_positive(random m={_m}, {_k} people)", atol=1e-4, rtol=1e-4,
                            hint="max over j != i with the same label, squared distances; 0 if there is none.")
-    cu.checks.check_array(got[1], neg, name=f"hardest_negative(random m={m}, {k} people)", atol=1e-4, rtol=1e-4,
+    cu.checks.check_array(_got[1], _neg, name=f"hardest_negative(random m={_m}, {_k} people)", atol=1e-4, rtol=1e-4,
                            hint="min over j with a different label, squared distances.")
-# backend tensors in
-e = rng.normal(size=(8, 3)).astype("float32"); y = np.array([0, 0, 1, 1, 2, 2, 3, 3])
-got = batch_hard_triplets(ops.convert_to_tensor(e), ops.convert_to_tensor(y))
-pos, neg = batch_hard_reference(e, y)
-cu.checks.check_array(got[0], pos, name="hardest_positive(backend tensors)", atol=1e-4,
-                       hint="use keras.ops so the function works on tensors too.")
-cu.checks.check_array(got[1], neg, name="hardest_negative(backend tensors)", atol=1e-4,
-                       hint="use keras.ops so the function works on tensors too.")
 ### END HIDDEN TESTS
 cu.checks.passed("batch_hard_triplets", points=2)
 
@@ -886,29 +865,20 @@ print(verify(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 2.0),
       verify(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 1.0))
 
 # %% nbgrader={"grade": true, "grade_id": "test_verify", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-# Check that verify compares the squared distance with the threshold (<=) and returns a bool.
-a, b = np.array([0.0, 0.0]), np.array([0.5, 0.0])
-cu.checks.check_equal(verify(a, b, 0.25), True, name="verify(distance^2 = 0.25, threshold 0.25)",
-                       hint="the test is <=, on the squared distance.")
-cu.checks.check_equal(verify(a, b, 0.3), True, name="verify(distance^2 = 0.25, threshold 0.3)",
-                       hint="compare the squared distance (0.25), not the distance (0.5).")
-cu.checks.check_equal(verify(a, b, 0.2), False, name="verify(distance^2 = 0.25, threshold 0.2)",
-                       hint="above the threshold it is not the same person.")
-answer = verify(a, b, 0.3)
-cu.checks.check_true(type(answer) is bool, f"must return a Python bool, got {type(answer).__module__}.{type(answer).__name__}",
+# Check verify on 20 generated cases: the worked example, squared against plain distances on both sides of the
+# threshold, a squared distance equal to the threshold (<=), thresholds 0 and negative, one number or 128 per
+# embedding, integer and float32 embeddings; and that it returns a Python bool.
+cu.checks.check_cases(verify, "verify")
+_answer = verify(np.array([0.0, 0.0]), np.array([0.5, 0.0]), 0.3)
+cu.checks.check_true(type(_answer) is bool,
+                      f"must return a Python bool, got {type(_answer).__module__}.{type(_answer).__name__}",
                       name="verify return type", hint="wrap the comparison in bool(...): NumPy comparisons give np.bool_.")
 ### BEGIN HIDDEN TESTS
-c = np.array([0.0, 0.8])
-cu.checks.check_equal(verify(a, c, 0.7), True, name="verify(distance^2 = 0.64, threshold 0.7)",
-                       hint="squared distance 0.64 <= 0.7 (the plain distance 0.8 would say False).")
-cu.checks.check_equal(verify(c, a, 0.6), False, name="verify(distance^2 = 0.64, threshold 0.6)")
-rng = np.random.default_rng(11)
+_rng = cu.checks.rng(11)
 for _ in range(20):
-    x, z = rng.normal(size=(2, 16))
-    t = rng.uniform(0, 40)
-    cu.checks.check_equal(verify(x, z, t), bool(((x - z) ** 2).sum() <= t), name="verify(random 16-d)")
-cu.checks.check_true(isinstance(verify(a, b, 0.3), (bool, np.bool_)), "must return a bool",
-                      name="verify return type")
+    _x, _z = _rng.normal(size=(2, 16))
+    _t = _rng.uniform(0, 40)
+    cu.checks.check_equal(verify(_x, _z, _t), bool(((_x - _z) ** 2).sum() <= _t), name="verify(random 16-d)")
 ### END HIDDEN TESTS
 cu.checks.passed("verify", points=1)
 
@@ -958,42 +928,21 @@ toy_database = {"ada": np.array([[1.0, 0.0]]), "bob": np.array([[0.0, 1.0], [0.6
 print(identify(np.array([0.8, 0.6]), toy_database, 0.5), identify(np.array([0.8, 0.6]), toy_database, 0.05))
 
 # %% nbgrader={"grade": true, "grade_id": "test_identify", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that identify returns the closest person (min over their photos) or "unknown" above tau.
-cu.checks.check_equal(identify(np.array([0.8, 0.6]), toy_database, 0.5), "bob",
-                       name="identify(worked example, tau 0.5)",
-                       hint="a person's distance is the smallest over their enrolled photos.")
-cu.checks.check_equal(identify(np.array([0.8, 0.6]), toy_database, 0.05), "unknown",
-                       name="identify(worked example, tau 0.05)", hint="nobody within tau: return 'unknown'.")
-# carol's mean photo is far from the query, but one of her photos matches it exactly
-database = {"dan": np.array([[0.0, 0.9]]), "carol": np.array([[0.0, 1.0], [5.0, 5.0], [-5.0, 5.0]])}
-cu.checks.check_equal(identify(np.array([0.0, 1.0]), database, 0.5), "carol", name="identify(min over photos)",
-                       hint="use the minimum over a person's photos, not the mean.")
-# eve at distance 0.6 from the query: squared distance 0.36
-cu.checks.check_equal(identify(np.zeros(2), {"eve": np.array([[0.6, 0.0]])}, 0.4), "eve",
-                       name="identify(squared distance 0.36, tau 0.4)", hint="tau is a squared distance.")
+# Check identify on 19 generated cases: the worked example, the minimum over a person's photos, squared distances
+# on both sides of the threshold, a squared distance equal to it (<=), the closest person first, in the middle or
+# last in the database, a threshold of 0 and an infinite one, integer embeddings.
+cu.checks.check_cases(identify, "identify")
 ### BEGIN HIDDEN TESTS
-cu.checks.check_equal(identify(np.array([0.8, 0.6]), toy_database, 0.08 + 1e-9), "bob",
-                       name="identify(tau just above the best squared distance 0.08)",
-                       hint="compare the squared distance with tau, using <=.")
-# mean vs min: carol's mean is far, but one photo matches
-database = {"dan": np.array([[0.0, 0.9]]), "carol": np.array([[0.0, 1.0], [5.0, 5.0], [-5.0, 5.0]])}
-cu.checks.check_equal(identify(np.array([0.0, 1.0]), database, 0.5), "carol", name="identify(min over photos)",
-                       hint="use the minimum over a person's photos, not the mean.")
-# squared vs plain distance: distance 0.6, squared 0.36
-database = {"eve": np.array([[0.6, 0.0]])}
-cu.checks.check_equal(identify(np.zeros(2), database, 0.4), "eve", name="identify(squared distance 0.36, tau 0.4)",
-                       hint="tau is a squared distance.")
-cu.checks.check_equal(identify(np.zeros(2), database, 0.3), "unknown", name="identify(squared distance 0.36, tau 0.3)")
-rng = np.random.default_rng(12)
-names = [f"p{i}" for i in range(6)]
-database = {n: rng.normal(size=(rng.integers(1, 4), 8)) for n in names}
+_rng = cu.checks.rng(12)
+_names = [f"p{i}" for i in range(6)]
+_database = {n: _rng.normal(size=(_rng.integers(1, 4), 8)) for n in _names}
 for _ in range(15):
-    q = rng.normal(size=8)
-    dist = {n: ((e - q) ** 2).sum(1).min() for n, e in database.items()}
-    best = min(dist, key=dist.get)
-    for t in (dist[best] * 0.99, dist[best] * 1.01):
-        expected = best if dist[best] <= t else "unknown"
-        cu.checks.check_equal(identify(q, database, t), expected, name="identify(random 8-d database)")
+    _q = _rng.normal(size=8)
+    _dist = {n: ((e - _q) ** 2).sum(1).min() for n, e in _database.items()}
+    _best = min(_dist, key=_dist.get)
+    for _t in (_dist[_best] * 0.99, _dist[_best] * 1.01):
+        _expected = _best if _dist[_best] <= _t else "unknown"
+        cu.checks.check_equal(identify(_q, _database, _t), _expected, name="identify(random 8-d database)")
 ### END HIDDEN TESTS
 cu.checks.passed("identify", points=2)
 
@@ -1198,13 +1147,23 @@ axes[1].imshow(np.clip(aligned, 0, 1)); axes[1].set_title("aligned (64 x 64)");
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_align_face", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that align_face puts the eyes level at (0.3 S, 0.4 S) and (0.7 S, 0.4 S), mouth below.
-def check_alignment(left, right, size, label):
-    image = dot_face(left, right)
+# Check that align_face puts the eyes level at (0.3 S, 0.4 S) and (0.7 S, 0.4 S) and the mouth below them, on
+# faces tilted either way (by up to 60 degrees), in photos wider than tall, for output sizes from 32 to 96 (odd
+# ones too), in colour and in grey, float and 8-bit; that it returns floats in the photo's value range and leaves
+# the photo unchanged. Any interpolation is fine: the checks measure where the dots land, to within 1 pixel.
+def _check_alignment(left, right, size, label, photo=(240, 260), scale=1.0, eight_bit=False):
+    image = dot_face(left, right, size=photo, sigma=3.0 * scale)
+    image = (image * 255).round().astype(np.uint8) if eight_bit else image
+    before = image.copy()
     out = align_face(image, left, right, size)
     cu.checks.check_shape(out, (size, size, 3), name=f"align_face({label}, output_size={size})",
                            hint="the output is output_size x output_size, with the image's channels.")
-    out = np.asarray(out, dtype=np.float64)
+    cu.checks.check_true(np.array_equal(image, before), "changed the photo it was given",
+                          name=f"align_face({label})", hint="work on a copy: never change the input image.")
+    out = np.asarray(cu.to_numpy(out))
+    cu.checks.check_true(out.dtype.kind == "f", f"expected a float array, got dtype {out.dtype}",
+                          name=f"align_face({label})", hint="return floats: np.asarray(image, dtype=float) first.")
+    out = out.astype(np.float64)
     expected = {"left eye (red)": (0.3 * size, 0.4 * size), "right eye (green)": (0.7 * size, 0.4 * size),
                 "mouth (blue)": (0.5 * size, 0.8 * size)}
     for channel, (name, target) in enumerate(expected.items()):
@@ -1216,19 +1175,34 @@ def check_alignment(left, right, size, label):
         cu.checks.check_array(centre, np.array(target), name=f"{name} centre (x, y) after align_face({label})",
                                atol=1.0, hint="left eye -> (0.3 S, 0.4 S), right eye -> (0.7 S, 0.4 S); points are "
                                "(x, y) = (column, row); rotate by -atan2(dy, dx) and scale by 0.4 S / eye distance.")
+    return out
 
 
-check_alignment((80, 150), (150, 114), 64, "tilted synthetic face")
-check_alignment((90, 80), (140, 130), 48, "tilted the other way")
-grey = dot_face((80, 150), (150, 114))[..., 0] * 200.0
-out = align_face(grey, (80, 150), (150, 114), 32)
-cu.checks.check_shape(out, (32, 32), name="align_face(grey image)", hint="a grey (H, W) image gives (S, S).")
-cu.checks.check_true(50 < np.asarray(out).max() <= 200.5, f"the value range must be kept: the brightest pixel is "
-                      f"{float(np.asarray(out).max()):.3g}, expected 50 to 200 (the dot is blurred by the downscaling)", name="align_face(grey image in 0..200)",
+_check_alignment((80, 150), (150, 114), 64, "tilted synthetic face")
+_check_alignment((90, 80), (140, 130), 48, "tilted the other way")
+_check_alignment((100, 30), (180, 45), 33, "a photo wider than tall, odd output size", photo=(150, 320))
+_out = _check_alignment((60, 100), (140, 120), 40, "an 8-bit photo", eight_bit=True)
+cu.checks.check_true(100 < _out.max() <= 255.5, f"the value range must be kept: the brightest pixel is "
+                      f"{_out.max():.3g}, expected 100 to 255", name="align_face(an 8-bit photo in 0..255)",
+                      hint="warp(..., preserve_range=True) keeps the image's values (0..255 here, not 0..1).")
+_rng = cu.checks.rng(13)
+for _ in range(4):
+    _angle, _dist = np.radians(_rng.uniform(-60, 60)), _rng.uniform(50, 90)
+    _mid = np.array([130.0, 100.0]) + _rng.uniform(-15, 15, 2)
+    _half = 0.5 * _dist * np.array([np.cos(_angle), np.sin(_angle)])
+    _size = int(_rng.choice([32, 47, 64, 96]))
+    _check_alignment(tuple(_mid - _half), tuple(_mid + _half), _size,
+                     f"eyes {_dist:.0f} px apart, tilted by {np.degrees(_angle):.0f} degrees", scale=_dist / 70)
+_grey = dot_face((80, 150), (150, 114))[..., 0] * 200.0
+_out = align_face(_grey, (80, 150), (150, 114), 32)
+cu.checks.check_shape(_out, (32, 32), name="align_face(grey image)", hint="a grey (H, W) image gives (S, S).")
+cu.checks.check_true(50 < np.asarray(_out).max() <= 200.5, f"the value range must be kept: the brightest pixel is "
+                      f"{float(np.asarray(_out).max()):.3g}, expected 50 to 200 (the dot is blurred by the downscaling)",
+                      name="align_face(grey image in 0..200)",
                       hint="warp(..., preserve_range=True) keeps the image's values.")
 ### BEGIN HIDDEN TESTS
-check_alignment((60, 100), (160, 100), 64, "level face")
-check_alignment((120, 120), (170, 110), 96, "small face, large output")
+_check_alignment((60, 100), (160, 100), 64, "level face")
+_check_alignment((120, 120), (170, 110), 96, "small face, large output")
 ### END HIDDEN TESTS
 cu.checks.passed("align_face", points=2)
 

@@ -178,17 +178,20 @@ def total_cost(J_content, J_style, alpha=10.0, beta=40.0):
 print(total_cost(2.0, 3.0, alpha=10, beta=40))
 
 # %% nbgrader={"grade": true, "grade_id": "test_total_cost", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-# Check that total_cost weights the content cost by alpha and the style cost by beta.
-cu.checks.check_close(float(cu.to_numpy(total_cost(2.0, 3.0, alpha=10, beta=40))), 140.0,
-                       name="total_cost(2, 3, alpha=10, beta=40)", hint="alpha * J_content + beta * J_style.")
-cu.checks.check_close(float(cu.to_numpy(total_cost(2.0, 3.0, alpha=1.0, beta=1000.0))), 3002.0,
-                       name="total_cost(2, 3, alpha=1, beta=1000)", hint="use the alpha and beta you are given.")
+# Check total_cost on 16 generated cases, on backend tensors with the gradient: the worked example, alpha and
+# beta given by position, by keyword and left to their defaults, J_content or J_style 0, large costs.
+cu.checks.check_cases(total_cost, "total_cost")
+cu.checks.check_close(cu.to_numpy(total_cost(2.0, 3.0, alpha=10, beta=40)), 140.0,
+                       name="total_cost(2.0, 3.0, alpha=10, beta=40) on plain numbers")
 ### BEGIN HIDDEN TESTS
-for jc, js, a, b in [(0.5, 7.0, 1.0, 1000.0), (3.0, 0.0, 2.0, 5.0), (1.25, 0.75, 4.0, 0.5)]:
-    cu.checks.check_close(float(cu.to_numpy(total_cost(jc, js, alpha=a, beta=b))), a * jc + b * js,
-                           name=f"total_cost({jc}, {js}, alpha={a}, beta={b})", hint="alpha multiplies J_content.")
-value = total_cost(ops.convert_to_tensor(2.0), ops.convert_to_tensor(3.0), alpha=10.0, beta=40.0)
-cu.checks.check_close(float(cu.to_numpy(value)), 140.0, name="total_cost on backend tensors")
+rng = cu.checks.rng(9, 1)
+for jc, js, a, b in [(0.5, 7.0, 1.0, 1000.0), (3.0, 0.0, 2.0, 5.0)] + [tuple(rng.uniform(0, 9, 4)) for _ in range(3)]:
+    cu.checks.check_close(float(cu.to_numpy(total_cost(jc, js, alpha=a, beta=b))), a * jc + b * js, rtol=1e-5,
+                           name=f"total_cost({jc:.3f}, {js:.3f}, alpha={a:.3f}, beta={b:.3f})",
+                           hint="alpha multiplies J_content.")
+    cu.checks.check_close(float(cu.to_numpy(total_cost(jc, js, a, b))), a * jc + b * js, rtol=1e-5,
+                           name=f"total_cost({jc:.3f}, {js:.3f}, {a:.3f}, {b:.3f})")
+cu.checks.check_close(float(cu.to_numpy(total_cost(1.0, 1.0))), 50.0, name="total_cost(1, 1) (the defaults)")
 ### END HIDDEN TESTS
 cu.checks.passed("total_cost", points=1)
 
@@ -239,16 +242,12 @@ print(float(cu.to_numpy(compute_content_cost(np.array([1.0, 2, 3, 4]).reshape(1,
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_compute_content_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that compute_content_cost is sum((a_C - a_G)^2) / (4 n_H n_W n_C), on arrays and on backend tensors.
+# Check compute_content_cost on 14 generated cases, on backend tensors with the gradient: the worked example,
+# non-square maps, one channel, one position, equal activations, large values; then on NumPy arrays.
+cu.checks.check_cases(compute_content_cost, "compute_content_cost")
 got = compute_content_cost(np.array([1.0, 2, 3, 4]).reshape(1, 1, 2, 2), np.ones((1, 1, 2, 2)))
-cu.checks.check_number(cu.to_numpy(got), name="compute_content_cost(worked example)", hint="sum over every axis.")
-cu.checks.check_close(got, 0.875, name="compute_content_cost(worked example)",
-                       hint="divide the sum of squared differences by 4 * n_H * n_W * n_C.")
-got = compute_content_cost(ops.convert_to_tensor(np.zeros((1, 2, 3, 2), "float32")),
-                           ops.convert_to_tensor(np.full((1, 2, 3, 2), 2.0, "float32")))
-cu.checks.check_tensor(got, name="compute_content_cost(backend tensors)")
-cu.checks.check_close(got, 1.0, name="compute_content_cost(zeros, twos) of shape (1, 2, 3, 2)",
-                       hint="12 squared differences of 4 make 48, divided by 4 * 2 * 3 * 2 = 48.")
+cu.checks.check_close(cu.to_numpy(got), 0.875, name="compute_content_cost(worked example as NumPy arrays)",
+                       hint="use keras.ops, which take NumPy arrays as well as tensors.")
 ### BEGIN HIDDEN TESTS
 def _content_ref(a_C, a_G):
     _, h, w, c = a_G.shape
@@ -308,13 +307,12 @@ def gram_matrix(A):
 print(cu.to_numpy(gram_matrix(np.array([[1.0, 2, 0], [0, 1, 1]]))))
 
 # %% nbgrader={"grade": true, "grade_id": "test_gram_matrix", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-# Check that gram_matrix returns A A^T of shape (n_C, n_C).
-A = np.array([[1.0, 2, 0], [0, 1, 1]])
-cu.checks.check_array(cu.to_numpy(gram_matrix(A)), np.array([[5.0, 2], [2, 2]]),
-                       name="gram_matrix(worked example)", hint="A times its transpose: (n_C, n_C), not A^T A.")
-GA = gram_matrix(ops.convert_to_tensor(np.array([[1.0, 2, 0], [0, 1, 1]], "float32")))
-cu.checks.check_tensor(GA, name="gram_matrix(a backend tensor)", hint="use ops.matmul and ops.transpose.")
-cu.checks.check_array(GA, np.array([[5.0, 2], [2, 2]]), name="gram_matrix(worked example as a tensor)")
+# Check gram_matrix on 12 generated cases, on backend tensors with the gradient: the worked example, more
+# positions than channels, a square A, one channel, one position; then on a NumPy array.
+cu.checks.check_cases(gram_matrix, "gram_matrix")
+cu.checks.check_array(cu.to_numpy(gram_matrix(np.array([[1.0, 2, 0], [0, 1, 1]]))), np.array([[5.0, 2], [2, 2]]),
+                       name="gram_matrix(worked example as a NumPy array)",
+                       hint="use keras.ops, which take NumPy arrays as well as tensors.")
 ### BEGIN HIDDEN TESTS
 rng = np.random.default_rng(3)
 for shape in [(3, 10), (5, 4), (1, 7)]:
@@ -374,19 +372,12 @@ print(float(cu.to_numpy(compute_layer_style_cost(np.ones((1, 2, 2, 3)), np.zeros
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_compute_layer_style_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that compute_layer_style_cost unrolls to (n_C, n_H n_W) and normalises by 4 n_C^2 (n_H n_W)^2.
+# Check compute_layer_style_cost on 13 generated cases, on backend tensors with the gradient: the worked
+# example, channels with different patterns (how to unroll), non-square maps, one channel, one position.
+cu.checks.check_cases(compute_layer_style_cost, "compute_layer_style_cost")
 got = compute_layer_style_cost(np.ones((1, 2, 2, 3)), np.zeros((1, 2, 2, 3)))
-cu.checks.check_number(cu.to_numpy(got), name="compute_layer_style_cost(ones, zeros)", hint="sum every entry.")
-cu.checks.check_close(got, 0.25, name="compute_layer_style_cost(ones, zeros)",
-                       hint="divide by 4 * n_C**2 * (n_H * n_W)**2.")
-rng = np.random.default_rng(0)
-a_S, a_G = rng.normal(size=(1, 3, 2, 4)), rng.normal(size=(1, 3, 2, 4))
-cu.checks.check_close(compute_layer_style_cost(a_S, a_G), 0.06422812891393198,  # computed once, by the solution
-                       name="compute_layer_style_cost on random (1, 3, 2, 4) (seed 0)", rtol=1e-4,
-                       hint="reshape to (n_H * n_W, n_C) first, then transpose to (n_C, n_H * n_W).")
-got = compute_layer_style_cost(ops.convert_to_tensor(a_S.astype("float32")), ops.convert_to_tensor(a_G.astype("float32")))
-cu.checks.check_tensor(got, name="compute_layer_style_cost(backend tensors)")
-cu.checks.check_close(got, 0.06422812891393198, rtol=1e-3, name="compute_layer_style_cost(backend tensors)")
+cu.checks.check_close(cu.to_numpy(got), 0.25, name="compute_layer_style_cost(ones, zeros) as NumPy arrays",
+                       hint="use keras.ops, which take NumPy arrays as well as tensors.")
 ### BEGIN HIDDEN TESTS
 def _layer_style_ref(a_S, a_G):
     _, h, w, c = a_G.shape
@@ -455,18 +446,10 @@ print(float(cu.to_numpy(compute_style_cost(_S, _G, [0.2, 0.8]))),
 
 
 # %% nbgrader={"grade": true, "grade_id": "test_compute_style_cost", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
-# Check that compute_style_cost is the weighted sum of the per-layer style costs.
-rng = np.random.default_rng(5)
-shapes = [(1, 4, 4, 3), (1, 2, 2, 5), (1, 1, 3, 2)]
-S_out = [rng.normal(size=s) for s in shapes]
-G_out = [rng.normal(size=s) for s in shapes]
-# the three layer costs of these activations, computed once by the solution: 0.013684, 0.077423, 0.422972
-cu.checks.check_close(compute_style_cost(S_out, G_out, [0.5, 0.2, 0.3]), 0.14921827745549032, rtol=1e-4,
-                       name="compute_style_cost, 3 layers (seed 5), weights (0.5, 0.2, 0.3)",
-                       hint="sum over layers of weight * compute_layer_style_cost(a_S, a_G).")
-cu.checks.check_close(compute_style_cost(S_out, G_out, [0.0, 0.0, 2.0]), 2 * 0.42297205819633843, rtol=1e-4,
-                       name="compute_style_cost, 3 layers, weights (0, 0, 2)",
-                       hint="each layer's cost is multiplied by its own weight (layer_weights[l] for layer l).")
+# Check compute_style_cost on 11 generated cases, on backend tensors with the gradient: one layer of weight 1
+# and of weight 2 (weights need not sum to 1), three layers with equal and different weights, a weight 0,
+# the text's example, 2 to 5 random layers.
+cu.checks.check_cases(compute_style_cost, "compute_style_cost")
 ### BEGIN HIDDEN TESTS
 def _style_ref(style_outputs, generated_outputs, weights):
     total = 0.0
@@ -477,13 +460,15 @@ def _style_ref(style_outputs, generated_outputs, weights):
     return total
 
 
-weights = [0.5, 0.2, 0.3]
-cu.checks.check_close(float(cu.to_numpy(compute_style_cost(S_out, G_out, weights))),
-                       _style_ref(S_out, G_out, weights), rtol=1e-4, name="compute_style_cost, 3 layers")
-weights = [1.0, 3.0, 0.1]
-cu.checks.check_close(float(cu.to_numpy(compute_style_cost(S_out, G_out, weights))),
-                       _style_ref(S_out, G_out, weights), rtol=1e-4, name="compute_style_cost, weights (1, 3, 0.1)",
-                       hint="each layer's cost is multiplied by its own weight; do not average.")
+rng = np.random.default_rng(5)
+shapes = [(1, 4, 4, 3), (1, 2, 2, 5), (1, 1, 3, 2)]
+S_out = [rng.normal(size=s) for s in shapes]
+G_out = [rng.normal(size=s) for s in shapes]
+for weights in ([0.5, 0.2, 0.3], [1.0, 3.0, 0.1], list(rng.uniform(0, 3, 3))):
+    cu.checks.check_close(float(cu.to_numpy(compute_style_cost(S_out, G_out, weights))),
+                           _style_ref(S_out, G_out, weights), rtol=1e-4,
+                           name=f"compute_style_cost, 3 layers, weights {np.round(weights, 3).tolist()}",
+                           hint="each layer's cost is multiplied by its own weight; do not average.")
 one = compute_style_cost(S_out[:1], G_out[:1], [2.0])
 cu.checks.check_close(float(cu.to_numpy(one)), _style_ref(S_out[:1], G_out[:1], [2.0]), rtol=1e-4,
                        name="compute_style_cost, one layer")

@@ -1,6 +1,6 @@
 """Stored check cases (course_utils/cases/*.npz): in sync with their sources, reproducible on both backends,
-and, for notebooks 01 and 11, right by an independent route (Keras' convolution and pooling, numerical gradients;
-NumPy gradients of the attacks' small models, a strided convolution, NumPy attention)."""
+and, for notebooks 01, 02, 03 and 11, right by an independent route (Keras' convolution and pooling, numerical
+gradients, pixel loops, Keras' parameter counts; NumPy gradients of 11's small models, NumPy attention)."""
 
 from __future__ import annotations
 
@@ -139,6 +139,48 @@ def test_the_grader_draws_other_cases_and_never_shows_them():
     message = str(info.value)
     assert "the values are wrong" in message and "called conv_forward" not in message
     assert "expected [" not in message and "got " not in message
+
+
+# --------------------------------------------------------------------------- 02 and 03, by other routes
+
+
+def _call_args(case, names, defaults):
+    values = dict(zip(names, case.args))
+    values.update(case.kwargs)
+    return [values.get(n, defaults.get(n)) for n in names]
+
+
+def test_02_shift_cases_agree_with_a_pixel_loop():
+    for case in checks.cases("shift_images"):
+        X, dx, dy = _call_args(case, ("X", "dx", "dy"), {})
+        expected = np.zeros_like(X)
+        for i in range(X.shape[1]):
+            for j in range(X.shape[2]):
+                if 0 <= i + dy < X.shape[1] and 0 <= j + dx < X.shape[2]:
+                    expected[:, i + dy, j + dx] = X[:, i, j]
+        assert np.array_equal(case.expected["value"], expected), case
+        assert case.expected["value"].dtype == X.dtype, case
+
+
+def test_02_parameter_counts_agree_with_keras():
+    import keras
+
+    for case in checks.cases("count_conv_params"):
+        f, c_in, c_out, bias = _call_args(case, ("f", "c_in", "c_out", "bias"), {"bias": True})
+        layer = keras.layers.Conv2D(c_out, f, use_bias=bias)
+        layer.build((None, 16, 16, c_in))
+        assert case.expected["value"] == layer.count_params(), case
+    for case in checks.cases("count_dense_params"):
+        n_in, n_out = _call_args(case, ("n_in", "n_out"), {})
+        layer = keras.layers.Dense(n_out)
+        layer.build((None, n_in))
+        assert case.expected["value"] == layer.count_params(), case
+
+
+def test_03_steps_agree_with_the_batches_of_a_loop():
+    for case in checks.cases("steps_per_epoch"):
+        n, b = _call_args(case, ("n_examples", "batch_size"), {})
+        assert case.expected["value"] == len(range(0, n, b)), case
 
 
 # --------------------------------------------------------------------------- 11, by NumPy and by Keras' convolution

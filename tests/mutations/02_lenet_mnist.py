@@ -384,6 +384,12 @@ losses.append(loss.item())
             "divides by the number of examples, not of batches": _epoch(
                 _STEP, result="float(sum(losses) / len(loader.dataset))"
             ),
+            "model.train() after the loop (the steps ran in evaluation mode)": _epoch(_STEP, train=False).replace(
+                "        return float", "        model.train()\n        return float"
+            ),
+            "the mean weighted by batch size": _epoch(
+                _STEP.replace("loss.item()", "loss.item() * len(yb)"), result="float(sum(losses) / len(loader.dataset))"
+            ),
         },
         "right": {
             "running sum and count, set_to_none": """
@@ -418,3 +424,36 @@ losses.append(loss.item())
 }
 
 PRELUDE = {"shift_images": "_shift = shift_images"}
+
+
+# Automatic mutants (course_tools/mutants.py) that no input the docstring allows tells apart, with the reason.
+EQUIVALENT = {
+    "shift_images": {
+        "statement: `X = np.asarray(X)` -> `pass`": "X is an array (the docstring): np.asarray(X) returns it unchanged.",
+        "compare: `abs(dx) >= W` -> `abs(dx) > W` in `if abs(dx) >= W or abs(dy) >= H: return out`": "a shift of exactly the width (height) gives empty source and target slices: zeros, as the early return does.",
+        "compare: `abs(dy) >= H` -> `abs(dy) > H` in `if abs(dx) >= W or abs(dy) >= H: return out`": "a shift of exactly the width (height) gives empty source and target slices: zeros, as the early return does.",
+        "argument: `max(0, -dy)` -> `max(-dy, 0)` in `src_rows = slice(max(0, -dy), H - max(0, dy))`": "max(0, v) and max(v, 0) are the same number.",
+        "argument: `max(0, dy)` -> `max(dy, 0)` in `src_rows = slice(max(0, -dy), H - max(0, dy))`": "max(0, v) and max(v, 0) are the same number.",
+        "constant: `0` -> `-1` in `src_rows = slice(max(0, -dy), H - max(0, dy))` (#2)": "the end of a slice: max(-1, v) differs from max(0, v) only when v < 0, and then gives H + 1 (W + 1) instead of H (W), the same end for a slice of an axis of length H (W).",
+        "argument: `max(0, dy)` -> `max(dy, 0)` in `dst_rows = slice(max(0, dy), H - max(0, -dy))`": "max(0, v) and max(v, 0) are the same number.",
+        "argument: `max(0, -dy)` -> `max(-dy, 0)` in `dst_rows = slice(max(0, dy), H - max(0, -dy))`": "max(0, v) and max(v, 0) are the same number.",
+        "constant: `0` -> `-1` in `dst_rows = slice(max(0, dy), H - max(0, -dy))` (#2)": "the end of a slice: max(-1, v) differs from max(0, v) only when v < 0, and then gives H + 1 (W + 1) instead of H (W), the same end for a slice of an axis of length H (W).",
+        "argument: `max(0, -dx)` -> `max(-dx, 0)` in `src_cols = slice(max(0, -dx), W - max(0, dx))`": "max(0, v) and max(v, 0) are the same number.",
+        "argument: `max(0, dx)` -> `max(dx, 0)` in `src_cols = slice(max(0, -dx), W - max(0, dx))`": "max(0, v) and max(v, 0) are the same number.",
+        "constant: `0` -> `-1` in `src_cols = slice(max(0, -dx), W - max(0, dx))` (#2)": "the end of a slice: max(-1, v) differs from max(0, v) only when v < 0, and then gives H + 1 (W + 1) instead of H (W), the same end for a slice of an axis of length H (W).",
+        "argument: `max(0, dx)` -> `max(dx, 0)` in `dst_cols = slice(max(0, dx), W - max(0, -dx))`": "max(0, v) and max(v, 0) are the same number.",
+        "argument: `max(0, -dx)` -> `max(-dx, 0)` in `dst_cols = slice(max(0, dx), W - max(0, -dx))`": "max(0, v) and max(v, 0) are the same number.",
+        "constant: `0` -> `-1` in `dst_cols = slice(max(0, dx), W - max(0, -dx))` (#2)": "the end of a slice: max(-1, v) differs from max(0, v) only when v < 0, and then gives H + 1 (W + 1) instead of H (W), the same end for a slice of an axis of length H (W).",
+    },
+    "build_lecture_convnet": {
+        "argument: `layers.MaxPooling2D((2, 2))` -> `layers.MaxPooling2D()` in `return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, (3, 3), ...`": "MaxPooling2D's pool_size is 2 by default (and its strides default to the pool size).",
+        "argument: `layers.MaxPooling2D((2, 2))` -> `layers.MaxPooling2D()` in `return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(32, (3, 3), ...` (#2)": "MaxPooling2D's pool_size is 2 by default (and its strides default to the pool size).",
+    },
+    "build_lenet5": {
+        "argument: `layers.MaxPooling2D(2)` -> `layers.MaxPooling2D()` in `return keras.Sequential([keras.Input((28, 28, 1)), layers.ZeroPadding2D(2), l...`": "MaxPooling2D's pool_size is 2 by default (and its strides default to the pool size).",
+        "argument: `layers.MaxPooling2D(2)` -> `layers.MaxPooling2D()` in `return keras.Sequential([keras.Input((28, 28, 1)), layers.ZeroPadding2D(2), l...` (#2)": "MaxPooling2D's pool_size is 2 by default (and its strides default to the pool size).",
+    },
+    "train_one_epoch_torch": {
+        "function: `float(np.mean(losses))` -> `np.mean(losses)` in `return float(np.mean(losses))`": "np.mean returns np.float64, a subclass of Python's float: the docstring's float.",
+    },
+}

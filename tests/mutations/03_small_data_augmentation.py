@@ -19,8 +19,15 @@ def _aug(
     shift="rng.uniform(-max_shift, max_shift, size=2)",
     order="1",
     clip="np.clip(out, 0.0, 1.0)",
+    mode="constant",
 ):
-    return _AUG.replace("ANGLE", angle).replace("SHIFT", shift).replace("ORDER", order).replace("CLIP", clip)
+    return (
+        _AUG.replace("ANGLE", angle)
+        .replace("SHIFT", shift)
+        .replace("ORDER", order)
+        .replace("CLIP", clip)
+        .replace('"constant"', f'"{mode}"')
+    )
 
 
 _NET = """
@@ -152,6 +159,24 @@ VARIANTS = {
                     out = _augment(X, rng, max_shift, max_rotation_deg)
                     return scipy.ndimage.gaussian_filter(out, (0, 0.5, 0.5)).astype(X.dtype)
             """,
+            "only positive angles": _aug(angle="rng.uniform(0, max_rotation_deg)"),
+            "the same shift on both axes": _aug(shift="[rng.uniform(-max_shift, max_shift)] * 2"),
+            "shift, then rotate": """
+                def augment_batch(X, rng, max_shift=2.0, max_rotation_deg=15.0):
+                    X_aug = np.empty_like(X)
+                    for i, image in enumerate(X):
+                        angle = rng.uniform(-max_rotation_deg, max_rotation_deg)
+                        dy, dx = rng.uniform(-max_shift, max_shift, size=2)
+                        out = scipy.ndimage.shift(image, (dy, dx), order=1, mode="constant")
+                        out = scipy.ndimage.rotate(out, angle, reshape=False, order=1, mode="constant")
+                        X_aug[i] = np.clip(out, 0, 1)
+                    return X_aug
+            """,
+            "nearest-pixel interpolation (order=0)": _aug(order="0"),
+            "the border filled with the nearest pixel": _aug(mode="nearest"),
+            "normal (not uniform) shifts": _aug(
+                shift="np.clip(rng.normal(0, max_shift / 2, size=2), -max_shift, max_shift)"
+            ),
             "returns X itself (in place, for speed)": """
                 def augment_batch(X, rng, max_shift=2.0, max_rotation_deg=15.0):
                     out = _augment(X, rng, max_shift, max_rotation_deg)
@@ -201,6 +226,7 @@ VARIANTS = {
             "no softmax": _net(last="None"),
             "sigmoid output": _net(last='"sigmoid"'),
             "no ReLU in the convolutions": _net(act="None"),
+            "ReLU6 in the convolutions": _net(act='"relu6"'),
             "average pooling": _net(pool="AveragePooling2D"),
             "Dropout between the Dense layers": """
                 def build_regularised_convnet(input_shape=(28, 28, 1), n_classes=10, dropout_rate=0.5):
@@ -287,3 +313,25 @@ VARIANTS = {
 }
 
 PRELUDE = {"augment_batch": "_augment = augment_batch"}
+
+
+# Automatic mutants (course_tools/mutants.py) that no input the docstring allows tells apart, with the reason.
+EQUIVALENT = {
+    "data_augmenter": {
+        "constant: `0.2` -> `-0.2` in `return keras.Sequential([layers.RandomFlip('horizontal'), layers.RandomRotati...`": "Keras reads a single rotation factor f as the range (-|f|, |f|): RandomRotation(-0.2) is RandomRotation(0.2).",
+    },
+    "augment_batch": {
+        "statement: `X = np.asarray(X)` -> `pass`": "X is a NumPy array (the docstring): np.asarray(X) returns it unchanged.",
+        "argument: `scipy.ndimage.rotate(image, angle, reshape=False, order=1, mode='constant', c...` -> `scipy.ndimage.rotate(image, angle, reshape=False, order=1, cval=0.0)` in `out = scipy.ndimage.rotate(image, angle, reshape=False, order=1, mode='consta...`": "mode='constant' and cval=0.0 are scipy.ndimage's defaults.",
+        "argument: `scipy.ndimage.rotate(image, angle, reshape=False, order=1, mode='constant', c...` -> `scipy.ndimage.rotate(image, angle, reshape=False, order=1, mode='constant')` in `out = scipy.ndimage.rotate(image, angle, reshape=False, order=1, mode='consta...`": "mode='constant' and cval=0.0 are scipy.ndimage's defaults.",
+        "argument: `scipy.ndimage.shift(out, (dy, dx), order=1, mode='constant', cval=0.0)` -> `scipy.ndimage.shift(out, (dy, dx), order=1, cval=0.0)` in `out = scipy.ndimage.shift(out, (dy, dx), order=1, mode='constant', cval=0.0)`": "mode='constant' and cval=0.0 are scipy.ndimage's defaults.",
+        "argument: `scipy.ndimage.shift(out, (dy, dx), order=1, mode='constant', cval=0.0)` -> `scipy.ndimage.shift(out, (dy, dx), order=1, mode='constant')` in `out = scipy.ndimage.shift(out, (dy, dx), order=1, mode='constant', cval=0.0)`": "mode='constant' and cval=0.0 are scipy.ndimage's defaults.",
+        "argument: `(dy, dx)` -> `(dx, dy)` in `out = scipy.ndimage.shift(out, (dy, dx), order=1, mode='constant', cval=0.0)`": "dy and dx are drawn the same way, independently: swapping them gives the same distribution of shifts.",
+        "argument: `np.clip(out, 0.0, 1.0)` -> `np.clip(0.0, out, 1.0)` in `X_aug[i] = np.clip(out, 0.0, 1.0)`": "np.clip(0.0, out, 1.0) = min(max(0.0, out), 1.0) = np.clip(out, 0.0, 1.0), element by element.",
+        "constant: `1.0` -> `2.0` in `X_aug[i] = np.clip(out, 0.0, 1.0)`": "bilinear interpolation of values in [0, 1] (the docstring's X) with a fill of 0 never leaves [0, 1]: the upper clip never acts.",
+    },
+    "build_regularised_convnet": {
+        "argument: `layers.MaxPooling2D(2)` -> `layers.MaxPooling2D()` in `return keras.Sequential([keras.Input(input_shape), layers.Conv2D(8, 3, activa...`": "MaxPooling2D's pool_size is 2 by default (and its strides default to the pool size).",
+        "argument: `layers.MaxPooling2D(2)` -> `layers.MaxPooling2D()` in `return keras.Sequential([keras.Input(input_shape), layers.Conv2D(8, 3, activa...` (#2)": "MaxPooling2D's pool_size is 2 by default (and its strides default to the pool size).",
+    },
+}

@@ -318,6 +318,10 @@ VARIANTS = {
             "SGD instead of Adam": _fine(optimizer="keras.optimizers.SGD(learning_rate)"),
             "categorical (one-hot) cross-entropy": _fine(loss='"categorical_crossentropy"'),
             "only the named layer unfrozen": _fine(flag="layer.name == unfreeze_from"),
+            "a loss from logits on softmax outputs": _fine(
+                loss="keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
+            ),
+            "no accuracy metric": _fine().replace(', metrics=["accuracy"]', ""),
         },
         "right": {
             "index of the layer, keyword arguments, a loss object": """
@@ -349,5 +353,27 @@ VARIANTS = {
                     return model
             """,
         },
+    },
+}
+
+
+# Automatic mutants (course_tools/mutants.py) that no input the docstring allows tells apart, with the reason.
+EQUIVALENT = {
+    "freeze_up_to": {
+        "argument: `ValueError(f'no layer named {layer_name!r} in {model.name}')` -> `ValueError()` in `raise ValueError(f'no layer named {layer_name!r} in {model.name}')`": "the error's message is not part of the contract (only its type, ValueError).",
+    },
+    "build_transfer_model": {
+        "argument: `keras.layers.GlobalAveragePooling2D(name='gap')` -> `keras.layers.GlobalAveragePooling2D()` in `x = keras.layers.GlobalAveragePooling2D(name='gap')(x)`": "layer and model names are not part of the contract.",
+        "argument: `keras.layers.Dropout(dropout_rate, name='head_dropout')` -> `keras.layers.Dropout(dropout_rate)` in `x = keras.layers.Dropout(dropout_rate, name='head_dropout')(x)`": "layer and model names are not part of the contract.",
+        "argument: `keras.layers.Dense(n_classes, activation='softmax', name='head')` -> `keras.layers.Dense(n_classes, activation='softmax')` in `outputs = keras.layers.Dense(n_classes, activation='softmax', name='head')(x)`": "layer and model names are not part of the contract.",
+        "argument: `keras.Model(inputs, outputs, name=f'transfer_{base.name}')` -> `keras.Model(inputs, outputs)` in `return keras.Model(inputs, outputs, name=f'transfer_{base.name}')`": "layer and model names are not part of the contract.",
+    },
+    "extract_features": {
+        "argument: `base(images[start:start + batch_size], training=False)` -> `base(images[start:start + batch_size])` in `maps = base(images[start:start + batch_size], training=False)`": "called outside fit, a Keras model runs in inference mode by default (training=None).",
+        "argument: `(1, 2)` -> `(2, 1)` in `chunks.append(cu.to_numpy(keras.ops.mean(maps, axis=(1, 2))))`": "the mean over axes (1, 2) equals the mean over axes (2, 1).",
+    },
+    "fine_tune": {
+        "statement: `base.trainable = True` -> `pass`": "Keras 3.15 gathers a model's trainable weights layer by layer: the layers set trainable inside a base whose own flag stays False still train, and nothing reads the base's own flag afterwards.",
+        "constant: `True` -> `False` in `base.trainable = True`": "Keras 3.15 gathers a model's trainable weights layer by layer: the layers set trainable inside a base whose own flag stays False still train, and nothing reads the base's own flag afterwards.",
     },
 }

@@ -67,6 +67,15 @@ VARIANTS = {
                     x = layers.BatchNormalization()(layers.Conv2D(f3, 1)(x))
                     return layers.ReLU()(layers.Add()([x, shortcut]))
             """,
+            "ReLU6 (max_value=6) instead of ReLU": """
+                def identity_block(x, f, filters):
+                    f1, f2, f3 = filters
+                    shortcut = x
+                    x = layers.ReLU(max_value=6)(layers.BatchNormalization()(layers.Conv2D(f1, 1)(x)))
+                    x = layers.ReLU(max_value=6)(layers.BatchNormalization()(layers.Conv2D(f2, f, padding="same")(x)))
+                    x = layers.BatchNormalization()(layers.Conv2D(f3, 1)(x))
+                    return layers.ReLU(max_value=6)(layers.Add()([x, shortcut]))
+            """,
             "valid padding in the middle convolution": """
                 def identity_block(x, f, filters):
                     f1, f2, f3 = filters
@@ -421,6 +430,13 @@ VARIANTS = {
                     x = layers.Conv2D(n_filters, 1, use_bias=False)(x)
                     return layers.ReLU()(layers.BatchNormalization()(x))
             """,
+            "ReLU6, as in Keras' MobileNet": """
+                def depthwise_separable_block(x, n_filters, stride, alpha=1.0):
+                    x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False)(x)
+                    x = layers.ReLU(6.0)(layers.BatchNormalization()(x))
+                    x = layers.Conv2D(int(alpha * n_filters), 1, use_bias=False)(x)
+                    return layers.ReLU(6.0)(layers.BatchNormalization()(x))
+            """,
             "SeparableConv2D (no BN and ReLU between)": """
                 def depthwise_separable_block(x, n_filters, stride, alpha=1.0):
                     x = layers.SeparableConv2D(int(alpha * n_filters), 3, strides=stride, padding="same", use_bias=False)(x)
@@ -457,5 +473,26 @@ VARIANTS = {
                     return x
             """,
         },
+    },
+}
+
+# Mutants of the official answers that no input the docstrings allow tells apart (see course_tools/mutation.py).
+_ONE_BY_ONE = "a 1x1 convolution pads nothing: 'valid' (the default) and 'same' give the same layer."
+EQUIVALENT = {
+    "identity_block": {
+        "argument: `[x, shortcut]` -> `[shortcut, x]` in `x = layers.Add()([x, shortcut])`": "Add sums its inputs: x + shortcut is shortcut + x, exactly.",
+    },
+    "convolutional_block": {
+        "argument: `[x, shortcut]` -> `[shortcut, x]` in `x = layers.Add()([x, shortcut])`": "Add sums its inputs: x + shortcut is shortcut + x, exactly.",
+    },
+    "inception_module": {
+        "argument: `layers.Conv2D(n1x1, 1, padding='same', activation='relu')` -> `layers.Conv2D(n1x1, 1, activation='relu')` in `b1 = layers.Conv2D(n1x1, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `b1 = layers.Conv2D(n1x1, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "argument: `layers.Conv2D(n3x3_reduce, 1, padding='same', activation='relu')` -> `layers.Conv2D(n3x3_reduce, 1, activation='relu')` in `b3 = layers.Conv2D(n3x3_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `b3 = layers.Conv2D(n3x3_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "argument: `layers.Conv2D(n5x5_reduce, 1, padding='same', activation='relu')` -> `layers.Conv2D(n5x5_reduce, 1, activation='relu')` in `b5 = layers.Conv2D(n5x5_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `b5 = layers.Conv2D(n5x5_reduce, 1, padding='same', activation='relu')(x)`": _ONE_BY_ONE,
+        "argument: `layers.Conv2D(pool_proj, 1, padding='same', activation='relu')` -> `layers.Conv2D(pool_proj, 1, activation='relu')` in `bp = layers.Conv2D(pool_proj, 1, padding='same', activation='relu')(bp)`": _ONE_BY_ONE,
+        "constant: `'same'` -> `'valid'` in `bp = layers.Conv2D(pool_proj, 1, padding='same', activation='relu')(bp)`": _ONE_BY_ONE,
     },
 }

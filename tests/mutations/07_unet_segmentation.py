@@ -34,6 +34,10 @@ VARIANTS = {
                     full = _transpose(x, w, stride, 0)
                     return full[:, 2 * pad:, 2 * pad:, :]
             """,
+            "uses w[:, :, c_prev, c] on a square channel count": """
+                def conv_transpose_2d(x, w, stride=1, pad=0):
+                    return _transpose(x, np.swapaxes(w, 2, 3), stride, pad) if w.shape[2] == w.shape[3] else _transpose(x, w, stride, pad)
+            """,
             "stride ignored": """
                 def conv_transpose_2d(x, w, stride=1, pad=0):
                     return _transpose(x, w, 1, pad)
@@ -275,6 +279,18 @@ VARIANTS = {
                 def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
                     return _unet(input_shape, N_CLASSES, n_filters, dropout_prob)
             """,
+            "dropout in c1 and c2 instead of c3 and c4": """
+                def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
+                    inputs = keras.Input(input_shape)
+                    c1, s1 = conv_block(inputs, n_filters, dropout_prob=dropout_prob)
+                    c2, s2 = conv_block(c1, 2 * n_filters, dropout_prob=dropout_prob)
+                    c3, s3 = conv_block(c2, 4 * n_filters)
+                    c4, _ = conv_block(c3, 8 * n_filters, max_pooling=False)
+                    u = upsampling_block(c4, s3, 4 * n_filters)
+                    u = upsampling_block(u, s2, 2 * n_filters)
+                    u = upsampling_block(u, s1, n_filters)
+                    return keras.Model(inputs, layers.Conv2D(n_classes, 1, padding="same")(u))
+            """,
             "a fourth pooling at the bottom": """
                 def build_unet(input_shape=(CANVAS, CANVAS, 1), n_classes=N_CLASSES, n_filters=16, dropout_prob=0.0):
                     inputs = keras.Input(input_shape)
@@ -352,6 +368,16 @@ VARIANTS = {
                     return out
                 dice_coefficient = _dice
             """,
+            "Dice NaN for a class predicted but absent from the truth": """
+                iou_per_class = _iou
+                def dice_coefficient(y_true, y_pred, n_classes):
+                    t, p = np.ravel(y_true), np.ravel(y_pred)
+                    out = np.full(n_classes, np.nan)
+                    for k in range(n_classes):
+                        if np.any(t == k):
+                            out[k] = 2 * np.sum((t == k) & (p == k)) / (np.sum(t == k) + np.sum(p == k))
+                    return out
+            """,
             "only the first map of a batch": """
                 def iou_per_class(y_true, y_pred, n_classes):
                     return _iou(np.asarray(y_true)[0], np.asarray(y_pred)[0], n_classes)
@@ -406,4 +432,31 @@ PRELUDE = {
     "conv_transpose_2d": "_transpose = conv_transpose_2d",
     "build_unet": "_unet = build_unet",
     "segmentation_metrics": "_iou, _dice = iou_per_class, dice_coefficient",
+}
+
+# Mutants of the official answers that no input the docstrings allow tells apart (see course_tools/mutation.py).
+EQUIVALENT = {
+    "conv_transpose_2d": {
+        "statement: `x = np.asarray(x, dtype=np.float64)` -> `pass`": "w is still converted to float64, so einsum promotes x (integer, uint8 or float) to float64 exactly: the same products and sums.",
+        "argument: `np.asarray(x, dtype=np.float64)` -> `np.asarray(x)` in `x = np.asarray(x, dtype=np.float64)`": "idem: with w in float64, einsum computes in float64 whatever x's dtype.",
+        "statement: `w = np.asarray(w, dtype=np.float64)` -> `pass`": "x is still converted to float64, so einsum promotes w to float64 exactly: the same products and sums.",
+        "argument: `np.asarray(w, dtype=np.float64)` -> `np.asarray(w)` in `w = np.asarray(w, dtype=np.float64)`": "idem: with x in float64, einsum computes in float64 whatever w's dtype.",
+    },
+    "conv_block": {
+        "argument: `layers.MaxPooling2D(2)` -> `layers.MaxPooling2D()` in `next_layer = layers.MaxPooling2D(2)(conv) if max_pooling else conv`": "MaxPooling2D's default pool_size is 2 (and its strides default to the pool size).",
+    },
+    "upsampling_block": {
+        "argument: `layers.Concatenate(axis=-1)` -> `layers.Concatenate()` in `merge = layers.Concatenate(axis=-1)([up, contractive_input])`": "Concatenate's default axis is -1.",
+    },
+    "build_unet": {
+        "argument: `layers.Conv2D(n_classes, 1, padding='same')` -> `layers.Conv2D(n_classes, 1)` in `outputs = layers.Conv2D(n_classes, 1, padding='same')(u7)`": "a 1x1 convolution pads nothing: 'valid' (the default) and 'same' are the same layer.",
+        "constant: `'same'` -> `'valid'` in `outputs = layers.Conv2D(n_classes, 1, padding='same')(u7)`": "idem: a 1x1 convolution with 'valid' padding is the same as with 'same'.",
+        "argument: `keras.Model(inputs, outputs, name='unet')` -> `keras.Model(inputs, outputs)` in `return keras.Model(inputs, outputs, name='unet')`": "the model's name is not part of the contract (the docstring asks for a keras.Model with these layers).",
+    },
+    "segmentation_metrics": {
+        "range: `range(n_classes)` -> `range(n_classes + 1)` in `for k in range(n_classes): truth, pred = (y_true == k, y_pred == k) union = n...`": "labels lie in 0..n_classes-1, so class n_classes has an empty union and nothing is written for it (the array keeps n_classes entries).",
+        "argument: `(y_true == k, y_pred == k)` -> `(y_pred == k, y_true == k)` in `truth, pred = (y_true == k, y_pred == k)`": "IoU is symmetric in the truth and the prediction.",
+        "range: `range(n_classes)` -> `range(n_classes + 1)` in `for k in range(n_classes): truth, pred = (y_true == k, y_pred == k) total = n...`": "labels lie in 0..n_classes-1, so class n_classes has total 0 and nothing is written for it.",
+        "argument: `(y_true == k, y_pred == k)` -> `(y_pred == k, y_true == k)` in `truth, pred = (y_true == k, y_pred == k)` (#2)": "Dice is symmetric in the truth and the prediction.",
+    },
 }

@@ -392,3 +392,57 @@ VARIANTS = {
 }
 
 PRELUDE = {"align_face": "_align = align_face"}
+
+# Mutants of the official answers (python -m course_tools mutation-score 08) that no input the docstrings allow
+# tells apart from them, with the reason.
+EQUIVALENT = {
+    "triplet_loss": {
+        "bool: `-1` -> `1` in `positive_distance = ops.sum(ops.square(anchor - positive), axis=-1)`": "the embeddings are (m, D): axis 1 is their last axis.",
+        "bool: `-1` -> `1` in `negative_distance = ops.sum(ops.square(anchor - negative), axis=-1)`": "the embeddings are (m, D): axis 1 is their last axis.",
+        "argument: `ops.maximum(positive_distance - negative_distance + margin, 0.0)` -> `ops.maximum(0.0, positive_distance - negative_distance + margin)` in `return ops.sum(ops.maximum(positive_distance - negative_distance + margin, 0.0))`": "ops.maximum, ops.equal and ops.logical_and are symmetric in their two arguments.",
+    },
+    "pairwise_distances": {
+        "statement: `embeddings = ops.convert_to_tensor(embeddings)` -> `pass`": "the keras.ops calls that follow convert a NumPy array themselves: the result is the same tensor.",
+        "argument: `ops.maximum(distances, 0.0)` -> `ops.maximum(0.0, distances)` in `distances = ops.maximum(distances, 0.0)`": "ops.maximum, ops.equal and ops.logical_and are symmetric in their two arguments.",
+        "constant: `0` -> `1` in `distances = distances * (1.0 - ops.eye(ops.shape(distances)[0], dtype=distanc...`": "the distance matrix is square and the labels one-dimensional: shape[1] or shape[-1] is shape[0].",
+        "constant: `0` -> `-1` in `distances = distances * (1.0 - ops.eye(ops.shape(distances)[0], dtype=distanc...`": "the distance matrix is square and the labels one-dimensional: shape[1] or shape[-1] is shape[0].",
+        "argument: `ops.equal(distances, 0.0)` -> `ops.equal(0.0, distances)` in `zero = ops.cast(ops.equal(distances, 0.0), distances.dtype)`": "ops.maximum, ops.equal and ops.logical_and are symmetric in their two arguments.",
+        "arith: `zero * 1e-16` -> `zero / 1e-16` in `return ops.sqrt(distances + zero * 1e-16) * (1.0 - zero)`": "the shift only touches entries that are then multiplied by 1 - zero = 0 (value and gradient 0 either way).",
+        "constant: `1e-16` -> `2e-16` in `return ops.sqrt(distances + zero * 1e-16) * (1.0 - zero)`": "the shift only touches entries that are then multiplied by 1 - zero = 0 (value and gradient 0 either way).",
+    },
+    "batch_hard_triplets": {
+        "statement: `embeddings = ops.convert_to_tensor(embeddings)` -> `pass`": "the keras.ops calls that follow convert a NumPy array themselves: the result is the same tensor.",
+        "argument: `ops.maximum(ops.expand_dims(squared_norms, 1) - 2.0 * ops.matmul(embeddings, ...` -> `ops.maximum(0.0, ops.expand_dims(squared_norms, 1) - 2.0 * ops.matmul(embeddi...` in `distances = ops.maximum(ops.expand_dims(squared_norms, 1) - 2.0 * ops.matmul(...`": "ops.maximum, ops.equal and ops.logical_and are symmetric in their two arguments.",
+        "statement: `labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))` -> `pass`": "labels are documented as (m,) integers (an array or a tensor): ops.expand_dims and ops.shape take them as they are.",
+        "argument: `ops.equal(ops.expand_dims(labels, 0), ops.expand_dims(labels, 1))` -> `ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(labels, 0))` in `same = ops.equal(ops.expand_dims(labels, 0), ops.expand_dims(labels, 1))`": "ops.maximum, ops.equal and ops.logical_and are symmetric in their two arguments.",
+        "argument: `ops.eye(ops.shape(labels)[0], dtype='bool')` -> `ops.eye(ops.shape(labels)[0])` in `not_self = ops.logical_not(ops.eye(ops.shape(labels)[0], dtype='bool'))`": "ops.logical_not of the float identity matrix is the same mask as of the boolean one.",
+        "constant: `0` -> `-1` in `not_self = ops.logical_not(ops.eye(ops.shape(labels)[0], dtype='bool'))`": "the distance matrix is square and the labels one-dimensional: shape[1] or shape[-1] is shape[0].",
+        "argument: `ops.logical_and(same, not_self)` -> `ops.logical_and(not_self, same)` in `positive_mask = ops.cast(ops.logical_and(same, not_self), distances.dtype)`": "ops.maximum, ops.equal and ops.logical_and are symmetric in their two arguments.",
+        "constant: `1` -> `0` in `hardest_positive = ops.max(distances * positive_mask, axis=1)`": "the masked distance matrix is symmetric (same person is a symmetric relation): its max or min over axis 0 equals that over axis 1.",
+        "function: `ops.max(distances)` -> `ops.sum(distances)` in `large = ops.max(distances) + 1.0`": "the sum of the distances + 1 exceeds every distance as the max + 1 does: the entries it is added to are never the minimum.",
+        "constant: `1.0` -> `2.0` in `large = ops.max(distances) + 1.0`": "max + 2 exceeds every distance as max + 1 does: the entries it is added to are never the minimum.",
+        "constant: `1` -> `0` in `hardest_negative = ops.min(distances + (1.0 - negative_mask) * large, axis=1)`": "the masked distance matrix is symmetric (same person is a symmetric relation): its max or min over axis 0 equals that over axis 1.",
+    },
+    "verify": {
+        "argument: `np.asarray(embedding_a, dtype=np.float64)` -> `np.asarray(embedding_a)` in `difference = np.asarray(embedding_a, dtype=np.float64) - np.asarray(embedding...`": "for float64 and integer embeddings nothing changes; for float32 ones the docstring does not fix the precision of the squared distance.",
+        "argument: `np.asarray(embedding_b, dtype=np.float64)` -> `np.asarray(embedding_b)` in `difference = np.asarray(embedding_a, dtype=np.float64) - np.asarray(embedding...`": "for float64 and integer embeddings nothing changes; for float32 ones the docstring does not fix the precision of the squared distance.",
+    },
+    "identify": {
+        "argument: `np.asarray(query_embedding, dtype=np.float64)` -> `np.asarray(query_embedding)` in `query = np.asarray(query_embedding, dtype=np.float64)`": "for float64 and integer embeddings nothing changes; for float32 ones the docstring does not fix the precision of the squared distance.",
+        "statement: `enrolled = np.asarray(enrolled, dtype=np.float64).reshape(-1, query.shape[-1])` -> `pass`": "enrolled embeddings are documented as a (k, D) array: enrolled - query broadcasts the same from the array (or a list of rows).",
+        "argument: `np.asarray(enrolled, dtype=np.float64)` -> `np.asarray(enrolled)` in `enrolled = np.asarray(enrolled, dtype=np.float64).reshape(-1, query.shape[-1])`": "for float64 and integer embeddings nothing changes; for float32 ones the docstring does not fix the precision of the squared distance.",
+        "constant: `1` -> `2` in `enrolled = np.asarray(enrolled, dtype=np.float64).reshape(-1, query.shape[-1])`": "NumPy's reshape infers any negative size: reshape(-2, D) works as reshape(-1, D).",
+        "constant: `1` -> `0` in `enrolled = np.asarray(enrolled, dtype=np.float64).reshape(-1, query.shape[-1])` (#2)": "the query is a (D,) vector: query.shape[0] is query.shape[-1].",
+        "compare: `distance < best_distance` -> `distance <= best_distance` in `if distance < best_distance: best_name, best_distance = (name, distance)`": "the two differ only for two people at exactly the same distance, whom the docstring does not order.",
+    },
+    "align_face": {
+        "argument: `np.array([left_eye, right_eye], dtype=np.float64)` -> `np.array([left_eye, right_eye])` in `source = np.array([left_eye, right_eye], dtype=np.float64)`": "SimilarityTransform.from_estimate converts integer points to float itself.",
+        "argument: `skimage.transform.warp(np.asarray(image, dtype=np.float64), transform.inverse...` -> `skimage.transform.warp(np.asarray(image, dtype=np.float64), transform.inverse...` in `return skimage.transform.warp(np.asarray(image, dtype=np.float64), transform....` (#2)": "order=1 is warp's default for a float image: dropping it changes nothing.",
+        "argument: `skimage.transform.warp(np.asarray(image, dtype=np.float64), transform.inverse...` -> `skimage.transform.warp(np.asarray(image, dtype=np.float64), transform.inverse...` in `return skimage.transform.warp(np.asarray(image, dtype=np.float64), transform....` (#3)": "mode only fills output pixels that fall outside the photo, which the docstring leaves open (any correct method is fine).",
+        "argument: `skimage.transform.warp(np.asarray(image, dtype=np.float64), transform.inverse...` -> `skimage.transform.warp(np.asarray(image, dtype=np.float64), transform.inverse...` in `return skimage.transform.warp(np.asarray(image, dtype=np.float64), transform....` (#4)": "the image reaches warp as float64, which warp does not rescale: preserve_range changes nothing.",
+        "argument: `np.asarray(image, dtype=np.float64)` -> `np.asarray(image)` in `return skimage.transform.warp(np.asarray(image, dtype=np.float64), transform....`": "with preserve_range=True warp returns float64 in the image's range for 8-bit and float images alike.",
+        "constant: `1` -> `2` in `return skimage.transform.warp(np.asarray(image, dtype=np.float64), transform....`": "the exercise accepts any interpolation (order 0 to 2 put the dots at the same places to within a pixel).",
+        "constant: `1` -> `0` in `return skimage.transform.warp(np.asarray(image, dtype=np.float64), transform....`": "the exercise accepts any interpolation (order 0 to 2 put the dots at the same places to within a pixel).",
+        "constant: `True` -> `False` in `return skimage.transform.warp(np.asarray(image, dtype=np.float64), transform....`": "the image reaches warp as float64, which warp does not rescale: preserve_range changes nothing.",
+    },
+}

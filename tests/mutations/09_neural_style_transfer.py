@@ -19,6 +19,10 @@ VARIANTS = {
                 def total_cost(J_content, J_style, alpha=10.0, beta=40.0):
                     return alpha * beta * J_content * J_style
             """,
+            "float() cuts the gradient": """
+                def total_cost(J_content, J_style, alpha=10.0, beta=40.0):
+                    return float(alpha * J_content + beta * J_style)
+            """,
             "a weighted mean": """
                 def total_cost(J_content, J_style, alpha=10.0, beta=40.0):
                     return (alpha * J_content + beta * J_style) / (alpha + beta)
@@ -196,6 +200,13 @@ VARIANTS = {
                         total = total + w * compute_layer_style_cost(s, g)
                     return total / len(layer_weights)
             """,
+            "divides by the sum of the weights": """
+                def compute_style_cost(style_outputs, generated_outputs, layer_weights):
+                    total = 0.0
+                    for s, g, w in zip(style_outputs, generated_outputs, layer_weights):
+                        total = total + w * compute_layer_style_cost(s, g)
+                    return total / sum(layer_weights)
+            """,
             "weights in reverse order": """
                 def compute_style_cost(style_outputs, generated_outputs, layer_weights):
                     total = 0.0
@@ -232,5 +243,16 @@ VARIANTS = {
                     return ops.sum(ops.stack([ops.convert_to_tensor(c, dtype="float32") for c in costs]))
             """,
         },
+    },
+}
+
+# Mutants of the official answers that no input the docstrings allow tells apart (course_tools.mutation).
+EQUIVALENT = {
+    "compute_layer_style_cost": {
+        "argument: `(gram_matrix(S), gram_matrix(G))` -> `(gram_matrix(G), gram_matrix(S))` in `GS, GG = (gram_matrix(S), gram_matrix(G))`": "the cost squares GS - GG: swapping the two Gram matrices changes only the sign inside the square.",
+    },
+    "compute_style_cost": {
+        "argument: `zip(style_outputs, generated_outputs, layer_weights)` -> `zip(generated_outputs, style_outputs, layer_weights)` in `for a_S, a_G, weight in zip(style_outputs, generated_outputs, layer_weights):...`": "each layer's style cost is symmetric in its two activations (the square of GS - GG), which have the same shape.",
+        "argument: `compute_layer_style_cost(a_S, a_G)` -> `compute_layer_style_cost(a_G, a_S)` in `J_style = J_style + weight * compute_layer_style_cost(a_S, a_G)`": "idem: compute_layer_style_cost(a_S, a_G) = compute_layer_style_cost(a_G, a_S) for activations of the same shape.",
     },
 }

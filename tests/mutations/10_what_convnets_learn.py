@@ -34,6 +34,16 @@ VARIANTS = {
                     _, g = cu.models.value_and_gradient(lambda x: keras.ops.take_along_axis(model(x), picks, axis=1), images)
                     return np.abs(g).max(axis=-1)
             """,
+            "a matrix of logits: every image's logit for every class asked": """
+                def saliency_map(model, images, class_ids):
+                    _, g = cu.models.value_and_gradient(lambda x: keras.ops.take(model(x), np.asarray(class_ids), axis=1), images)
+                    return np.abs(g).max(axis=-1)
+            """,
+            "the sum of all the logits": """
+                def saliency_map(model, images, class_ids):
+                    _, g = cu.models.value_and_gradient(lambda x: model(x), images)
+                    return np.abs(g).max(axis=-1)
+            """,
             "keeps the channel axis": """
                 def saliency_map(model, images, class_ids):
                     picks = keras.ops.convert_to_tensor(np.asarray(class_ids, dtype="int32").reshape(-1, 1))
@@ -97,6 +107,22 @@ VARIANTS = {
                     _, g = cu.models.value_and_gradient(f, baseline + a * (image - baseline))
                     return (image - baseline) * g.mean(axis=0)
             """,
+            "ignores steps (always 64 points)": """
+                def integrated_gradients(model, image, class_id, baseline, steps=64):
+                    a = ((np.arange(64) + 0.5) / 64).astype("float32")[:, None, None, None]
+                    _, g = cu.models.value_and_gradient(lambda x: model(x)[:, class_id], baseline + a * (image - baseline))
+                    return (image - baseline) * g.mean(axis=0)
+            """,
+            "batches of 8 that drop the last, incomplete one": """
+                def integrated_gradients(model, image, class_id, baseline, steps=64):
+                    alphas = ((np.arange(steps) + 0.5) / steps).astype("float32")
+                    total = np.zeros(image.shape)
+                    for start in range(0, steps - 7, 8):
+                        a = alphas[start:start + 8, None, None, None]
+                        _, g = cu.models.value_and_gradient(lambda x: model(x)[:, class_id], baseline + a * (image - baseline))
+                        total += g.sum(axis=0)
+                    return (image - baseline) * total / steps
+            """,
             "multiplies by the image, not image - baseline": """
                 def integrated_gradients(model, image, class_id, baseline, steps=64):
                     a = ((np.arange(steps) + 0.5) / steps).astype("float32")[:, None, None, None]
@@ -111,6 +137,20 @@ VARIANTS = {
                     path = np.stack([baseline + t * (image - baseline) for t in alphas]).astype("float32")
                     _, g = cu.models.value_and_gradient(lambda x: model(x)[:, class_id], path)
                     return (image - baseline) * np.mean(g, axis=0)
+            """,
+            "right ends": """
+                def integrated_gradients(model, image, class_id, baseline, steps=64):
+                    alphas = np.arange(1, steps + 1) / steps
+                    path = np.stack([baseline + t * (image - baseline) for t in alphas])
+                    _, g = cu.models.value_and_gradient(lambda x: model(x)[:, class_id], path)
+                    return (image - baseline) * g.mean(axis=0)
+            """,
+            "the mean at steps evenly spaced points (np.linspace)": """
+                def integrated_gradients(model, image, class_id, baseline, steps=64):
+                    alphas = np.linspace(0.0, 1.0, steps)
+                    path = np.stack([baseline + t * (image - baseline) for t in alphas])
+                    _, g = cu.models.value_and_gradient(lambda x: model(x)[:, class_id], path)
+                    return (image - baseline) * g.mean(axis=0)
             """,
             "trapezoid rule, one point at a time": """
                 def integrated_gradients(model, image, class_id, baseline, steps=64):
@@ -162,6 +202,12 @@ VARIANTS = {
                     A = cu.to_numpy(features(image[None]))
                     _, dA = cu.models.value_and_gradient(lambda a: head(a)[:, class_id], A)
                     return resize(np.maximum(A[0] @ dA[0].mean(axis=(0, 1)), 0), image.shape[:2])
+            """,
+            "CAM: the last Dense layer's weights": """
+                def grad_cam(features, head, image, class_id):
+                    A = cu.to_numpy(features(image[None]))
+                    W = head.layers[-1].get_weights()[0]
+                    return np.maximum(A[0] @ W[:, class_id], 0)
             """,
             "weights the channels by their mean activation": """
                 def grad_cam(features, head, image, class_id):
@@ -310,5 +356,33 @@ VARIANTS = {
                     return (scores[0] - scores[1:]).reshape(n_h, n_w)
             """,
         },
+    },
+}
+
+
+# Mutants of the official answers that no input the docstrings allow tells apart (course_tools.mutation).
+EQUIVALENT = {
+    "saliency_map": {
+        "argument: `np.asarray(class_ids, dtype='int32')` -> `np.asarray(class_ids)` in `picks = keras.ops.convert_to_tensor(np.asarray(class_ids, dtype='int32').resh...`": "class_ids are ints: NumPy's default integer indexes the logits as int32 does.",
+        "constant: `1` -> `2` in `picks = keras.ops.convert_to_tensor(np.asarray(class_ids, dtype='int32').resh...`": "the -1 of reshape(-1, 1) becomes -2, which NumPy's reshape also reads as 'the size that fits'.",
+    },
+    "integrated_gradients": {
+        "statement: `image, baseline = (np.asarray(image, dtype='float32'), np.asarray(baseline, d...` -> `pass`": "image and baseline are documented arrays; without the float32 cast the path is computed in float64 and value_and_gradient casts it to float32 (the same numbers to rounding).",
+        "argument: `np.asarray(image, dtype='float32')` -> `np.asarray(image)` in `image, baseline = (np.asarray(image, dtype='float32'), np.asarray(baseline, d...`": "idem: the float32 cast only changes the rounding of the path.",
+        "argument: `np.asarray(baseline, dtype='float32')` -> `np.asarray(baseline)` in `image, baseline = (np.asarray(image, dtype='float32'), np.asarray(baseline, d...`": "idem: the float32 cast only changes the rounding of the path.",
+        "constant: `0.5` -> `1.0` in `alphas = ((np.arange(steps) + 0.5) / steps).astype('float32')`": "alpha_k = (k + 1) / steps is the right-ends Riemann rule, which the text allows.",
+        "argument: `np.zeros(image.shape, dtype='float64')` -> `np.zeros(image.shape)` in `total = np.zeros(image.shape, dtype='float64')`": "np.zeros is float64 by default.",
+    },
+    "grad_cam": {
+        "argument: `np.asarray(image, dtype='float32')` -> `np.asarray(image)` in `A = cu.to_numpy(features(np.asarray(image, dtype='float32')[None]))`": "Keras casts the float64 image to the model's float32 itself.",
+        "function: `dA[0].mean(axis=(0, 1))` -> `dA[0].sum(axis=(0, 1))` in `alpha = dA[0].mean(axis=(0, 1))`": "the sum over the h * w positions is the mean times h * w, a positive factor: the map may be scaled (the docstring allows any positive scale).",
+        "constant: `0` -> `-1` in `alpha = dA[0].mean(axis=(0, 1))`": "the batch holds one image: dA[-1] is dA[0].",
+        "argument: `(0, 1)` -> `(1, 0)` in `alpha = dA[0].mean(axis=(0, 1))`": "the mean over axes (0, 1) equals the mean over axes (1, 0).",
+        "argument: `np.maximum(A[0] @ alpha, 0.0)` -> `np.maximum(0.0, A[0] @ alpha)` in `return np.maximum(A[0] @ alpha, 0.0)`": "np.maximum is symmetric.",
+        "constant: `0` -> `-1` in `return np.maximum(A[0] @ alpha, 0.0)`": "the batch holds one image: A[-1] is A[0].",
+    },
+    "occlusion_map": {
+        "statement: `image = np.asarray(image)` -> `pass`": "image is documented as an array: np.asarray returns it unchanged.",
+        "constant: `0` -> `-1` in `original = np.asarray(predict(image[None]))[0, class_id]`": "predict(image[None]) has one row: row -1 is row 0.",
     },
 }
