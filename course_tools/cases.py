@@ -431,7 +431,8 @@ def fresh_cases(exercise: str, stem: str, seed: int, reference_ns: dict, count: 
 
 
 _REFERENCES: dict[str, dict] = {}  # per process: the official answers of a notebook
-_DRAWN: dict[tuple, list] = {}  # per process: (exercise, seed) -> fresh cases
+_DRAWN: dict[tuple, list] = {}  # per process: (exercise, seed) -> fresh cases, the most recent _DRAWN_KEEP
+_DRAWN_KEEP = 64  # a seed per student (course_tools.variants) would otherwise grow it with every submission
 
 
 def stem_of(exercise: str) -> str | None:
@@ -454,7 +455,8 @@ def grading_cases(exercise: str, seed: int, *, group: str | None = None):
 
     stored = checks.cases(exercise)
     stem = stem_of(exercise)
-    if stem is None:
+    if stem is None or not (_root() / "solutions" / f"{stem}.py").is_file():
+        # no official answers here (the student release a GitHub Classroom runner grades): the stored cases
         return [c for c in stored if group is None or c.group == group]
     key = (exercise, int(seed))
     if key not in _DRAWN:
@@ -466,4 +468,6 @@ def grading_cases(exercise: str, seed: int, *, group: str | None = None):
             if case.fresh and (twin is None or twin.kind != case.kind):  # a kind that names its random inputs
                 case.kind = "a case drawn at grading time"
         _DRAWN[key] = drawn
+        while len(_DRAWN) > _DRAWN_KEEP:
+            _DRAWN.pop(next(iter(_DRAWN)))
     return [c for c in _DRAWN[key] if group is None or c.group == group]

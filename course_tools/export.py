@@ -54,6 +54,8 @@ __all__ = [
 
 AUTOGRADER_ROOT_ENV = "AUTOGRADER_ROOT"  # where Gradescope's folders are (default /autograder)
 PYTHON_ENV = "COURSE_AUTOGRADER_PYTHON"  # the Python run_autograder uses (default the venv of setup.sh)
+BUDGET_ENV = "COURSE_AUTOGRADER_BUDGET"  # seconds a run may take (default: the zip's --gradescope-timeout)
+GRADESCOPE_TIMEOUT = 600  # Gradescope's default autograder timeout (10 minutes; at most 40)
 RESULTS_FILE = ".course-results.json"  # the Classroom workflow's results, in the student's workspace
 COURSE_FOLDER = ".course"  # the course's code in the Classroom template
 DEFAULTS = {"timeout_cell": 300.0, "timeout_notebook": 900.0, "memory_mb": 8192}
@@ -293,6 +295,7 @@ def _grade_one_notebook(
             hide=hide,
             progress=False,
             source=source,
+            until=limits.get("until"),
         )
     if len(records) != 1:
         raise RuntimeError(f"expected the grader to return 1 record, got {len(records)}")
@@ -365,11 +368,15 @@ _RUN_AUTOGRADER = """\
 # Made by `python -m course_tools export gradescope {assignment}`; see docs/INSTRUCTORS.md.
 #   {root_env}: the folder laid out like /autograder (default /autograder)
 #   {python_env}: the Python with the course's packages (default the venv setup.sh made)
+#   {budget_env}: seconds this run may take (default {budget}: the autograder timeout of the assignment's
+#     Gradescope settings, which `export gradescope --gradescope-timeout` was given)
 set -u
+STARTED=$(date +%s)
 AUTOGRADER_ROOT="${{{root_env}:-/autograder}}"
 COURSE="$AUTOGRADER_ROOT/source/source"
 PYTHON="${{{python_env}:-$AUTOGRADER_ROOT/venv/bin/python}}"
 RESULTS="$AUTOGRADER_ROOT/results/results.json"
+BUDGET="${{{budget_env}:-{budget}}}"
 mkdir -p "$AUTOGRADER_ROOT/results"
 # A valid result even if the grader never gets to write one (a missing Python, a killed run).
 cat > "$RESULTS" <<'EOF'
@@ -381,16 +388,20 @@ export KERAS_BACKEND="${{KERAS_BACKEND:-{backend}}}"
 export COURSE_DATA_DIR="${{COURSE_DATA_DIR:-$AUTOGRADER_ROOT/course_data}}"
 export MPLBACKEND=Agg
 cd "$COURSE" || exit 0
-"$PYTHON" -m course_tools.export gradescope-run --assignment {assignment} \\
-  --autograder-root "$AUTOGRADER_ROOT" --course "$COURSE" \\
-  --timeout-cell {timeout_cell} --timeout-notebook {timeout_notebook} --memory-mb {memory_mb}
+# Gradescope kills a run that reaches its timeout, and the student then gets 0 and no test results. So
+# the grader ends its kernels in time to write results.json within BUDGET, and if it still runs 15 s
+# before the end it is killed here: the placeholder above is then what Gradescope shows.
+timeout --signal=KILL "$((BUDGET - 15))" "$PYTHON" -m course_tools.export gradescope-run \\
+  --assignment {assignment} --autograder-root "$AUTOGRADER_ROOT" --course "$COURSE" \\
+  --timeout-cell {timeout_cell} --timeout-notebook {timeout_notebook} --memory-mb {memory_mb} \\
+  --budget "$BUDGET" --started "$STARTED"
 exit 0
 """
 
 
 _PLACEHOLDER = {
     "score": 0.0,
-    "output": "The autograder did not finish (it failed to start, or ran past Gradescope's time limit). "
+    "output": "The autograder did not finish (it failed to start, or ran out of its time budget). "
     "This is not a grade of your work: tell your instructor.",
     "stdout_visibility": "hidden",
     "tests": [],
@@ -413,12 +424,17 @@ def build_gradescope_zip(
     timeout_notebook: float = DEFAULTS["timeout_notebook"],
     memory_mb: int = DEFAULTS["memory_mb"],
     backend: str = "tensorflow",
+    gradescope_timeout: float = GRADESCOPE_TIMEOUT,
 ) -> Path:
     """Write the Gradescope autograder zip of assignment ``NN``; return its path.
 
+    ``gradescope_timeout``: the autograder timeout of the assignment's Gradescope settings (seconds; its
+    default is 600): every run ends in time to write its results within it.
+
     Layout (Gradescope's): ``setup.sh`` and ``run_autograder`` (executable) at the root;
     ``source/``: pyproject.toml, constraints.txt, README.md, LICENSE, course_utils/, course_tools/,
-    ``solutions/NN_*.ipynb`` of this assignment only (its hidden tests) and ``notebooks/NN_*.ipynb``.
+    ``solutions/NN_*.ipynb`` and ``solutions/NN_*.py`` of this assignment only (its hidden tests) and
+    ``notebooks/NN_*.ipynb``.
     No other solution, no .git, no __pycache__. Default ``out``: ``gradescope_NN_name.zip`` in the
     current folder; an existing file is refused.
     """
@@ -427,6 +443,11 @@ def build_gradescope_zip(
     if backend not in ("tensorflow", "torch"):
         raise ExportError(f"--backend must be tensorflow or torch, got {backend!r}.")
     out = Path(out) if out else Path.cwd() / f"gradescope_{release.stem}.zip"
+    if not 120 <= float(gradescope_timeout) <= 2400:
+        raise ExportError(
+            f"--gradescope-timeout must be the assignment's autograder timeout in Gradescope, 120 to 2400 seconds "
+            f"(Gradescope allows up to 40 minutes), got {gradescope_timeout:g}."
+        )
     if out.suffix != ".zip":
         raise ExportError(f"--out must name a .zip file, got {out}. Example: --out gradescope_{assignment}.zip")
     if out.exists():
@@ -453,12 +474,17 @@ def build_gradescope_zip(
         timeout_notebook=_num(timeout_notebook),
         memory_mb=int(memory_mb),
         placeholder=json.dumps(_PLACEHOLDER),
+        budget_env=BUDGET_ENV,
+        budget=int(gradescope_timeout),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cu-export-") as tmp:
         source = Path(tmp) / "source"
         _copy_course(root, source)
-        for path in (solution, release):
+        # the solution's text source too: the grader draws check_cases' cases afresh from the official
+        # answers in it (course_tools.cases.grading_cases); without it a correct answer scored 0 here
+        text_source = solution.with_suffix(".py")
+        for path in (solution, release, *([text_source] if text_source.is_file() else [])):
             (source / path.parent.name).mkdir(exist_ok=True)
             shutil.copy2(path, source / path.parent.name / path.name)
         partial = out.with_name(f".{out.name}.part")
@@ -497,18 +523,20 @@ def _gradescope_failure(output: str, exercises: list[dict], reason: str) -> dict
     }
 
 
-def gradescope_results(record: dict, assignment_name: str, notebook_name: str = "") -> dict:
+def gradescope_results(record: dict, assignment_name: str, notebook_name: str = "", order: list[str] = ()) -> dict:
     """Gradescope's results.json for one graded record of :func:`~course_tools.grade.grade_batch`.
 
     ``score`` is the sum of the tests' scores; every exercise is one test (``name`` = its
-    ``grade_id``), whose ``output`` is the status and :func:`~course_tools.grade.student_message`
-    (a hidden test's own message is never included). Written answers (``manual``) are left to
-    Gradescope's manual grading and listed in ``output``.
+    ``grade_id``), numbered in the notebook's ``order`` (the exercises' grade_ids in the notebook), whose
+    ``output`` is the status and :func:`~course_tools.grade.student_message` (a hidden test's own message
+    is never included). Written answers (``manual``) are left to Gradescope's manual grading and listed
+    in ``output``.
     """
     from .grade import STATUSES, student_message
+    from .gradebook import in_order
 
     tests, manual = [], []
-    for gid, e in record["exercises"].items():
+    for gid, e in in_order(record["exercises"], list(order)).items():
         if e["status"] == "manual":
             manual.append(gid)
             continue
@@ -557,8 +585,14 @@ def run_gradescope(
     timeout_cell: float = DEFAULTS["timeout_cell"],
     timeout_notebook: float = DEFAULTS["timeout_notebook"],
     memory_mb: int | None = DEFAULTS["memory_mb"],
+    budget: float | None = None,
+    started: float | None = None,
 ) -> dict:
     """Grade ``AUTOGRADER_ROOT/submission`` and write ``AUTOGRADER_ROOT/results/results.json``; return it.
+
+    ``budget``: seconds the whole run may take from ``started`` (a ``time.time()``; default now): the kernel
+    is stopped in time to write the results within it (Gradescope gives a run that reaches its timeout 0 and
+    no test results, so the student would not see which tests ran).
 
     ``autograder_root``: default ``$AUTOGRADER_ROOT`` or ``/autograder``. ``course``: the course copy
     to grade with (default ``AUTOGRADER_ROOT/source/source``); ``course_utils`` must be imported from
@@ -566,12 +600,17 @@ def run_gradescope(
     the results then hold score 0 and an ``output`` that says why.
     """
     start = time.monotonic()
+    until = None
+    if budget:
+        reserve = min(60.0, 0.15 * float(budget))  # results, cleanup and the processes' exits
+        until = (started or time.time()) + float(budget) - reserve
     ag = Path(autograder_root or os.environ.get(AUTOGRADER_ROOT_ENV) or "/autograder").resolve()
     course = Path(course).resolve() if course else ag / "source" / "source"
     results_path = ag / "results" / "results.json"
     exercises: list[dict] = []
     name = f"assignment {assignment}"
     limits = {"timeout_cell": timeout_cell, "timeout_notebook": timeout_notebook, "memory_mb": memory_mb}
+    limits["until"] = until
     try:
         solution, _ = _assignment_paths(assignment, course)
         name = solution.stem
@@ -592,7 +631,8 @@ def run_gradescope(
             )
             record["notes"] = notes + list(record.get("notes", []))
             print(f"Kernel sandbox (for the instructor): {json.dumps(record.get('sandbox', {}), sort_keys=True)}")
-            results = gradescope_results(record, name, str(notebook.relative_to(ag / "submission")))
+            order = [e["grade_id"] for e in exercises]
+            results = gradescope_results(record, name, str(notebook.relative_to(ag / "submission")), order)
     except Exception as err:  # noqa: BLE001 - a crash still gives Gradescope a valid result
         first = (str(err).strip().splitlines() or [""])[0][:400]
         results = _gradescope_failure(
@@ -951,6 +991,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"address-space limit of the kernel in MB (default {DEFAULTS['memory_mb']}; 0 = none)",
     )
     parser.add_argument("--backend", choices=["tensorflow", "torch"], default="tensorflow", help="KERAS_BACKEND")
+    parser.add_argument(
+        "--gradescope-timeout",
+        type=float,
+        default=GRADESCOPE_TIMEOUT,
+        metavar="S",
+        help=f"gradescope: the autograder timeout set in the assignment's Gradescope settings (default "
+        f"{GRADESCOPE_TIMEOUT}, Gradescope's own); every run ends in time to write its results within it",
+    )
 
 
 def main_export(args) -> int:
@@ -963,7 +1011,7 @@ def main_export(args) -> int:
     }
     try:
         if args.target == "gradescope":
-            path = build_gradescope_zip(args.assignment, args.out, **limits)
+            path = build_gradescope_zip(args.assignment, args.out, gradescope_timeout=args.gradescope_timeout, **limits)
             print(
                 f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB). It holds the hidden tests: upload it to your "
                 "Gradescope assignment (Configure Autograder > Zip file upload), never give it to students."
@@ -997,6 +1045,8 @@ def main(argv: list[str] | None = None) -> int:
         "--autograder-root", default=None, help=f"default ${AUTOGRADER_ROOT_ENV} or /autograder (Gradescope's)"
     )
     p.add_argument("--course", default=None, help="the course copy (default AUTOGRADER_ROOT/source/source)")
+    p.add_argument("--budget", type=float, default=None, metavar="S", help="seconds the whole run may take")
+    p.add_argument("--started", type=float, default=None, metavar="EPOCH", help="when the run started (date +%%s)")
     _limit_arguments(p)
 
     p = sub.add_parser("classroom-grade", help="grade a notebook with the visible tests, write a results file")
@@ -1016,7 +1066,14 @@ def main(argv: list[str] | None = None) -> int:
     limits = {"timeout_cell": args.timeout_cell, "timeout_notebook": args.timeout_notebook}
     limits["memory_mb"] = args.memory_mb or None
     if args.command == "gradescope-run":
-        results = run_gradescope(args.assignment, args.autograder_root, course=args.course, **limits)
+        results = run_gradescope(
+            args.assignment,
+            args.autograder_root,
+            course=args.course,
+            budget=args.budget,
+            started=args.started,
+            **limits,
+        )
         ag = Path(args.autograder_root or os.environ.get(AUTOGRADER_ROOT_ENV) or "/autograder")
         _print_gradescope_summary(results, ag / "results" / "results.json")
         return 0

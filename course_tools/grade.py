@@ -45,7 +45,7 @@ from pathlib import Path
 
 from course_utils.config import project_root
 
-from . import judge, sandbox, zygote
+from . import isolation, judge, sandbox, variants, zygote
 from .execute import steady_client_class
 from .gradebook import FILE_NAME as GRADEBOOK_FILE
 from .gradebook import Gradebook, grader_version, parse_shard, shard_of
@@ -626,8 +626,14 @@ def run_grading_copy(
     cpus: float | None = None,
     disk_mb: int | None = 1024,
     make_judge=None,
+    require_isolation: bool = False,
+    until: float | None = None,
 ) -> dict:
     """Execute the grading copy cell by cell in a sandboxed kernel; return per-cell outcomes.
+
+    ``until``: a wall-clock time (``time.time()``) the whole run must end by (an autograder's time limit):
+    the notebook's deadline is the earlier of it and ``timeout_notebook``. ``require_isolation``: the kernel
+    refuses to start where its sandbox isolates nothing (the batch probed this machine and found isolation).
 
     ``make_judge``: a function ``run_code -> judge.Judge``. With it, no test cell runs in the kernel:
     the judge runs each one here (:mod:`course_tools.judge`) and asks the kernel only for values.
@@ -655,16 +661,11 @@ def run_grading_copy(
     work = kdir / "work"
     work.mkdir()
     uid = 1_000_000 + secrets.randbelow(1_000_000_000) if as_root else None
-    keep = sorted(
-        {
-            str(kdir),
-            str(Path(root) / "course_utils"),
-            sys.prefix,
-            sys.base_prefix,
-            os.environ.get("COURSE_DATA_DIR", "") or str(Path.home() / ".course_cnn_data"),
-        }
-        | {p for p in sys.path if p.endswith("site-packages")}
-    )
+    keep = isolation.kernel_keep_paths(root, kdir)
+    # Where a Landlock allow-list (no mount namespace) keeps the course folder unlistable, the kernel
+    # imports course_utils through this link in its own folder.
+    (kdir / "py").mkdir()
+    (kdir / "py" / "course_utils").symlink_to(Path(root) / "course_utils", target_is_directory=True)
     spec = {
         "memory_mb": memory_mb,
         "isolate": isolate,
@@ -678,6 +679,8 @@ def run_grading_copy(
         "cpus": cpus,
         "log": str(kdir / "kernel.log"),
         "cwd": str(work),
+        "import_dir": str(kdir / "py"),
+        "require_isolation": require_isolation,
     }
     km = KM(kernel_name="python3")
     km.sandbox_spec = spec
@@ -723,10 +726,14 @@ def run_grading_copy(
             # Warm-up before any student code (not counted against the limits): the heavy imports.
             from nbformat.v4 import new_code_cell
 
-            client.timeout = 300
+            client.timeout = 300 if until is None else max(1, int(min(300, until - time.time())))
             _execute_aside(client, nb, new_code_cell(_PRELOAD))
             start = time.monotonic()
             deadline = start + timeout_notebook
+            budget = None  # the run's own time budget (an autograder's limit), where it ends first
+            if until is not None and time.monotonic() + until - time.time() < deadline:
+                deadline = time.monotonic() + until - time.time()
+                budget = "the time budget of this run (the autograder's time limit)"
             judge_ = make_judge(_code_runner(client, nb)) if make_judge else None
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code" or not cell.source.strip():
@@ -736,7 +743,8 @@ def run_grading_copy(
                     continue
                 left = deadline - time.monotonic()
                 if left <= 1:
-                    stop = ("timeout", f"the notebook ran past --timeout-notebook {timeout_notebook:g} s")
+                    limit = budget or f"--timeout-notebook {timeout_notebook:g} s"
+                    stop = ("timeout", f"the notebook ran past {limit}")
                     outcome["cells"][index] = {"status": stop[0], "error": ("Timeout", stop[1]), "stdout": ""}
                     continue
                 client.timeout = max(1, int(min(timeout_cell, left)))
@@ -769,10 +777,11 @@ def run_grading_copy(
                 except CellTimeoutError:
                     which = "--timeout-cell" if client.timeout >= timeout_cell else "--timeout-notebook"
                     limit = timeout_cell if which == "--timeout-cell" else timeout_notebook
+                    why = budget if budget and which != "--timeout-cell" else f"{which} {limit:g} s"
                     outcome["cells"][index] = {
                         "status": "timeout",
                         "stdout": _stdout(cell),
-                        "error": ("Timeout", f"the cell ran past {which} {limit:g} s"),
+                        "error": ("Timeout", f"the cell ran past {why}"),
                     }
                     if not _recover(client, km, cell, index):
                         stop = ("timeout", "not run: the kernel did not respond after an earlier timeout")
@@ -1033,10 +1042,11 @@ def score(assignment: dict, prep: dict, run: dict | None) -> dict:
 def judge_seed(opts: dict, student: str) -> int:
     """The one number a submission's random test inputs are drawn from (:class:`judge.Judge`'s ``seed``).
 
-    The batch's ``--judge-seed`` for every student for now; a seed per student (from a class secret
-    and the student's id) is derived here, and nowhere else.
+    The batch's ``--judge-seed`` for every student, or, with a class secret, a seed per student derived
+    from the secret and the student's id (:class:`course_tools.variants.SeedPolicy`); here and nowhere else.
     """
-    return int(opts.get("judge_seed", 0))
+    policy = opts.get("variants")
+    return policy.for_student(student) if policy is not None else int(opts.get("judge_seed", 0))
 
 
 def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
@@ -1070,6 +1080,8 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                     return judge.Judge(official, assignment["plan"], run_code, seed=seed, answer_sources=answers)
 
                 record["judge_seed"] = seed
+                if opts.get("variants") is not None and opts["variants"].per_student:
+                    record["variant"] = opts["variants"].fingerprint()
             guard = _guard_lines(assignment["root"])
             for cell in nb.cells:
                 if cell_kind(cell) == "tests":
@@ -1088,6 +1100,8 @@ def grade_one(student: str, path: str, assignment: dict, opts: dict) -> dict:
                 cpus=opts.get("cpus"),
                 disk_mb=opts.get("disk_mb", 1024),
                 make_judge=make_judge,
+                require_isolation=opts.get("require_isolation", False),
+                until=opts.get("until"),
             )
             if make_judge is not None:  # the references the tests built here: not kept for the next submission
                 try:
@@ -1292,8 +1306,17 @@ def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict |
             ]
         )
     _write_atomic(out / "grades.csv", buf.getvalue())
-    seeds = sorted({int(r["judge_seed"]) for r in records if "judge_seed" in r})
-    if seeds:  # where the verdicts were decided, and on which draw of the hidden tests' inputs
+    seeds = sorted({int(r["judge_seed"]) for r in records if "judge_seed" in r and not r.get("variant")})
+    secrets_used = sorted({str(r["variant"]) for r in records if r.get("variant")})
+    if secrets_used:  # a variant per student: each record holds its own seed
+        meta = {
+            **(meta or {}),
+            "verdicts": "in the grader (outside the kernel)",
+            "variants": "a seed per student from the class secret " + ", ".join(secrets_used),
+        }
+        if seeds:
+            meta["judge_seed"] = seeds[0] if len(seeds) == 1 else seeds
+    elif seeds:  # where the verdicts were decided, and on which draw of the hidden tests' inputs
         meta = {
             **(meta or {}),
             "verdicts": "in the grader (outside the kernel)",
@@ -1301,6 +1324,9 @@ def write_reports(records: list[dict], assignment: dict, out: Path, meta: dict |
         }
     elif records:
         meta = {**(meta or {}), "verdicts": "in the student's kernel"}
+    levels = isolation.level_counts(records)
+    if levels:  # what kept each kernel from the grader's files (from the records: a merge says the same)
+        meta = {**(meta or {}), "isolation": levels}
     payload = {
         "assignment": assignment["name"],
         "max_total": sum(t["points"] for t in assignment["tests"] if not t["manual"]),
@@ -1360,6 +1386,7 @@ def summary(records: list[dict], assignment: dict, seconds: float) -> str:
     files = {str(r.get("sandbox", {}).get("files")) for r in records if r.get("sandbox")}
     if files:
         lines.append("Kernel files: " + ", ".join(sorted(files)))
+        lines.append(isolation.summary_line(records))
     return "\n".join(lines)
 
 
@@ -1389,6 +1416,9 @@ def grade_batch(
     in_kernel_checks: bool = False,
     judge_seed: int | None = None,
     judge_memory_mb: int | None = JUDGE_MEMORY_MB,
+    unsafe: bool = False,
+    class_secret: bytes | None = None,
+    until: float | None = None,
 ) -> list[dict]:
     """Grade every notebook under ``submissions_dir``; write the reports; return the records.
 
@@ -1413,6 +1443,16 @@ def grade_batch(
     grading, which is recorded as ``not_graded`` and graded again when the batch is run again.
     ``in_kernel_checks=True`` runs the test cells in the kernel instead, as nbgrader does (not
     forge-proof; for comparison only).
+
+    ``until``: a wall-clock time (``time.time()``) every kernel must be done by (an autograder's own time
+    limit, so that it is never killed before it writes its results). ``class_secret``: a variant per student
+    (:mod:`course_tools.variants`): each student's inputs are drawn from a seed derived from the secret and
+    the student's id (``judge_seed`` mixed in when given), the same on every regrade.
+
+    Before any kernel starts, the batch probes what isolation this machine gives the kernels
+    (:mod:`course_tools.isolation`) and refuses to grade with hidden tests where the kernels could read
+    them, unless ``unsafe=True``; where only a user id of their own protects the files, the course's
+    private folders are made unreadable to other users first.
 
     Returns the records of every student in the gradebook (this shard's), sorted by id.
     """
@@ -1448,8 +1488,17 @@ def grade_batch(
         "disk_mb": disk_mb,
         "judge_memory_mb": judge_memory_mb,
         "max_submission_mb": max_submission_mb,
+        "until": until,
         "hide": sorted({str(Path(h).resolve()) if not h.startswith("/dev") else h for h in hidden}),
     }
+    iso = isolation.probe(root, isolate=isolate)
+    isolation.require(iso, hidden_tests=source == "solutions", unsafe=unsafe)
+    opts["require_isolation"] = iso.level != "none"
+    protected: list[str] = []
+    if iso.level == "uid":  # no namespace and no Landlock: only the files' permissions keep the kernels out
+        out.mkdir(parents=True, exist_ok=True)
+        private = [root / "solutions", root / ".git", submissions_dir, out, *(hide or [])]
+        protected = isolation.protect(private, isolation.kernel_keep_paths(root))
     _sweep_stale()
     subs = find_submissions(submissions_dir, assignment)
     shard_kn = parse_shard(shard)
@@ -1460,6 +1509,7 @@ def grade_batch(
     opts["seed"] = int(seed)
     opts["judge"] = not in_kernel_checks
     opts["judge_seed"] = int(judge_seed) if judge_seed is not None else secrets.randbelow(2**31)
+    opts["variants"] = variants.SeedPolicy(spec["name"], opts["judge_seed"], judge_seed is not None, class_secret)
     book = Gradebook(Path(out) / GRADEBOOK_FILE, spec)
     try:
         run_id = book.start_run(" ".join(sys.argv), shard or "")
@@ -1507,6 +1557,9 @@ def grade_batch(
         book.close()
     write_reports(records, spec, out, meta=meta)
     if progress:
+        print(f"Isolation of the kernels on this machine: {iso.describe()}")
+        if protected:
+            print(f"Made unreadable to other users (the kernels' user ids): {', '.join(protected)}")
         if skipped or gone:
             print(
                 f"Resumed from {out / GRADEBOOK_FILE}: {skipped} submission(s) unchanged since they were graded "
@@ -1764,6 +1817,7 @@ def merge(folders: list[str | Path], out: str | Path, progress: bool = True) -> 
         names = {b.meta().get("assignment") for b in books}
         if len(names) != 1:
             raise ValueError(f"the folders hold grades of different assignments: {sorted(map(str, names))}")
+        _check_shards_complete(folders, books)
         versions: dict[str, list[str]] = {}
         for folder, b in zip(folders, books):
             for v in {b.meta().get("assignment_version")} | {r["assignment_version"] for r in b.rows()}:
@@ -1815,6 +1869,41 @@ def merge(folders: list[str | Path], out: str | Path, progress: bool = True) -> 
         print(f"Merged {len(folders)} gradebook(s): {len(records)} student(s) of {spec['name']}.")
         print(f"Wrote {out / GRADEBOOK_FILE}, {out / 'grades.csv'}, {out / 'grades.json'} and {out / 'feedback'}/")
     return records
+
+
+def _check_shards_complete(folders: list, books: list) -> None:
+    """Refuse folders of ``grade --shard`` runs that are not exactly the shards 1..N of one N, once each (a
+    shard never graded, for example task 0 of a Slurm array started at 0, would silently be missing)."""
+    found: dict[int, str] = {}
+    sizes: set[int] = set()
+    for folder, book in zip(folders, books):
+        shards = book.shards()
+        if len(shards) > 1:
+            raise ValueError(
+                f"{folder} holds runs of several shards ({', '.join(sorted(shards))}): one --out per shard"
+            )
+        if not shards:
+            continue
+        k, n = parse_shard(next(iter(shards)))
+        sizes.add(n)
+        if k in found:
+            raise ValueError(f"shard {k}/{n} is in both {found[k]} and {folder}: merge each shard once")
+        found[k] = str(folder)
+    if not found:
+        return  # folders of unsharded runs (each student is checked below)
+    if len(found) != len(folders) or len(sizes) != 1:
+        raise ValueError(
+            "merge the --out folders of one sharded run: expected every folder graded with --shard K/N of the same N, "
+            f"got N = {sorted(sizes)} and {len(folders) - len(found)} unsharded folder(s)"
+        )
+    n = sizes.pop()
+    missing = sorted(set(range(1, n + 1)) - set(found))
+    if missing:
+        raise ValueError(
+            f"shard(s) {', '.join(f'{k}/{n}' for k in missing)} missing: expected the --out folders of all {n} shards, "
+            f"got {len(found)}. Grade the missing ones (grade ... --shard K/{n} --out ...) and merge again; a Slurm "
+            "array started at 0 with an older recipe never graded its last shard."
+        )
 
 
 def add_merge_arguments(parser: argparse.ArgumentParser) -> None:
@@ -1906,7 +1995,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "already imported the notebook's libraries (slower; for debugging)",
     )
     parser.add_argument(
-        "--no-sandbox", action="store_true", help="no namespaces or user switch (memory and time limits still apply)"
+        "--no-sandbox",
+        action="store_true",
+        help="no namespaces, user switch or Landlock (memory and time limits still apply); needs --unsafe",
+    )
+    parser.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="grade even where the students' code could read the hidden tests (no namespaces, no user switch, "
+        "no Landlock on this machine, or --no-sandbox): only for submissions you trust",
     )
     parser.add_argument(
         "--regrade",
@@ -1940,7 +2037,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="seed of the tests' random inputs (default: drawn per batch, recorded in grades.json)",
+        help="seed of the tests' random inputs for the whole class (default: $COURSE_JUDGE_SEED, else drawn per "
+        "batch; recorded in grades.json)",
+    )
+    parser.add_argument(
+        "--class-secret-file",
+        default=None,
+        metavar="FILE",
+        help="a variant per student: each student's test inputs come from a seed derived from this secret and "
+        "the student's id, the same on every regrade (default: $COURSE_CLASS_SECRET; none: one seed for all)",
     )
     parser.add_argument(
         "--judge-memory-mb",
@@ -1959,6 +2064,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args) -> int:
     """Entry point of ``python -m course_tools grade``."""
     try:
+        class_secret = variants.load_secret(args.class_secret_file)
+        judge_seed_ = args.judge_seed if args.judge_seed is not None else variants.seed_from_env()
         grade_batch(
             args.submissions,
             args.assignment,
@@ -1977,8 +2084,10 @@ def main(args) -> int:
             max_submission_mb=args.max_submission_mb,
             disk_mb=args.disk_mb,
             in_kernel_checks=args.in_kernel_checks,
-            judge_seed=args.judge_seed,
+            judge_seed=judge_seed_,
             judge_memory_mb=args.judge_memory_mb or None,
+            unsafe=args.unsafe,
+            class_secret=class_secret,
         )
     except ValueError as err:
         print(err, file=sys.stderr)

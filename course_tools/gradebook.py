@@ -31,7 +31,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-__all__ = ["Gradebook", "grader_version", "shard_of", "parse_shard", "FILE_NAME"]
+__all__ = ["Gradebook", "grader_version", "in_order", "shard_of", "parse_shard", "FILE_NAME"]
 
 FILE_NAME = "gradebook.sqlite"
 _SURROGATES = re.compile("[\ud800-\udfff]")  # not encodable: replaced by U+FFFD before SQLite sees them
@@ -80,6 +80,13 @@ CREATE TABLE IF NOT EXISTS grading_log (
     finished REAL NOT NULL
 );
 """
+
+
+def in_order(exercises: dict, order: list[str]) -> dict:
+    """``exercises`` (grade_id -> result) in the notebook's ``order``; ids not in it last, as they came."""
+    ordered = {gid: exercises[gid] for gid in order if gid in exercises}
+    ordered.update((gid, e) for gid, e in exercises.items() if gid not in ordered)
+    return ordered
 
 
 #: The maintainer's tools in course_tools/: they decide no verdict, so editing them keeps the grader's version.
@@ -186,10 +193,18 @@ class Gradebook:
         return {s: (h, v) for s, h, v in rows}
 
     def records(self, students=None) -> list[dict]:
-        """The stored records (as :func:`course_tools.grade.grade_one` made them), sorted by student."""
+        """The stored records (as :func:`course_tools.grade.grade_one` made them), sorted by student, each
+        record's exercises in the notebook's order (the record is stored as JSON with sorted keys)."""
         rows = self.db.execute("SELECT student, record FROM submissions ORDER BY student")
         keep = set(students) if students is not None else None
-        return [json.loads(r) for s, r in rows if keep is None or s in keep]
+        order = [t["grade_id"] for t in self.tests()]
+        out = []
+        for s, r in rows:
+            if keep is None or s in keep:
+                record = json.loads(r)
+                record["exercises"] = in_order(record.get("exercises", {}), order)
+                out.append(record)
+        return out
 
     def rows(self) -> list[dict]:
         """Every submission row (without the record) as a dict, sorted by student."""
@@ -199,6 +214,10 @@ class Gradebook:
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur]
+
+    def shards(self) -> set[str]:
+        """The ``--shard K/N`` of every run into this gradebook (empty: graded unsharded)."""
+        return {str(s) for (s,) in self.db.execute("SELECT DISTINCT shard FROM runs") if s}
 
     def log(self) -> list[tuple[str, str, int]]:
         """``(student, content_hash, run_id)`` for every grading ever finished, in order."""

@@ -44,6 +44,7 @@ MS_NOEXEC = 8
 PR_SET_PDEATHSIG = 1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_DUMPABLE = 4
 _NEVER_HIDE = {"/", "/proc", "/dev", "/sys", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/run"}
 
 
@@ -174,6 +175,8 @@ def _become_sandbox_user(libc, spec: dict, uid: int, report: dict) -> None:
     for path in spec.get("chown", []):
         if os.path.exists(path):
             os.chown(path, uid, uid)
+            if os.path.isdir(path):  # without a PID namespace another kernel sees its path in /proc
+                os.chmod(path, 0o700)
     nproc = int(spec.get("nproc", 256))
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     os.setgroups([])
@@ -402,23 +405,85 @@ def _enter_pid_namespace(libc, uid: int, report: dict) -> None:
     os._exit(code)
 
 
+def _isolate_by_uid(spec: dict, report: dict, why: OSError) -> None:
+    """Root without the capability for namespaces (a container with Docker's default capabilities): do what
+    PrairieLearn's grader does, become a fresh unprivileged user id (``CAP_SETUID`` is still there), with
+    ``no_new_privs``; then a user + network namespace where the kernel allows one, and a Landlock allow-list
+    of the files it may read and write. The grader makes its own files unreadable to other users where
+    Landlock is missing (:mod:`course_tools.isolation`)."""
+    report["namespaces"] = f"not available ({why})"
+    uid = int(spec["uid"])
+    _sibling("landlock")  # loaded while the grader's files are still readable
+    if os.getuid() != uid:
+        try:
+            _become_sandbox_user(_libc(), spec, uid, report)
+        except OSError as err:  # no CAP_SETUID either: the grader refuses such a machine unless --unsafe
+            report["network"] = report["ipc"] = "NOT isolated"
+            report["files"] = f"NOT isolated (no namespaces: {why}; no user switch: {err})"
+            return
+    _isolate_unprivileged(report)
+    _landlock(spec, report, as_root=True)
+
+
+def _landlock(spec: dict, report: dict, as_root: bool) -> None:
+    """Restrict the kernel to an allow-list with Landlock: read the system folders and the ``keep`` paths,
+    write only the ``writable`` ones (its own folder) and a few devices; ``/proc`` only for itself."""
+    if not spec.get("landlock", True):
+        report["landlock"] = "not requested"
+    else:
+        try:
+            landlock = _sibling("landlock")
+            keep = [p for p in spec.get("keep", []) if os.path.exists(p)]
+            devices = [f"/dev/{name}" for name in _DEVICES]
+            read = [*_SYSTEM_DIRS, *keep, *devices, "/proc/self"]
+            report["landlock"] = landlock.restrict(read, [*spec.get("writable", []), *devices])
+        except OSError as err:
+            report["landlock"] = f"not available ({err})"
+    who = "unprivileged user id of its own (no namespaces)" if as_root else "the grader's user id"
+    if report["landlock"].startswith("Landlock"):
+        report["files"] = f"{who}; allow-list by {report['landlock']}"
+    elif as_root:
+        report["files"] = f"{who}; files protected by their permissions only (Landlock {report['landlock']})"
+    else:
+        report["files"] = (
+            f"NOT isolated (Landlock {report['landlock']}; run the grader as root for a private mount "
+            "namespace and user id)"
+        )
+
+
+def _sibling(name: str):
+    """A module of this folder loaded by path (this file runs as a script, with ``-S``)."""
+    import importlib.util
+
+    key = f"_cu_{name}"
+    if key not in sys.modules:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+        spec = importlib.util.spec_from_file_location(key, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[key] = module
+    return sys.modules[key]
+
+
 def _isolate_unprivileged(report: dict) -> None:
+    """A user + network + IPC namespace of its own, where the kernel allows unprivileged ones: no network."""
     libc = _libc()
     uid, gid = os.getuid(), os.getgid()
     try:
         _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
-        with open("/proc/self/setgroups", "w") as f:
-            f.write("deny")
-        with open("/proc/self/uid_map", "w") as f:
-            f.write(f"{uid} {uid} 1")
-        with open("/proc/self/gid_map", "w") as f:
-            f.write(f"{gid} {gid} 1")
-        report["network"] = "none (user + network namespace)"
-        report["ipc"] = "private (System V IPC and POSIX message queues of its own)"
     except OSError as err:
         report["network"] = f"NOT isolated ({err})"
         report["ipc"] = "NOT isolated"
-    report["files"] = "NOT isolated (run the grader as root for a private mount namespace and user id)"
+        return
+    report["network"] = "none (user + network namespace)"
+    report["ipc"] = "private (System V IPC and POSIX message queues of its own)"
+    try:
+        libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # a user switch cleared it, and /proc/self is then root's
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+    except OSError as err:  # the namespaces hold; the process sees itself as the overflow user id
+        report["user_map"] = f"not written ({err})"
 
 
 def apply(spec: dict) -> dict:
@@ -440,12 +505,30 @@ def apply(spec: dict) -> dict:
                 _isolate_as_root(spec, report)
                 if report["files"] == "not requested":
                     report["files"] = "private mount namespace, unprivileged user id"
-            except OSError as err:  # e.g. a container without CAP_SYS_ADMIN
-                report["network"] = report.get("network", "NOT isolated")
-                report["files"] = f"NOT isolated ({err})"
+            except OSError as err:  # a container without CAP_SYS_ADMIN: no namespaces, but CAP_SETUID
+                _isolate_by_uid(spec, report, err)
         else:
             _isolate_unprivileged(report)
+            _landlock(spec, report, as_root=False)
+    report["isolation"] = isolation_level(report)
+    if spec.get("require_isolation") and report["isolation"] == "none":
+        # the grader probed this machine and found isolation; this kernel did not get it: never run it bare
+        raise SystemExit(f"sandbox: the kernel's files are not isolated ({report['files']}); not starting it")
     return report
+
+
+def isolation_level(report: dict) -> str:
+    """What keeps the kernel from the grader's files, in one word, from an :func:`apply` report:
+    ``namespaces`` (a private mount namespace and user id), ``uid+landlock``, ``uid`` (a user id of its own,
+    files protected by their permissions), ``landlock`` (the grader's user id, an allow-list), ``none``."""
+    files = str(report.get("files", ""))
+    if files.startswith("private"):
+        return "namespaces"
+    if report.get("uid") is not None:
+        return "uid+landlock" if report.get("landlock", "").startswith("Landlock") else "uid"
+    if report.get("landlock", "").startswith("Landlock"):
+        return "landlock"
+    return "none"
 
 
 def enter(spec: dict, **note) -> dict:
@@ -458,6 +541,12 @@ def enter(spec: dict, **note) -> dict:
                 json.dump(report, f)
         except OSError:
             pass
+    if spec.get("import_dir") and str(report.get("landlock", "")).startswith("Landlock"):
+        # the course folder cannot be listed under the allow-list: import course_utils through the link
+        # the grader put in the kernel's own folder (PYTHONPATH for a kernel exec'd here; the zygote's
+        # child puts it on sys.path)
+        parts = [spec["import_dir"], *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
+        os.environ["PYTHONPATH"] = os.pathsep.join(parts)
     if spec.get("cwd"):
         os.chdir(spec["cwd"])
     if "log" in spec:  # the grader's kernels (a plain command keeps its descriptors)
@@ -488,8 +577,11 @@ def _own_std_streams(log: str | None) -> None:
             os.close(fd)
 
 
-def probe(timeout: float = 30) -> dict:
-    """Start the launcher on ``true`` with a root-style spec; return what it could isolate."""
+def probe(timeout: float = 30, keep: list[str] | tuple = ()) -> dict:
+    """Start the launcher with a root-style spec on this Python (``-S -c pass``); return what it could
+    isolate. ``keep``: the paths a kernel reads (the Python installation, course_utils, the data folder).
+    ``python`` in the report says whether this Python could start under that isolation (``ok``, or why
+    not: without namespaces the kernel runs as another user, who must be able to read the installation)."""
     import random
     import subprocess
     import tempfile
@@ -502,22 +594,28 @@ def probe(timeout: float = 30) -> dict:
             "isolate": True,
             "uid": 1_000_000 + random.randrange(10**9),
             "hide": ["/tmp"],
-            "keep": [tmp],
+            "keep": [tmp, *keep],
             "writable": [tmp],
             "chown": [tmp],
             "report": report,
         }
         try:
-            subprocess.run(
-                [sys.executable, "-S", os.path.abspath(__file__), json.dumps(spec), "--", "true"],
+            proc = subprocess.run(
+                [sys.executable, "-S", os.path.abspath(__file__), json.dumps(spec), "--"]
+                + [sys.executable, "-S", "-c", "pass"],
                 timeout=timeout,
                 check=False,
                 capture_output=True,
+                text=True,
+                cwd="/",
             )
             with open(report) as f:
-                return json.load(f)
+                out = json.load(f)
+            tail = (proc.stderr.strip().splitlines() or [""])[-1][:300]
+            out["python"] = "ok" if proc.returncode == 0 else f"cannot start (exit {proc.returncode}: {tail})"
+            return out
         except (OSError, ValueError, subprocess.SubprocessError) as err:
-            return {"network": f"unknown ({err})", "files": f"unknown ({err})"}
+            return {"network": f"unknown ({err})", "files": f"unknown ({err})", "isolation": "none"}
 
 
 def _processes():

@@ -15,9 +15,10 @@ import this package but is never imported by it.
 
 from __future__ import annotations
 
-from .config import by_mode, data_dir, get_config, is_fast
+from .config import by_mode, data_dir, get_config, is_fast, keep_triton_out
 
 get_config()  # validate the environment and set KERAS_BACKEND before keras is imported
+keep_triton_out()  # TensorFlow and PyPI's torch in one process (see its docstring)
 if get_config().backend == "tensorflow" and "ipykernel" in __import__("sys").modules:
     from .config import quiet_tensorflow_import
 

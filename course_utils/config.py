@@ -161,3 +161,23 @@ def quiet_tensorflow_import() -> None:
             ]
             if kept:
                 sys.stderr.write("\n".join(kept) + "\n")
+
+
+def keep_triton_out() -> bool:
+    """Hide ``triton`` from torch, so that TensorFlow and torch can share one process; True if hidden.
+
+    PyPI's Linux builds of torch 2.14 and later import ``triton`` (the GPU compiler of ``torch.compile``) when
+    an optimiser is created. Triton and TensorFlow 2.21 each carry their own copy of LLVM, and loading both aborts
+    the process ("LLVM ERROR: inconsistency in registered CommandLine options"): a notebook that trains with
+    Keras on TensorFlow and with a native PyTorch loop died at its first ``torch.optim.SGD`` (measured on Python
+    3.13 with torch 2.15.0 and TensorFlow 2.21.0). The course runs on the CPU, where triton does nothing, so
+    ``import triton`` is made to fail and torch carries on without it (its own fallback). Set
+    ``COURSE_TRITON=1`` to keep triton (a GPU machine without TensorFlow in the same process).
+    """
+    import os
+    import sys
+
+    if os.environ.get("COURSE_TRITON") == "1" or "triton" in sys.modules:
+        return False
+    sys.modules["triton"] = None  # `import triton` now raises ImportError, which torch treats as "no triton"
+    return True

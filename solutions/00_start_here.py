@@ -9,27 +9,37 @@
 # - whether your computer is ready (versions, Keras backend, fast mode, data folder, datasets);
 # - the whole exercise flow end to end, with a small warm-up: the output size of a convolution.
 #
-# **Time:** about 10 minutes.
+# **Time:** about 10 minutes of reading. All its cells run in seconds: 8 s with TensorFlow and 13 s with PyTorch in
+# the course's benchmark on its reference machine (2 CPU cores, otherwise idle); a slower or busy machine takes
+# longer.
 
 # %% [markdown]
 # ## The course at a glance
 #
-# | # | notebook | you will build |
-# |---|---|---|
-# | 00 | start here | this page, and the warm-up exercise |
-# | 01 | convolution from scratch | padding, stride, convolution and pooling in NumPy, checked against Keras; a kernel playground |
-# | 02 | LeNet on MNIST | a dense baseline, the lecture's convnet, LeNet-5, initialisation, a native PyTorch loop |
-# | 03 | small data | augmentation, dropout, batch normalisation, data pipelines |
-# | 04 | transfer learning | an ImageNet-pretrained EfficientNet-Lite0, frozen features and fine-tuning |
-# | 05 | architectures | VGG, ResNet, 1x1 convolutions, Inception, MobileNet, a FLOP counter |
-# | 06 | object detection | IoU, non-max suppression, anchors, a YOLO trained on the CPU, a real face detector |
-# | 07 | segmentation | transposed convolutions and U-Net |
-# | 08 | face recognition | siamese networks and the triplet loss on real faces |
-# | 09 | style transfer (bonus) | neural style transfer with a pretrained network |
-# | 10 | what convnets learn | filters, the photos and images that excite a channel, saliency, integrated gradients, Grad-CAM, occlusion, a sanity check for all of them, and LeNet through the same lens |
-# | 11 | how convnets fail, and what came after them | adversarial examples (FGSM, PGD), adversarial training, attacks that transfer; a small vision transformer from its parts, raced against LeNet |
+# | # | notebook | you will build | computer time |
+# |---|---|---|---:|
+# | 00 | start here | this page, and the warm-up exercise | 8 s / 13 s |
+# | 01 | convolution from scratch | padding, stride, convolution and pooling in NumPy, checked against Keras; a kernel playground | 19 s / 18 s |
+# | 02 | LeNet on MNIST | a dense baseline, the lecture's convnet, LeNet-5, initialisation, a native PyTorch loop | 82 s / 87 s |
+# | 03 | small data | augmentation, dropout, batch normalisation, data pipelines | 171 s / 146 s |
+# | 04 | transfer learning | an ImageNet-pretrained EfficientNet-Lite0, frozen features and fine-tuning | 298 s / 262 s |
+# | 05 | architectures | VGG, ResNet, 1x1 convolutions, Inception, MobileNet, a FLOP counter | 62 s / 46 s |
+# | 06 | object detection | IoU, non-max suppression, anchors, a YOLO trained on the CPU, a real face detector | 214 s / 297 s |
+# | 07 | segmentation | transposed convolutions and U-Net | 346 s / 354 s |
+# | 08 | face recognition | siamese networks and the triplet loss on real faces | 79 s / 96 s |
+# | 09 | style transfer (bonus) | neural style transfer with a pretrained network | busy: 102 s / 65 s |
+# | 10 | what convnets learn | filters, the photos and images that excite a channel, saliency, integrated gradients, Grad-CAM, occlusion, a sanity check for all of them, and LeNet through the same lens | busy: 219 s / 191 s |
+# | 11 | how convnets fail, and what came after them | adversarial examples (FGSM, PGD), adversarial training, attacks that transfer; a small vision transformer from its parts, raced against LeNet | busy: 266 s / 242 s |
 #
 # Take them in order: each notebook builds on the ones before it.
+#
+# **Computer time** is the computer's part of each notebook: all its cells in full mode, with TensorFlow / with
+# PyTorch, as the course's benchmark measured it on its reference machine, 2 CPU cores otherwise idle
+# (`benchmarks/results.md` has every run). Your reading and exercises take far longer (each notebook says how
+# long). A slower machine takes longer, and a busy one much longer. The times marked *busy* were measured while
+# other programs kept both cores busy, and an idle machine takes less: notebook 09's 128 x 128 style transfer took
+# 6 s with TensorFlow and 7 s with PyTorch on the idle machine, and 9-20 s and 16-72 s in four runs on the busy
+# one, 1.5 to 3 times as long with TensorFlow and 2.5 to 11 times with PyTorch, depending on the load.
 
 # %% [markdown]
 # ## How exercises work
@@ -84,7 +94,7 @@ cu.setup()
 # %% [markdown]
 # ## Is your environment ready?
 #
-# Three settings change how the course runs. Set them *before* starting Jupyter, for example
+# Five settings change how the course runs. Set them *before* starting Jupyter, for example
 # `KERAS_BACKEND=torch COURSE_FAST=1 jupyter lab`:
 #
 # | variable | values | what it does |
@@ -92,6 +102,8 @@ cu.setup()
 # | `KERAS_BACKEND` | `tensorflow` (default) or `torch` | which framework runs the Keras models; every notebook works with both |
 # | `COURSE_FAST` | `1` or unset | fast mode: small subsets and few epochs (the tests use it); results are then less accurate |
 # | `COURSE_DATA_DIR` | a folder | where downloaded datasets are kept (default `~/.course_cnn_data`) |
+# | `COURSE_SEED` | an integer (default 0) | the seed `cu.setup()` gives Python's, NumPy's and the backend's random generators; another seed trains the networks from another start, so the numbers that depend on training can differ a little from the text's |
+# | `COURSE_THREADS` | an integer (default: half the cores) | how many CPU threads PyTorch uses; more threads than free cores make PyTorch many times slower on a busy machine |
 
 # %%
 for key, value in cu.session.environment_summary().items():

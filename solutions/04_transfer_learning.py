@@ -11,7 +11,9 @@
 # - the lecture's guiding principles *measured*: data similarity x number of labelled examples, from scratch vs frozen vs fine-tuned;
 # - the same freezing and per-layer learning rates in native PyTorch.
 #
-# **Time:** about 15 minutes (the full-mode run takes a few minutes on a laptop CPU).
+# **Time:** about 15 minutes of reading. The computer's part, all cells in full mode, took about 5 minutes (298 s
+# with TensorFlow, 262 s with PyTorch) in the course's benchmark on its reference machine (2 CPU cores, otherwise
+# idle); a slower or busy machine takes longer.
 
 # %% [markdown]
 # ## Set-up
@@ -793,7 +795,8 @@ def run_finetuned(name, idx, seed):
 
 
 # %% [markdown]
-# The grid (this is the long cell: a few minutes in full mode). Small training sets are noisy, so each cell of the
+# The grid (this is the long cell: 167 s with TensorFlow and 153 s with PyTorch in the benchmark on the reference
+# machine, more on a slower or busy one). Small training sets are noisy, so each cell of the
 # table averages a few random draws of the training examples (the "all" column needs one run: there is nothing to draw).
 
 # %%

@@ -16,7 +16,9 @@
 # - how to count parameters and multiply-adds of any Keras model with `cu.models.profile`;
 # - EfficientNet's compound scaling, and where the course's pretrained EfficientNet-Lite0 fits.
 #
-# **Time:** about 75 minutes.
+# **Time:** about 75 minutes of reading and exercises. The computer's part, all cells in full mode, took about a
+# minute (62 s with TensorFlow, 46 s with PyTorch) in the course's benchmark on its reference machine (2 CPU cores,
+# otherwise idle); a slower or busy machine takes longer.
 
 # %% [markdown]
 # ## Set-up

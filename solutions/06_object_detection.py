@@ -17,7 +17,9 @@
 #   curves, average precision (AP) and mAP;
 # - running a real pretrained face detector (MTCNN) on a photo.
 #
-# **Time:** about 90 minutes (the detector trains for a few minutes on a laptop CPU).
+# **Time:** about 90 minutes of reading and exercises. The computer's part, all cells in full mode, took about 4 to
+# 5 minutes (214 s with TensorFlow, 297 s with PyTorch, of which the detector's training 188 s and 252 s) in the
+# course's benchmark on its reference machine (2 CPU cores, otherwise idle); a slower or busy machine takes longer.
 
 # %% [markdown]
 # ## Set-up
@@ -1256,7 +1258,7 @@ cu.report("astronaut_faces", len(faces))
 #   relative to the cell, $b_w, b_h$ in cell units; the target is $S \times S \times B \times (5 + C)$.
 # - IoU measures overlap (correct at $\ge 0.5$); NMS per class removes duplicates; k-means with
 #   $1 - \mathrm{IoU}$ picks anchors.
-# - A small YOLO trained for a few minutes on a CPU detects digits; AP per class (all-point interpolation)
+# - A small YOLO trained for about 3 to 4 minutes on a 2-core CPU detects digits; AP per class (all-point interpolation)
 #   and mAP measure it.
 #
 # ## Further reading

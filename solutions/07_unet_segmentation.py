@@ -12,7 +12,9 @@
 #   a segmentation with pixel accuracy, per-class IoU and Dice, and mean IoU;
 # - what the skip connections are worth, measured.
 #
-# **Time:** about 30 minutes, of which the two trainings take about 6 minutes on a 2-core laptop CPU.
+# **Time:** about 30 minutes of reading and exercises. The computer's part, all cells in full mode, took about 6
+# minutes (346 s with TensorFlow, 354 s with PyTorch) in the course's benchmark on its reference machine (2 CPU
+# cores, otherwise idle); a slower or busy machine takes longer.
 
 # %% [markdown]
 # ## Set-up
@@ -71,10 +73,14 @@ SCENE_OPTIONS = dict(canvas=CANVAS, max_digits=2, scale_range=(0.8, 1.1))
 n_train = cu.by_mode(full=12000, fast=96)
 n_val = cu.by_mode(full=300, fast=32)
 n_test = cu.by_mode(full=400, fast=32)
+print(f"making {n_train:,} training scenes ...", flush=True)
+start = time.perf_counter()
 train = cu.scenes.make_scenes(n_train, split="train", seed=0, **SCENE_OPTIONS)
 val = cu.scenes.make_scenes(n_val, split="val", seed=0, **SCENE_OPTIONS)
 test = cu.scenes.make_scenes(n_test, split="test", seed=0, **SCENE_OPTIONS)
-print(train, val, test, sep="\n")
+scene_seconds = time.perf_counter() - start
+print(train, val, test, f"made in {scene_seconds:.1f} s", sep="\n")
+cu.report("scene_seconds", scene_seconds, unit="s")
 print("image batch", train.images.shape, train.images.dtype, "| label maps", train.masks.shape, train.masks.dtype)
 
 # One colour per class: black for the background, and for the digits Paul Tol's "muted" palette,
@@ -695,9 +701,8 @@ example_logits = np.log(np.array([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.4, 0.6]
 print("worked example, L =", round(float(cu.to_numpy(ce_dice_loss(np.array([0, 0, 1, 1]), example_logits))), 3))
 
 # %% [markdown]
-# We train a U-Net with $F = 12$ (303,647 parameters) for 5 epochs on 12,000 scenes (a few seconds
-# to make, and each seen only a few times, so the network learns digits rather than memorising
-# scenes) with Adam and batches of 32. The learning rate starts at 0.002 and follows a **cosine**
+# We train a U-Net with $F = 12$ (303,647 parameters) for 5 epochs on 12,000 scenes (each seen
+# only a few times, so the network learns digits rather than memorising scenes) with Adam and batches of 32. The learning rate starts at 0.002 and follows a **cosine**
 # curve down to 5 % of that at the last step (`keras.optimizers.schedules.CosineDecay`): large
 # steps while the network is far from a good solution, small ones at the end, where a constant rate
 # would keep it jumping around one.
@@ -737,10 +742,10 @@ def compile_and_fit(model, label, epochs=EPOCHS):
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=ce_dice_loss, metrics=["accuracy"])
     print(f"training {label}: {model.count_params():,} parameters, {epochs} of the {EPOCHS} epochs of the schedule")
     return model.fit(X_train, Y_train, validation_data=(X_val, Y_val), batch_size=BATCH_SIZE, epochs=epochs,
-                     callbacks=[ValidationMeanIoU()], verbose=2)
+                     callbacks=[ValidationMeanIoU()], verbose=1)  # a progress bar per epoch
 
 
-keras.utils.set_random_seed(1)
+keras.utils.set_random_seed(cu.get_config().seed + 1)  # COURSE_SEED + 1; the network without skips gets the same
 unet = build_unet((CANVAS, CANVAS, 1), N_CLASSES, n_filters=N_FILTERS)
 start = time.perf_counter()
 history_unet = compile_and_fit(unet, "U-Net")
@@ -831,7 +836,7 @@ def build_unet_without_skips(input_shape, n_classes, n_filters):
 
 
 NO_SKIP_EPOCHS = cu.by_mode(full=2, fast=1)
-keras.utils.set_random_seed(1)
+keras.utils.set_random_seed(cu.get_config().seed + 1)  # the same seed as the U-Net's
 no_skips = build_unet_without_skips((CANVAS, CANVAS, 1), N_CLASSES, N_FILTERS)
 history_no_skips = compile_and_fit(no_skips, "without skips", epochs=NO_SKIP_EPOCHS)
 

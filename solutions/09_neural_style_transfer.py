@@ -11,7 +11,10 @@
 # - a backend-neutral optimisation loop (TensorFlow or PyTorch gradients) with Adam on the pixels;
 # - how the choice of layers and the ratio $\alpha/\beta$ change the result.
 #
-# **Time:** about 40 minutes. Take this notebook last: it builds on notebook 04 (EfficientNet-Lite0).
+# **Time:** about 40 minutes of reading and exercises. The computer's part, all cells in full mode, took 102 s with
+# TensorFlow and 65 s with PyTorch in the course's benchmark on its reference machine (2 CPU cores) while other
+# programs kept both cores busy; an idle machine takes less. Take this notebook last: it builds on notebook 04
+# (EfficientNet-Lite0).
 
 # %% [markdown]
 # ## Set-up
@@ -145,8 +148,8 @@ cu.report("patch_rows_min_photos", min(photos_per_row))
 # $$ J(G) = \alpha\, J_{content}(C, G) + \beta\, J_{style}(S, G). $$
 #
 # The network's weights are fixed; the **unknowns are the pixels of $G$** (here 128 x 128 x 3 = 49,152
-# numbers). We start $G$ from the content image plus some noise (starting from pure noise also works but
-# needs many more steps), then repeat: compute $J(G)$, its gradient with respect to the pixels, and update
+# numbers). We start $G$ from the content image plus some noise (Gatys et al. start from white noise, which
+# takes many more steps to turn into a picture), then repeat: compute $J(G)$, its gradient with respect to the pixels, and update
 # the pixels. The same backpropagation as in training, only the derivative is taken with respect to the input.
 #
 # ### Exercise 1 (1 point)
@@ -484,8 +487,10 @@ cu.checks.passed("compute_style_cost", points=2)
 # ## 5. Total variation: less noise
 #
 # Gradient descent on pixels leaves high-frequency speckle. The **total variation** of an image, the sum of
-# the absolute differences between neighbouring pixels, penalises it; we add a small multiple to the cost:
-# $J(G) = \alpha J_{content} + \beta J_{style} + \gamma\, TV(G)$ (here as a mean per pixel).
+# the absolute differences between neighbouring pixels, penalises it; we add a multiple of it to the cost:
+# $J(G) = \alpha J_{content} + \beta J_{style} + \gamma\, TV(G)$. Here it is a mean per pixel, of about 0.1
+# to 0.3 on our images: next to the style cost, the $\gamma = 1$ of the runs below is too small to matter, and
+# §8 measures how large $\gamma$ must be before the speckle goes.
 
 # %%
 def total_variation(image):
@@ -500,7 +505,8 @@ def total_variation(image):
 # Keras 3 computes the forward pass with the backend; the gradient comes from the backend's own mechanism:
 # `tf.GradientTape` on TensorFlow, `torch.autograd` on PyTorch. A small helper hides the difference. The image
 # is a `keras.Variable` (on PyTorch a tensor with `requires_grad=True`), updated by `keras.optimizers.Adam`,
-# which works on both backends. On TensorFlow we compile the whole step with `tf.function` (about 5x faster).
+# which works on both backends. On TensorFlow we compile the whole step with `tf.function` (§7 measures what
+# that saves); PyTorch runs the step as it is written.
 
 # %%
 def value_and_grad(cost_fn, variable):
@@ -519,8 +525,10 @@ def value_and_grad(cost_fn, variable):
     return cost, extras, grad
 
 
-def make_step(cost_fn, image, optimizer):
-    """One Adam step on the pixels of `image`, which then stay in the network's input range."""
+def make_step(cost_fn, image, optimizer, compile=True):
+    """One Adam step on the pixels of `image`, which then stay in the network's input range.
+
+    On TensorFlow the step is compiled with tf.function unless compile=False."""
     optimizer.build([image])
 
     def step():
@@ -529,7 +537,7 @@ def make_step(cost_fn, image, optimizer):
         image.assign(ops.clip(image.value, -127.0 / 128.0, 1.0))
         return cost, extras
 
-    if keras.backend.backend() == "tensorflow":
+    if compile and keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         return tf.function(step)
@@ -566,8 +574,11 @@ _models = {SIZE: base}   # one network per image size, built once
 
 
 def style_transfer(content, style, *, size, steps, content_layer=CONTENT_LAYER, style_layers=STYLE_LAYERS,
-                   alpha=10.0, beta=1000.0, tv_weight=1.0, learning_rate=0.02, seed=0, progress=True):
-    """Run neural style transfer; returns (image (size, size, 3) in [0, 1], list of total costs)."""
+                   alpha=10.0, beta=1000.0, tv_weight=1.0, learning_rate=0.02, seed=0, progress=True,
+                   compile=True, timings=None):
+    """Run neural style transfer; returns (image (size, size, 3) in [0, 1], list of total costs).
+
+    timings: a list to which the seconds of each step are appended (or None)."""
     if size not in _models:
         _models[size] = cu.models.efficientnet_lite0(weights="imagenet", include_top=False,
                                                      input_shape=(size, size, 3))
@@ -588,11 +599,14 @@ def style_transfer(content, style, *, size, steps, content_layer=CONTENT_LAYER, 
         J = total_cost(J_content, J_style, alpha=alpha, beta=beta) + tv_weight * total_variation(image.value)
         return J, (J_content, J_style)
 
-    step = make_step(cost_fn, image, keras.optimizers.Adam(learning_rate))
+    step = make_step(cost_fn, image, keras.optimizers.Adam(learning_rate), compile=compile)
     costs = []
     for _ in tqdm(range(steps), desc=f"{size}x{size}", disable=not progress, leave=False):
+        started = time.perf_counter()
         J, _ = step()
         costs.append(float(cu.to_numpy(J)))
+        if timings is not None:
+            timings.append(time.perf_counter() - started)
     return to_image(image.value[0]), costs
 
 
@@ -622,20 +636,42 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## 8. Experiments: layers and alpha/beta
+# **What `tf.function` saves.** The same small run as in §8 (64 x 64), ten steps as written and ten compiled,
+# on TensorFlow (PyTorch runs the step as written: there is nothing to compare). The first compiled step
+# traces the step into a graph and pays for that once, so we compare the median step after the first. The
+# compiled step is many times faster (the benchmark measured 14x to 47x on its reference machine while other
+# work kept it busy): Python's overhead for each of the step's hundreds of small operations is gone.
+
+# %%
+if keras.backend.backend() == "tensorflow":
+    step_seconds = {False: [], True: []}
+    for compiled in (False, True):
+        style_transfer(skimage.data.chelsea(), styles["waves"], size=SMALL, steps=cu.by_mode(full=10, fast=3),
+                       compile=compiled, timings=step_seconds[compiled], progress=False)
+    eager, graph = np.median(step_seconds[False][1:]), np.median(step_seconds[True][1:])
+    print(f"one step at {SMALL} x {SMALL}: {1000 * eager:.0f} ms as written, {1000 * graph:.0f} ms compiled "
+          f"({eager / graph:.0f}x faster); the first compiled step (tracing) took {step_seconds[True][0]:.1f} s")
+    cu.report("tf_function_speedup", eager / graph)
+else:
+    print("PyTorch runs the step as written: nothing to compile here.")
+
+# %% [markdown]
+# ## 8. Experiments: layers, alpha/beta and total variation
 #
 # Small images and few steps, so that each run takes well under a minute. **Left to right:** a second style; the
 # style measured only on the two shallow layers vs only on the two deepest; and the ratio $\alpha/\beta$:
-# a large $\alpha$ keeps the cat, a large $\beta$ lets the style take over.
+# a large $\alpha$ keeps the cat, a large $\beta$ lets the style take over (the mean change $|G - C|$ per pixel,
+# printed under the panels, is about twice as large for the second: 0.16 against 0.08, of which the starting
+# noise alone makes about 0.05).
 #
 # The classical picture (shallow layers: fine colour texture; deep layers: larger motifs) does not appear
 # at 64 x 64 after 40 steps; the two middle panels show the reverse. The shallow layers paint blotches of
 # colour a few pixels wide; the deep layers leave a fine, pixel-level speckle. The line under the panels
 # measures it: the correlation of the change $G - C$ between neighbouring pixels (near 1 for smooth
-# blotches, near 0 for speckle) is lower for the deep layers. Their maps have only 8 x 8 and 4 x 4
-# positions here (stride 8 and 16): they hardly see single pixels, so part of the speckle is the starting
-# noise, which nothing removes, and their gradient reaches the pixels through strided layers. Their
-# larger motifs need a larger image and more steps than this quick experiment affords.
+# blotches, near 0 for speckle) is lower for the deep layers (0.37 against 0.58). Their maps have only 8 x 8
+# and 4 x 4 positions here (stride 8 and 16): they hardly see single pixels, so more of the starting noise
+# stays in the picture (the second line: the correlation of $G - C$ with the noise $G$ started from is 0.50
+# for the deep layers against 0.38), and their gradient reaches the pixels through strided layers.
 
 # %% alt="Five small images of the cat generated with different settings: tissue style, shallow style layers, deep style layers, alpha/beta = 10 and alpha/beta = 1e-4."
 settings = {
@@ -673,6 +709,57 @@ deep_corr = neighbour_correlation(pictures["deep style layers"] - small_cat)
 print(f"neighbour correlation of G - C: shallow style layers {shallow_corr:.2f}, deep style layers {deep_corr:.2f}")
 cu.report("shallow_style_neighbour_corr", shallow_corr)
 cu.report("deep_style_neighbour_corr", deep_corr)
+small_C = cu.models.preprocess_imagenet(skimage.data.chelsea()[None], SMALL)  # the start of every run: C + noise
+small_start = to_image(np.clip(small_C + np.random.default_rng(0).uniform(-0.2, 0.2, small_C.shape), -127 / 128, 1.0)[0])
+noise_share = {name: float(np.corrcoef((pictures[name] - small_cat).ravel(), (small_start - small_cat).ravel())[0, 1])
+               for name in ("shallow style layers", "deep style layers")}
+print(f"correlation of G - C with the starting noise: shallow style layers {noise_share['shallow style layers']:.2f}, "
+      f"deep style layers {noise_share['deep style layers']:.2f}")
+cu.report("shallow_style_noise_corr", noise_share["shallow style layers"])
+cu.report("deep_style_noise_corr", noise_share["deep style layers"])
+mean_change = {name: float(np.abs(pictures[name] - small_cat).mean()) for name in ("alpha/beta = 10", "alpha/beta = 1e-4")}
+print("mean |G - C| per pixel:", ", ".join(f"{name} {value:.3f}" for name, value in mean_change.items()))
+cu.report("change_alpha_large", mean_change["alpha/beta = 10"])
+cu.report("change_beta_large", mean_change["alpha/beta = 1e-4"])
+cu.report("change_start_noise", float(np.abs(small_start - small_cat).mean()))
+
+# %% [markdown]
+# **Total variation.** The run with all five style layers, at four weights $\gamma$ of the total variation:
+# 0, 1 (the weight of every run above), 1,000 and 10,000. Each title gives the neighbour correlation of
+# $G - C$ and the total variation of $G$; the content photo's own is in the first title.
+
+# %% alt="Five small images: the cat photo, then the cat generated with the wave style at total-variation weights 0, 1, 1000 and 10000, each titled with its neighbour correlation and total variation; the speckle fades from the fourth and the last is blurred."
+def tv_of(picture):
+    """Total variation of an (H, W, 3) picture in [0, 1], as total_variation computes it."""
+    return float(np.abs(np.diff(picture, axis=0)).mean() + np.abs(np.diff(picture, axis=1)).mean())
+
+
+tv_weights = [0.0, 1.0, 1000.0, 10000.0]
+tv_corr, tv_value = {}, {}
+fig, axes = plt.subplots(1, len(tv_weights) + 1, figsize=(3 * (len(tv_weights) + 1), 3.4))
+axes[0].imshow(small_cat)
+axes[0].set_title(f"content C\nTV {tv_of(small_cat):.2f}", fontsize=9)
+for ax, gamma in zip(axes[1:], tqdm(tv_weights, desc="total variation")):
+    picture, _ = style_transfer(skimage.data.chelsea(), styles["waves"], size=SMALL, steps=SMALL_STEPS,
+                                tv_weight=gamma, progress=False)
+    tv_corr[gamma], tv_value[gamma] = neighbour_correlation(picture - small_cat), tv_of(picture)
+    ax.imshow(picture)
+    ax.set_title(f"gamma = {gamma:g}\nneighbour corr {tv_corr[gamma]:.2f}, TV {tv_value[gamma]:.2f}", fontsize=9)
+for ax in axes:
+    ax.axis("off")
+plt.tight_layout()
+plt.show()
+cu.report("tv_content", tv_of(small_cat))
+for gamma in tv_weights:
+    cu.report(f"tv_corr_{gamma:.0f}", tv_corr[gamma])
+    cu.report(f"tv_value_{gamma:.0f}", tv_value[gamma])
+
+# %% [markdown]
+# $\gamma = 0$ and $\gamma = 1$ give the same picture (neighbour correlation 0.52, total variation 0.27, more
+# than three times the photo's 0.08): at 1 the term is too small to matter. At 1,000 the speckle fades (0.71;
+# the total variation halves, to 0.13) and the style's colours stay; at 10,000 the picture is blurred flatter
+# than the photo itself (0.03), and the fur goes with the speckle. Too small does nothing, too large blurs:
+# $\gamma$ is set by looking, again for each image size and each $\beta$.
 
 # %% [markdown]
 # ## Summary

@@ -94,3 +94,33 @@ def test_check_table_prints_whole_messages_below_it():
     assert "test_a (failed):" in lines and "    values differ (max abs difference 1.5)" in lines
     assert "x" * 150 in table, "the whole message is printed below the table"
     assert "c (failed):" not in table, "a message that fits in the table is not repeated"
+
+
+def test_help_and_outputs_import_neither_the_grader_nor_the_frameworks():
+    """--help and the pre-commit hook's `outputs` start at once: no grader, jupytext, TensorFlow or torch."""
+    probe = (
+        "import sys, contextlib, io\n"
+        "from course_tools.__main__ import main\n"
+        "for argv in (['--help'], ['outputs', sys.argv[1]]):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try:\n"
+        "            main(argv)\n"
+        "        except SystemExit:\n"
+        "            pass\n"
+        "heavy = ('course_tools.grade', 'course_tools.export', 'jupytext', 'nbformat',\n"
+        "         'tensorflow', 'torch', 'keras')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(START)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", f"imported at start: {out.stdout.strip()}"
+
+
+def test_outputs_command_names_an_unreadable_notebook(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json", encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "course_tools", "outputs", str(bad)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 1 and "bad.ipynb is not a readable Jupyter notebook" in out.stderr
+    assert "Traceback" not in out.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,35 @@ def test_pytorch_gets_half_the_cores_unless_told(monkeypatch):
     assert threads_for("tensorflow") is None
     assert threads_for("torch", 3) == 3
     assert threads_for("torch") == (config.get_config().threads or max(1, (os.cpu_count() or 2) // 2))
+
+
+def test_triton_is_hidden_so_tensorflow_and_torch_share_a_process():
+    """PyPI's torch >= 2.14 imports triton at its first optimiser; triton's LLVM and TensorFlow's abort the
+    process together (course_utils.config.keep_triton_out). After `import course_utils`, `import triton` fails
+    cleanly and a torch optimiser steps with TensorFlow loaded; COURSE_TRITON=1 keeps triton."""
+    probe = (
+        "import sys, course_utils, tensorflow, torch\n"
+        "print(sys.modules.get('triton', 'absent'))\n"
+        "try:\n"
+        "    import triton\n"
+        "    print('triton importable')\n"
+        "except ImportError:\n"
+        "    print('triton hidden')\n"
+        "m = torch.nn.Linear(4, 3)\n"
+        "opt = torch.optim.SGD(m.parameters(), lr=0.1)\n"
+        "m(torch.randn(8, 4)).sum().backward()\n"
+        "opt.step()\n"
+        "print('stepped')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_TRITON"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["None", "triton", "hidden", "stepped"], out.stdout
+    keep = subprocess.run(
+        [sys.executable, "-c", "import sys, course_utils; print(sys.modules.get('triton', 'absent'))"],
+        capture_output=True,
+        text=True,
+        env=dict(env, COURSE_TRITON="1"),
+        timeout=600,
+    )
+    assert keep.stdout.strip() != "None", "COURSE_TRITON=1 should leave triton importable"

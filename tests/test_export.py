@@ -184,12 +184,16 @@ def test_gradescope_zip_layout(gradescope_zip):
     for needed in ("pyproject.toml", "constraints.txt", "README.md", "course_utils/checks.py", "course_tools/grade.py"):
         assert f"source/{needed}" in names, needed
     assert "source/course_tools/export.py" in names
-    assert {n for n in names if n.startswith("source/solutions/")} == {f"source/solutions/{NAME}.ipynb"}
+    assert {n for n in names if n.startswith("source/solutions/")} == {
+        f"source/solutions/{NAME}.ipynb",
+        f"source/solutions/{NAME}.py",  # the official answers the fresh cases are computed from
+    }
     assert {n for n in names if n.startswith("source/notebooks/")} == {f"source/notebooks/{NAME}.ipynb"}
     assert not [n for n in names if ".git" in n.split("/") or "__pycache__" in n or n.endswith(".pyc")]
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup and "torch==2.13.0" in setup
     assert setup.index("torch==2.13.0") < setup.index('pip install "./source[instructor]" -c ./source/constraints.txt')
-    assert "gradescope-run --assignment 00" in run
+    assert "gradescope-run \\\n  --assignment 00" in run or "gradescope-run --assignment 00" in run
+    assert 'timeout --signal=KILL "$((BUDGET - 15))"' in run and '--budget "$BUDGET"' in run
     for script in (setup, run):
         check = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
         assert check.returncode == 0, check.stderr
@@ -456,3 +460,64 @@ def test_classroom_grade_refuses_another_course_root(classroom, tmp_path):
         timeout=120,
     )
     assert proc.returncode == 2 and "must run on the course copy" in proc.stderr and "PYTHONPATH" in proc.stderr
+
+
+# --------------------------------------------------------------------------- issue 45: order and time budget
+
+
+def test_gradescope_numbers_the_tests_in_notebook_order(tmp_path):
+    """The gradebook stores a record as JSON with sorted keys: read back, 01's exercises came alphabetically
+    (test_conv_backward first), and Gradescope numbered them so; now in the notebook's order (issue 45)."""
+    from course_tools.export import _exercises, gradescope_results
+    from course_tools.gradebook import FILE_NAME, Gradebook
+
+    exercises = _exercises(ROOT / "solutions" / "01_convolution_from_scratch.ipynb")
+    order = [e["grade_id"] for e in exercises]
+    assert order != sorted(order), "01's exercises are not in alphabetical order"
+    spec = {"name": "01_convolution_from_scratch", "version": "0" * 16, "tests": exercises}
+    record = {
+        "student": "ada",
+        "file": "ada.ipynb",
+        "submission": "ok",
+        "notes": [],
+        "exercises": {g: {"points": 2.0, "earned": 2.0, "status": "passed", "message": ""} for g in order},
+        "total": 2.0 * len(order),
+        "max_total": 2.0 * len(order),
+    }
+    with Gradebook(tmp_path / FILE_NAME, spec) as book:
+        book.save(record, content="x", version="0" * 16, grader="g", seed=0, run_id=book.start_run("t"))
+        stored = book.records()[0]
+    assert list(stored["exercises"]) == order
+    shuffled = dict(stored, exercises=dict(sorted(stored["exercises"].items())))
+    results = gradescope_results(shuffled, spec["name"], "01.ipynb", order)
+    assert [t["name"] for t in results["tests"]] == order
+    assert [t["number"] for t in results["tests"]] == [str(i) for i in range(1, len(order) + 1)]
+
+
+@pytest.mark.backend("tensorflow")
+def test_gradescope_run_ends_within_its_time_budget(gradescope_zip, tmp_path):
+    """Gradescope gives a run that reaches its timeout 0 points and no test results (its documentation,
+    troubleshooting: "Your submission timed out"). An answer that never returns used to hold the run for
+    --timeout-cell (300 s in the zip): now the run ends within its budget and the student sees which
+    test timed out (issue 45)."""
+    budget = 150
+    _extract(gradescope_zip, tmp_path / "source")
+    (tmp_path / "submission").mkdir()
+    write_notebook(_with_answer("while True:\n    pass\n" + CORRECT), tmp_path / "submission" / f"{NAME}.ipynb")
+    env = _env() | {
+        AUTOGRADER_ROOT_ENV: str(tmp_path),
+        PYTHON_ENV: sys.executable,
+        "COURSE_AUTOGRADER_BUDGET": str(budget),
+    }
+    start = time.monotonic()
+    proc = subprocess.run(
+        [str(tmp_path / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=600
+    )
+    seconds = time.monotonic() - start
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert seconds < budget, f"the run took {seconds:.0f} s, past its budget of {budget} s"
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    _validate_gradescope(results)
+    assert results["score"] == 0.0
+    assert results["tests"] and results["tests"][0]["output"].startswith("timeout"), results
+    print(f"\nbudget {budget} s: the run ended after {seconds:.0f} s")

@@ -811,15 +811,16 @@ class TestNbgraderPeer:
     # the Keras backend, and it is the slowest test of the suite, so it runs in the TensorFlow pass.
     @pytest.mark.backend("tensorflow")
     def test_scores_equal_nbgraders(self, tmp_path):
+        import html
+
         course = tmp_path / "course"
         (course / "source" / "ps1").mkdir(parents=True)
+        # the configuration the course ships for nbgrader, with this course folder's own settings after it
         (course / "nbgrader_config.py").write_text(
-            "c = get_config()\n"
-            "c.CourseDirectory.course_id = 'cnn'\n"
-            f"c.CourseDirectory.root = {str(course)!r}\n"
-            f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
-            f"c.ClearSolutions.code_stub = {{'python': {STUDENT_CODE_STUB!r}}}\n"
-            "c.Execute.timeout = 600\n"
+            NBGRADER_CONFIG.read_text()
+            + "c.CourseDirectory.course_id = 'cnn'\n"
+            + f"c.CourseDirectory.root = {str(course)!r}\n"
+            + f"c.CourseDirectory.db_url = 'sqlite:///{course}/gradebook.db'\n"
         )
         source = course / "source" / "ps1" / "00_start_here.ipynb"
         source.write_bytes((ROOT / "solutions" / "00_start_here.ipynb").read_bytes())
@@ -853,6 +854,12 @@ class TestNbgraderPeer:
             (ours / student).mkdir(parents=True)
             write_notebook(nb, ours / student / "00_start_here.ipynb")
         nbgrader("autograde", "ps1")
+        # What nbgrader shows a student: its feedback is the autograded notebook, hidden tests included
+        # (INSTRUCTORS.md says so; the course's own grader never shows them).
+        nbgrader("generate_feedback", "ps1")
+        feedback = (course / "feedback" / "visible_only" / "ps1" / "00_start_here.html").read_text()
+        hidden = [ln.strip() for ln in _hidden_lines() if ln.strip()]
+        assert any(html.escape(ln) in feedback or ln in feedback for ln in hidden), "nbgrader hid the hidden tests"
 
         from nbgrader.api import Gradebook
 
@@ -864,6 +871,30 @@ class TestNbgraderPeer:
         mine = {r["student"]: r["total"] for r in records}
         assert mine == theirs, f"ours {mine} != nbgrader {theirs}"
         assert theirs["correct"] == 2 and theirs["visible_only"] == 0
+
+
+NBGRADER_CONFIG = ROOT / "docs" / "recipes" / "nbgrader_config.py"
+
+
+def _hidden_lines() -> list[str]:
+    import re
+
+    text = "".join(c.source + "\n" for c in read_notebook(ROOT / "solutions" / "00_start_here.ipynb").cells)
+    return "".join(re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", text, flags=re.S)).splitlines()
+
+
+def test_the_course_ships_the_nbgrader_config_it_needs():
+    """nbgrader's default cell timeout (30 s) ends most autogrades of this course: the config sets its own
+    (issue 45), and the release's stubs."""
+    from traitlets.config import Config
+
+    from course_tools.notebooks import STUDENT_TEXT_STUB
+
+    c = Config()
+    exec(compile(NBGRADER_CONFIG.read_text(), str(NBGRADER_CONFIG), "exec"), {"get_config": lambda: c})  # noqa: S102
+    assert c.Execute.timeout >= 300 and c.Execute.startup_timeout >= 60
+    assert c.ClearSolutions.code_stub == {"python": STUDENT_CODE_STUB}
+    assert c.ClearSolutions.text_stub == STUDENT_TEXT_STUB
 
 
 def test_kernels_run_in_fast_mode_unless_full(monkeypatch):

@@ -214,28 +214,46 @@ def _stale_kernel_mounts(dead_only: bool = True) -> list[str]:
 
 
 def test_four_shards_merged_equal_one_run(graded, tmp_path):
-    """Shard 1 runs through the Slurm recipe, shard 2 through the Kubernetes one, 3 and 4 directly."""
+    """Shard 1 runs through the Slurm recipe as task 0 of ``sbatch --array=0-3`` (sbatch's smallest index:
+    the old recipe graded it as shard 0/4 and failed, and shard 4 was never graded), shard 2 through the
+    Kubernetes one, 3 and 4 directly; `grade merge` refuses the folders while one is missing (issue 45)."""
     import yaml
 
     recipes = ROOT / "docs" / "recipes"
     env = _recipe_env(SUBMISSIONS=str(graded["subs"]), OUT=str(tmp_path), PYTHON=sys.executable, JUDGE_SEED="11")
+    array = {"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3"}
     slurm = subprocess.run(
         ["bash", str(recipes / "grade_slurm.sh")],
-        env=dict(env, SLURM_ARRAY_TASK_ID="1", SLURM_ARRAY_TASK_COUNT="4"),
+        env=dict(env, **array, SLURM_ARRAY_TASK_COUNT="4"),
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert slurm.returncode == 0, slurm.stderr[-3000:]
-    job = yaml.safe_load((recipes / "grade_k8s_job.yaml").read_text())
+    assert (tmp_path / "shard-1" / FILE_NAME).is_file(), "task 0 of --array=0-3 must grade shard 1/4"
+    sparse = subprocess.run(
+        ["bash", str(recipes / "grade_slurm.sh")],
+        env=dict(
+            env, SLURM_ARRAY_TASK_ID="3", SLURM_ARRAY_TASK_MIN="1", SLURM_ARRAY_TASK_MAX="5", SLURM_ARRAY_TASK_COUNT="3"
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sparse.returncode == 2 and "one range" in sparse.stderr  # --array=1,3,5: shards cannot be numbered
+    docs = [d for d in yaml.safe_load_all((recipes / "grade_k8s_job.yaml").read_text()) if d]
+    job = next(d for d in docs if d["kind"] == "Job")
+    claim = next(d for d in docs if d["kind"] == "PersistentVolumeClaim")
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # parallel pods on any node write to it
     assert job["kind"] == "Job" and job["spec"]["completionMode"] == "Indexed"
     container = job["spec"]["template"]["spec"]["containers"][0]
     declared = {e["name"]: e["value"] for e in container["env"]}
     assert declared["SHARDS"] == str(job["spec"]["completions"])
     # The pod's environment as the Job declares it, pointed at this test's folders and 4 shards.
     pod_env = {**env, **declared, "ASSIGNMENT": "00", "SHARDS": "4", "SUBMISSIONS": env["SUBMISSIONS"]}
-    pod_env.update(OUT=str(tmp_path), JOB_COMPLETION_INDEX="1", JUDGE_SEED="11")
+    pod_env.update(OUT=str(tmp_path), JOB_COMPLETION_INDEX="1", COURSE_JUDGE_SEED="11")
     k8s = subprocess.run(
         [*container["command"], *container["args"]], env=pod_env, cwd=ROOT, capture_output=True, text=True, timeout=300
     )
@@ -243,6 +261,9 @@ def test_four_shards_merged_equal_one_run(graded, tmp_path):
     for k in (3, 4):
         grade_batch(graded["subs"], "00", out=tmp_path / f"shard-{k}", shard=f"{k}/4", **KWARGS)
     folders = [tmp_path / f"shard-{k}" for k in range(1, 5)]
+    with pytest.raises(ValueError, match="shard.*4/4 missing"):
+        merge(folders[:3], tmp_path / "three", progress=False)
+    assert not (tmp_path / "three" / "grades.csv").exists()
     sizes = [len(Gradebook(f / FILE_NAME).rows()) for f in folders]
     assert sum(sizes) == len(ANSWERS) + 1 and max(sizes) < len(ANSWERS) + 1
     merge(folders, tmp_path / "merged", progress=False)
@@ -250,7 +271,7 @@ def test_four_shards_merged_equal_one_run(graded, tmp_path):
     with pytest.raises(ValueError, match="new --out"):
         merge(folders, tmp_path / "merged", progress=False)
     with pytest.raises(ValueError, match="in both"):
-        merge([folders[0], folders[0]], tmp_path / "twice", progress=False)
+        merge([folders[0], folders[0], *folders[1:]], tmp_path / "twice", progress=False)
     # A shard graded against another version of the solution notebook is refused.
     import shutil
 
@@ -302,3 +323,65 @@ def test_report_and_merge_explain_bad_folders(tmp_path):
         text=True,
     )
     assert cli.returncode == 2 and "gradebook" in cli.stderr and "Traceback" not in cli.stderr
+
+
+def test_a_variant_per_student_differs_and_regrades_identically(graded, tmp_path):
+    """With a class secret each student's test inputs come from a seed of their own, the same on every
+    regrade, and the secret is in no file of the output (issue 45, item 7); without it, one seed for all."""
+    import shutil
+
+    from course_tools import variants
+
+    secret = b"the class secret of this test, 2026"
+    subs = tmp_path / "class"
+    subs.mkdir()
+    for student in ("ada", "ben", "kim"):
+        shutil.copy(graded["subs"] / f"{student}.ipynb", subs)
+    kwargs = {**KWARGS, "judge_seed": None, "class_secret": secret}
+    first = {r["student"]: r for r in grade_batch(subs, "00", out=tmp_path / "first", **kwargs)}
+    again = {r["student"]: r for r in grade_batch(subs, "00", out=tmp_path / "first", regrade=True, **kwargs)}
+    seeds = {s: r["judge_seed"] for s, r in first.items()}
+    assert seeds == {s: variants.student_seed(secret, "00_start_here", s) for s in seeds}
+    assert len(set(seeds.values())) == 3, seeds  # different between students
+    assert {s: r["judge_seed"] for s, r in again.items()} == seeds  # the same on a regrade
+    assert {s: r["total"] for s, r in again.items()} == {s: r["total"] for s, r in first.items()}
+    assert first["ada"]["total"] == 2 and first["ben"]["total"] == 0 and first["kim"]["total"] == 2
+    data = json.loads((tmp_path / "first" / "grades.json").read_text())
+    fingerprint = variants.SeedPolicy("00_start_here", 0, secret=secret).fingerprint()
+    assert fingerprint in data["variants"] and "judge_seed" not in data
+    for path in (tmp_path / "first").rglob("*"):
+        assert not path.is_file() or secret not in path.read_bytes(), f"the class secret is in {path}"
+    # --judge-seed mixed in: a new set of variants; no secret: the whole class shares --judge-seed
+    mixed = variants.SeedPolicy("00_start_here", 11, explicit=True, secret=secret)
+    assert mixed.for_student("ada") not in seeds.values()
+    assert variants.SeedPolicy("00_start_here", 11).for_student("ada") == 11
+    assert {r["judge_seed"] for r in graded["records"] if "judge_seed" in r} == {11}
+    assert not [r for r in graded["records"] if r.get("variant")]
+
+
+def test_the_class_secret_is_checked_before_grading(tmp_path):
+    from course_tools import variants
+
+    with pytest.raises(ValueError, match="expected a readable file.*Fix"):
+        variants.load_secret(tmp_path / "missing")
+    (tmp_path / "short").write_text("abc\n")
+    with pytest.raises(ValueError, match="at least 16 bytes, got 3"):
+        variants.load_secret(tmp_path / "short")
+    assert variants.load_secret(None, env={"COURSE_CLASS_SECRET": "x" * 20}) == b"x" * 20
+    assert variants.load_secret(None, env={}) is None
+    assert variants.seed_from_env({"COURSE_JUDGE_SEED": " 42 "}) == 42
+    with pytest.raises(ValueError, match="must be an integer"):
+        variants.seed_from_env({"COURSE_JUDGE_SEED": "abc"})
+    assert "qqqq" not in repr(variants.SeedPolicy("a", 1, secret=b"q" * 16))  # printed as its fingerprint
+
+
+def test_the_grader_image_gets_only_what_it_needs():
+    """The Dockerfile copied the whole course folder, with no .dockerignore: a .venv, .git, submissions
+    or grades went into the image (issue 45, defect 5)."""
+    recipes = ROOT / "docs" / "recipes"
+    dockerfile = (recipes / "Dockerfile.grader").read_text()
+    copies = [ln.split()[1:-1] for ln in dockerfile.splitlines() if ln.startswith("COPY ")]
+    assert copies and all(src not in (".", "./") for srcs in copies for src in srcs), copies
+    assert "-c constraints.txt" in dockerfile and "constraints.txt" in copies[0]
+    ignored = {ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines() if ln.strip()}
+    assert {".git", ".venv*", "submissions*", "grades*", "**/*.sqlite"} <= ignored

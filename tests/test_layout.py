@@ -31,9 +31,11 @@ TOOLS = {
     "forkserver_init",
     "grade",
     "gradebook",
+    "isolation",
     "judge",
     "judge_kernel",
     "lab",
+    "landlock",
     "mutants",
     "mutation",
     "notebooks",
@@ -41,8 +43,13 @@ TOOLS = {
     "release",
     "sandbox",
     "site",
+    "variants",
     "zygote",
 }
+# The one sys.path change allowed: a kernel forked from the zygote under a Landlock allow-list cannot list the
+# course folder that PYTHONPATH names, so it imports course_utils through a link in its own folder (an exec'd
+# kernel gets the same through PYTHONPATH). Not an import between the course's own modules.
+SYS_PATH_ALLOWED = {"course_tools/zygote.py": 'insert(0, spec["import_dir"])'}
 
 
 def _imports(path: Path) -> set[str]:
@@ -89,6 +96,7 @@ def test_no_module_edits_sys_path():
         for p in _python_files("course_utils", "course_tools", "benchmarks", "tests")
         for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
         if changes.search(line) and not line.lstrip().startswith("#") and "changes = re.compile" not in line
+        if SYS_PATH_ALLOWED.get(str(p.relative_to(ROOT)), "\0") not in line
     ]
     assert not offenders, f"modules import each other through the installed packages, not sys.path: {offenders}"
 
