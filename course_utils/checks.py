@@ -999,6 +999,8 @@ _PROBES = {
 
 def _describe(value: Any, limit: int = 12) -> str:
     """A short description of an argument for a message: small arrays by value, larger ones by shape."""
+    if isinstance(value, dict) and "layers" in value and "weights" in value:  # a model given as data
+        return str(value.get("name", "a small Keras model"))
     if isinstance(value, np.ndarray):
         if value.size <= limit and value.ndim <= 2 + sum(d == 1 for d in value.shape):
             text = " ".join(_short(np.squeeze(value)).split())

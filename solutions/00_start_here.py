@@ -29,6 +29,7 @@
 # | 08 | face recognition | siamese networks and the triplet loss on real faces | 79 s / 96 s |
 # | 09 | style transfer (bonus) | neural style transfer with a pretrained network | busy: 102 s / 65 s |
 # | 10 | what convnets learn | filters, the photos and images that excite a channel, saliency, integrated gradients, Grad-CAM, occlusion, a sanity check for all of them, and LeNet through the same lens | busy: 219 s / 191 s |
+# | 11 | how convnets fail, and what came after them | adversarial examples (FGSM, PGD), adversarial training, attacks that transfer; a small vision transformer from its parts, raced against LeNet | busy: 266 s / 242 s |
 #
 # Take them in order: each notebook builds on the ones before it.
 #

@@ -1,5 +1,6 @@
 """Stored check cases (course_utils/cases/*.npz): in sync with their sources, reproducible on both backends,
-and, for notebook 01, right by an independent route (Keras' convolution and pooling, numerical gradients)."""
+and, for notebooks 01, 02, 03 and 11, right by an independent route (Keras' convolution and pooling, numerical
+gradients, pixel loops, Keras' parameter counts; NumPy gradients of 11's small models, NumPy attention)."""
 
 from __future__ import annotations
 
@@ -180,3 +181,73 @@ def test_03_steps_agree_with_the_batches_of_a_loop():
     for case in checks.cases("steps_per_epoch"):
         n, b = _call_args(case, ("n_examples", "batch_size"), {})
         assert case.expected["value"] == len(range(0, n, b)), case
+
+
+# --------------------------------------------------------------------------- 11, by NumPy and by Keras' convolution
+
+
+def _np_logits_grad(spec, x, labels):
+    """Logits and d(cross-entropy)/dx of a model given as data (Flatten, [Dropout], Dense [tanh, Dense])."""
+    w = [np.asarray(a, np.float64) for a in spec["weights"]]
+    flat = x.reshape(len(x), -1)
+    hidden = np.tanh(flat @ w[0] + w[1]) if len(w) == 4 else None
+    z = hidden @ w[2] + w[3] if len(w) == 4 else flat @ w[0] + w[1]
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    dz = p - np.eye(z.shape[1])[np.asarray(labels)]
+    dflat = ((dz @ w[2].T) * (1 - hidden**2)) @ w[0].T if len(w) == 4 else dz @ w[0].T
+    return z, dflat.reshape(x.shape)
+
+
+def _attack_call(case, names):
+    values = dict(zip(names, case.args))
+    values.update(case.kwargs)
+    return values
+
+
+def test_11_fgsm_cases_agree_with_numpy_gradients():
+    names = ("model", "images", "labels", "epsilon", "pixel_range")
+    for case in checks.cases("fgsm"):
+        a = _attack_call(case, names)
+        low, high = a.get("pixel_range", (0.0, 1.0))
+        _, g = _np_logits_grad(a["model"], np.asarray(a["images"], np.float64), a["labels"])
+        expected = np.clip(a["images"] + a["epsilon"] * np.sign(g), low, high)
+        assert np.allclose(case.expected["value"], expected, atol=1e-5), case
+
+
+def test_11_pgd_cases_agree_with_numpy_gradients():
+    names = ("model", "images", "labels", "epsilon", "step_size", "steps", "pixel_range", "start")
+    for case in checks.cases("pgd"):
+        a = _attack_call(case, names)
+        low, high = a.get("pixel_range", (0.0, 1.0))
+        x0 = np.asarray(a["images"], np.float64)
+        x = x0 if a.get("start") is None else np.asarray(a["start"], np.float64)
+        for _ in range(a["steps"]):
+            _, g = _np_logits_grad(a["model"], x, a["labels"])
+            x = np.clip(np.clip(x + a["step_size"] * np.sign(g), low, high), x0 - a["epsilon"], x0 + a["epsilon"])
+        assert np.allclose(case.expected["value"], x, atol=1e-5), case
+
+
+def test_11_patch_embedding_cases_agree_with_a_strided_convolution():
+    import keras
+
+    for case in checks.cases("patch_embedding"):
+        images, kernel, bias = case.args[:3]
+        p = case.args[3] if len(case.args) > 3 else case.kwargs["patch_size"]
+        c, d = images.shape[-1], kernel.shape[-1]
+        out = keras.ops.convert_to_numpy(
+            keras.ops.conv(images.astype("float64"), kernel.reshape(p, p, c, d).astype("float64"), strides=p)
+        )
+        expected = out.reshape(len(images), -1, d) + bias
+        assert np.allclose(case.expected["value"], expected, atol=1e-4), case
+
+
+@pytest.mark.parametrize("exercise", ["attention_head", "attention_weights"])
+def test_11_attention_cases_agree_with_numpy(exercise):
+    for case in checks.cases(exercise):
+        x, wq, wk, wv = (np.asarray(a, np.float64) for a in case.args)
+        scores = (x @ wq) @ np.swapaxes(x @ wk, -1, -2) / np.sqrt(wk.shape[-1])
+        weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        weights /= weights.sum(axis=-1, keepdims=True)
+        expected = weights @ (x @ wv) if exercise == "attention_head" else weights
+        assert np.allclose(case.expected["value"], expected, atol=1e-4, rtol=1e-4), case
