@@ -651,6 +651,25 @@ def _free_loads(tree) -> set[str]:
             visit(child, False)
 
     visit(table, True)
+    # Python 3.12 inlines comprehensions into the enclosing scope (PEP 709): their variables then look like the
+    # cell's own. A comprehension's target that the cell does not name outside comprehensions is local to it.
+    comprehensions = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+    targets = {
+        n for c in ast.walk(tree) if isinstance(c, comprehensions) for g in c.generators for n in _stores(g.target)
+    }
+    outside: set[str] = set()
+
+    def names_outside(node):
+        if isinstance(node, comprehensions):
+            names_outside(node.generators[0].iter)  # evaluated in the enclosing scope
+            return
+        if isinstance(node, ast.Name):
+            outside.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            names_outside(child)
+
+    names_outside(tree)
+    outer -= targets - outside
     bound: set[str] = set()
     free: set[str] = set()
 
