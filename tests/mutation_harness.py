@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
 import runpy
-import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from course_tools.mutation import Kernel  # the automatic score's kernel: run code, get its error
 from course_tools.notebooks import cell_kind, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,31 +165,6 @@ def _accepts(signature: inspect.Signature, n_positional: int) -> bool:
     except TypeError:
         return False
     return True
-
-
-class Kernel:
-    """A python3 kernel with one call: run code, return None or "ename: evalue" of its error."""
-
-    def __init__(self, cwd: Path, timeout: int = 900):
-        from jupyter_client.manager import start_new_kernel
-
-        self.manager, self.client = start_new_kernel(kernel_name="python3", cwd=str(cwd), env=dict(os.environ))
-        self.timeout = timeout
-        self.label = ""
-
-    def run(self, code: str) -> tuple[str | None, str]:
-        t0 = time.perf_counter()
-        reply = self.client.execute_interactive(code, timeout=self.timeout, output_hook=lambda msg: None)
-        if os.environ.get("MUTATION_DEBUG") and time.perf_counter() - t0 > 2:
-            print(f"[{time.perf_counter() - t0:.1f}s] {self.label} {code[:80]!r}", file=sys.stderr, flush=True)
-        content = reply["content"]
-        if content["status"] == "ok":
-            return None, ""
-        return f"{content.get('ename', 'Error')}: {(content.get('evalue') or '').strip()}", content.get("ename", "")
-
-    def close(self):
-        self.client.stop_channels()
-        self.manager.shutdown_kernel(now=True)
 
 
 def run_mutations(stem: str, cwd: Path) -> Report:

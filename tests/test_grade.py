@@ -15,14 +15,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+from listener import Listener
 
 from course_tools import sandbox
 from course_tools.grade import find_submissions, grade_batch, load_assignment, prepare_submission
@@ -59,35 +58,6 @@ def _snapshot(*folders: Path) -> dict:
             if path.is_file() and "__pycache__" not in path.parts:
                 out[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
-
-
-class _Listener:
-    """A TCP server on 127.0.0.1 that records whether anyone connected (network isolation)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.sock.settimeout(0.5)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self.stop:
-            try:
-                conn, _ = self.sock.accept()
-                self.connections += 1
-                conn.close()
-            except OSError:
-                continue
-
-    def close(self):
-        self.stop = True
-        self.thread.join(2)
-        self.sock.close()
 
 
 FORGED = "Mean total 20.00 / 20; full marks: 7."
@@ -416,7 +386,7 @@ def batch(tmp_path_factory):
     outside.mkdir()
     canary = outside / "canary.txt"
     canary.write_text("do not touch")
-    listener = _Listener()
+    listener = Listener()
     marker = f"cu-orphan-{os.getpid()}-{time.time_ns()}"
     sandboxed = str(sandbox.probe().get("files", "")).startswith("private")
     corpus = _corpus(canary, listener.port, marker, sandboxed)

@@ -18,14 +18,13 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
+from listener import Listener
 
 from course_tools import isolation
 from course_tools.notebooks import cell_kind, read_notebook, write_notebook
@@ -171,32 +170,6 @@ def _run_dropped(args: list[str], drop: list[str], tmp: Path, env: dict) -> subp
     )
 
 
-class _Listener:
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.sock.settimeout(0.5)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while not self.stop:
-            try:
-                self.sock.accept()[0].close()
-                self.connections += 1
-            except OSError:
-                continue
-
-    def close(self):
-        self.stop = True
-        self.thread.join(2)
-        self.sock.close()
-
-
 @pytest.fixture(scope="module")
 def dropped(tmp_path_factory):
     base = tmp_path_factory.mktemp("dropped")
@@ -212,7 +185,7 @@ def dropped(tmp_path_factory):
     for folder in (outside, backup.parent, backup.parent.parent):
         os.chmod(folder, 0o755)
     os.chmod(backup, 0o644)
-    listener = _Listener()
+    listener = Listener()
     marker = f"cu-dropped-{os.getpid()}"
     paths = {"subs": subs, "out": out, "canary": canary, "backup": backup, "port": listener.port, "marker": marker}
     probes = _probes(paths)
